@@ -1,0 +1,175 @@
+<#
+.SYNOPSIS
+    Builds, tests, demonstrates, benchmarks and packages the DnsTools module.
+.DESCRIPTION
+    Run it through the local tool manifest, so nothing but dotnet is needed:
+        dotnet tool restore && dotnet pwsh ./build.ps1 -Task Test
+    Tasks:
+        Build    publish the module into out/DnsTools/<version>/ (binaries, manifest, views, help)
+        Test     Build, install test dependencies, run xunit (Core) and Pester (cmdlets); the last
+                 line is "N passed, N failed, N skipped" over both; exit code 1 on any failure
+        Demo     Build, then show the module working
+        Bench    Build, then run the benchmarks (ratios against references measured in the same run)
+        Package  Build, then publish the module to the local PSResource repository folder out/repo
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Package')]
+    [string] $Task = 'Build',
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release',
+    # Pester tag filter, e.g. -PesterTag Install; everything when empty.
+    [string[]] $PesterTag = @(),
+    # Skip the xunit run (quick Pester iterations).
+    [switch] $SkipCoreTests
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version 3.0
+$env:POWERSHELL_TELEMETRY_OPTOUT = '1'
+$env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
+$env:DOTNET_NOLOGO = '1'
+
+$Root = $PSScriptRoot
+$Out = Join-Path $Root 'out'
+$Manifest = Import-PowerShellDataFile (Join-Path $Root 'module/DnsTools/DnsTools.psd1')
+$Version = $Manifest.ModuleVersion
+$ModuleDir = Join-Path $Out "DnsTools/$Version"
+$PesterVersion = '6.2.0'
+
+# Debian packages the integration tests use; installed when running as root with apt.
+$AptPackages = @()
+
+function Invoke-Native {
+    param([string] $File, [string[]] $Arguments)
+    & $File @Arguments
+    if ($LASTEXITCODE -ne 0) { throw "$File $($Arguments -join ' ') exited with $LASTEXITCODE" }
+}
+
+function Invoke-Build {
+    $publish = Join-Path $Out 'publish'
+    if (Test-Path $publish) { Remove-Item $publish -Recurse -Force }
+    Invoke-Native dotnet @('publish', (Join-Path $Root 'src/DnsTools.PowerShell/DnsTools.PowerShell.csproj'),
+        '-c', $Configuration, '-o', $publish, "-p:Version=$Version", '--nologo', '-v', 'quiet')
+
+    if (Test-Path $ModuleDir) { Remove-Item $ModuleDir -Recurse -Force }
+    New-Item -ItemType Directory -Path $ModuleDir | Out-Null
+    # pwsh brings its own System.Management.Automation; .pdb files stay out of the package.
+    Get-ChildItem $publish -File |
+        Where-Object { $_.Extension -eq '.dll' -and $_.Name -ne 'System.Management.Automation.dll' } |
+        Copy-Item -Destination $ModuleDir
+    Get-ChildItem $publish -Directory | Where-Object Name -eq 'runtimes' | Copy-Item -Destination $ModuleDir -Recurse
+    Copy-Item (Join-Path $Root 'module/DnsTools/*') -Destination $ModuleDir -Recurse
+    Copy-Item (Join-Path $Root 'LICENSE') -Destination $ModuleDir
+
+    # Cmdlet help (MAML) is generated from module/help/*.psd1 plus the cmdlets' real parameter
+    # metadata, in a child pwsh so the build session never holds the module's dll open.
+    $helpScript = Join-Path $Root 'tools/New-MamlHelp.ps1'
+    Invoke-Native (Join-Path $PSHOME 'pwsh') @('-NoProfile', '-NonInteractive', '-File', $helpScript,
+        '-ModuleDirectory', $ModuleDir, '-HelpSource', (Join-Path $Root 'module/help'))
+    Write-Host "Built DnsTools $Version -> $ModuleDir"
+}
+
+function Install-TestDependency {
+    # Pester from NuGet (Chocolatey layout: the module sits under tools/).
+    $packages = Join-Path $Root 'tools/packages'
+    $pester = Join-Path $packages "pester/$PesterVersion/tools/Pester.psd1"
+    if (-not (Test-Path $pester)) {
+        Invoke-Native dotnet @('restore', (Join-Path $Root 'tools/Tools.csproj'), '--packages', $packages, '--nologo', '-v', 'quiet')
+    }
+
+    # Debian packages for integration tests. Without root or apt, the tests that need them
+    # report themselves skipped with this reason.
+    $env:DNSTOOLS_APT_UNAVAILABLE = ''
+    $missing = @($AptPackages | Where-Object { -not (Test-DebianPackage $_) })
+    if ($missing.Count -gt 0) {
+        $isRoot = (& id -u) -eq '0'
+        if (-not $isRoot) { $env:DNSTOOLS_APT_UNAVAILABLE = "not root: cannot install $($missing -join ', ')" }
+        elseif (-not (Get-Command apt-get -ErrorAction SilentlyContinue)) { $env:DNSTOOLS_APT_UNAVAILABLE = "no apt-get: cannot install $($missing -join ', ')" }
+        else {
+            Write-Host "Installing Debian packages: $($missing -join ', ')"
+            $env:DEBIAN_FRONTEND = 'noninteractive'
+            & apt-get update -qq | Out-Null
+            & apt-get install -y -qq --no-install-recommends @missing | Out-Null
+            if ($LASTEXITCODE -ne 0) { $env:DNSTOOLS_APT_UNAVAILABLE = "apt-get install $($missing -join ' ') failed with $LASTEXITCODE" }
+        }
+    }
+    return $pester
+}
+
+function Test-DebianPackage([string] $Name) {
+    if (-not (Get-Command dpkg-query -ErrorAction SilentlyContinue)) { return $false }
+    $status = & dpkg-query -W -f '${Status}' $Name 2>$null
+    return ($LASTEXITCODE -eq 0 -and "$status" -match 'install ok installed')
+}
+
+function Invoke-CoreTests {
+    $results = Join-Path $Out 'test-results'
+    $trx = Join-Path $results 'core.trx'
+    if (Test-Path $trx) { Remove-Item $trx }
+    & dotnet test (Join-Path $Root 'tests/DnsTools.Core.Tests/DnsTools.Core.Tests.csproj') -c $Configuration --nologo `
+        --logger 'trx;LogFileName=core.trx' --logger 'console;verbosity=minimal' --results-directory $results | Out-Host
+    if (-not (Test-Path $trx)) { throw 'xunit produced no results (build failure?)' }
+    [xml] $doc = Get-Content $trx -Raw
+    $c = $doc.TestRun.ResultSummary.Counters
+    [pscustomobject]@{ Passed = [int]$c.passed; Failed = [int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted; Skipped = [int]$c.notExecuted }
+}
+
+function Invoke-PesterTests([string] $PesterPath) {
+    # A child pwsh: the module's dll is loaded there, not in this build session.
+    $resultFile = Join-Path $Out 'test-results/pester.json'
+    if (Test-Path $resultFile) { Remove-Item $resultFile }
+    $runner = Join-Path $Root 'tests/Invoke-PesterRun.ps1'
+    $arguments = @('-NoProfile', '-NonInteractive', '-File', $runner, '-PesterPath', $PesterPath,
+        '-ModuleManifest', (Join-Path $ModuleDir 'DnsTools.psd1'), '-TestPath', (Join-Path $Root 'tests/Pester'),
+        '-ResultFile', $resultFile)
+    if ($PesterTag.Count -gt 0) { $arguments += @('-Tag', ($PesterTag -join ',')) }
+    & (Join-Path $PSHOME 'pwsh') @arguments | Out-Host
+    if (-not (Test-Path $resultFile)) { throw "Pester run produced no results (exit $LASTEXITCODE)" }
+    Get-Content $resultFile -Raw | ConvertFrom-Json
+}
+
+function Invoke-Test {
+    Invoke-Build
+    $pester = Install-TestDependency
+    $env:DNSTOOLS_REPO_ROOT = $Root
+    $core = if ($SkipCoreTests) { [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 } } else { Invoke-CoreTests }
+    $ps = Invoke-PesterTests $pester
+    Write-Host "xunit: $($core.Passed) passed, $($core.Failed) failed, $($core.Skipped) skipped"
+    Write-Host "Pester: $($ps.Passed) passed, $($ps.Failed) failed, $($ps.Skipped) skipped"
+    $passed = $core.Passed + $ps.Passed
+    $failed = $core.Failed + $ps.Failed
+    $skipped = $core.Skipped + $ps.Skipped
+    # The closing line CI reads: counts from both runners.
+    Write-Host "$passed passed, $failed failed, $skipped skipped"
+    if ($failed -gt 0 -or $passed -eq 0) { exit 1 }
+}
+
+function Invoke-Demo {
+    Invoke-Build
+    $demo = Join-Path $Root 'examples/demo.ps1'
+    Invoke-Native (Join-Path $PSHOME 'pwsh') @('-NoProfile', '-NonInteractive', '-File', $demo, '-ModuleManifest', (Join-Path $ModuleDir 'DnsTools.psd1'))
+}
+
+function Invoke-Bench {
+    Invoke-Build
+    Write-Host 'No benchmarks yet: the image-scan and probe benchmarks arrive with their features.'
+}
+
+function Invoke-Package {
+    Invoke-Build
+    $repo = Join-Path $Out 'repo'
+    New-Item -ItemType Directory -Path $repo -Force | Out-Null
+    Get-ChildItem $repo -Filter 'DnsTools.*.nupkg' | Remove-Item
+    $publishScript = Join-Path $Root 'tools/Publish-LocalRepository.ps1'
+    Invoke-Native (Join-Path $PSHOME 'pwsh') @('-NoProfile', '-NonInteractive', '-File', $publishScript, '-ModuleDirectory', $ModuleDir, '-RepositoryPath', $repo)
+    Write-Host "Published DnsTools $Version -> $repo"
+}
+
+switch ($Task) {
+    'Build' { Invoke-Build }
+    'Test' { Invoke-Test }
+    'Demo' { Invoke-Demo }
+    'Bench' { Invoke-Bench }
+    'Package' { Invoke-Package }
+}

@@ -1,0 +1,39 @@
+@{
+    RootModule           = 'DnsTools.PowerShell.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '5f0d3c1e-8a47-4f5e-9d55-2b9c0e7a6d41'
+    Author               = 'DnsTools contributors'
+    CompanyName          = 'DnsTools'
+    Copyright            = '(c) DnsTools contributors. MIT License.'
+    Description          = 'Find out why DNS is slow in Kubernetes pods: model what musl, glibc and Go resolvers do with a resolv.conf, form the resolv.conf kubelet gives a pod, and inspect container images for the resolver they ship.'
+
+    # net8.0 binaries: PowerShell 7.4 (the first release on .NET 8) is the oldest that can load them.
+    # Tested on PowerShell 7.6.9.
+    PowerShellVersion    = '7.4'
+    CompatiblePSEditions = @('Core')
+
+    FormatsToProcess     = @('DnsTools.Format.ps1xml')
+    TypesToProcess       = @('DnsTools.Types.ps1xml')
+
+    CmdletsToExport      = @(
+        'ConvertFrom-ResolvConf'
+        'ConvertTo-ResolvConf'
+        'New-PodResolvConf'
+    )
+    FunctionsToExport    = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('DNS', 'Kubernetes', 'resolv.conf', 'musl', 'glibc', 'Alpine', 'containers', 'troubleshooting', 'Linux')
+            ProjectUri   = 'https://github.com/dnstools/DnsTools'
+            LicenseUri   = 'https://opensource.org/license/mit'
+            ReleaseNotes = @'
+0.1.0
+- ConvertFrom-ResolvConf / ConvertTo-ResolvConf: resolv.conf as a typed object, with what musl, glibc and Go each make of it (caps, defaults, ignored options) and warnings that name the line.
+- New-PodResolvConf: the resolv.conf kubelet forms for a pod (dnsPolicy, dnsConfig, search-list limits).
+'@
+        }
+    }
+}

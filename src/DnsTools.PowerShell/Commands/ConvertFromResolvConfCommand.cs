@@ -1,0 +1,78 @@
+using System.Management.Automation;
+using System.Text;
+using DnsTools.Core.ResolvConf;
+
+namespace DnsTools.PowerShell.Commands;
+
+/// <summary>Parses resolv.conf text or files into ResolvConf objects.</summary>
+[Cmdlet(VerbsData.ConvertFrom, "ResolvConf", DefaultParameterSetName = TextSet)]
+[OutputType(typeof(ResolvConf))]
+public sealed class ConvertFromResolvConfCommand : PSCmdlet
+{
+    private const string TextSet = "Text";
+    private const string PathSet = "Path";
+    private readonly StringBuilder _text = new();
+    private bool _sawText;
+
+    /// <summary>resolv.conf text: whole (Get-Content -Raw) or line by line (Get-Content).</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = TextSet)]
+    [AllowEmptyString]
+    public string[] InputObject { get; set; } = Array.Empty<string>();
+
+    /// <summary>Paths of resolv.conf files; wildcards allowed.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("FullName", "PSPath")]
+    public string[] Path { get; set; } = Array.Empty<string>();
+
+    protected override void ProcessRecord()
+    {
+        if (ParameterSetName == TextSet)
+        {
+            foreach (var chunk in InputObject)
+            {
+                _text.Append(chunk);
+                if (!chunk.EndsWith('\n')) _text.Append('\n');
+            }
+            _sawText = true;
+            return;
+        }
+
+        foreach (var path in Path)
+        {
+            ProviderInfo provider;
+            IEnumerable<string> resolved;
+            try
+            {
+                resolved = GetResolvedProviderPathFromPSPath(path, out provider);
+            }
+            catch (ItemNotFoundException e)
+            {
+                WriteError(new ErrorRecord(e, "ResolvConfNotFound", ErrorCategory.ObjectNotFound, path));
+                continue;
+            }
+            foreach (var file in resolved)
+            {
+                try
+                {
+                    Emit(ResolvConfParser.ParseFile(file));
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+                {
+                    WriteError(new ErrorRecord(e, "ResolvConfUnreadable", ErrorCategory.ReadError, file));
+                }
+            }
+        }
+    }
+
+    protected override void EndProcessing()
+    {
+        if (_sawText) Emit(ResolvConfParser.Parse(_text.ToString(), "pipeline"));
+    }
+
+    private void Emit(ResolvConf conf)
+    {
+        WriteVerbose($"{conf.Source}: {conf.Lines.Count} lines, {conf.Nameservers.Count} nameservers, {conf.Search.Count} search domains, {conf.Options.Count} options");
+        foreach (var warning in conf.Warnings) WriteWarning(warning.ToString());
+        WriteObject(conf);
+    }
+}

@@ -1,0 +1,33 @@
+<#
+.SYNOPSIS
+    Runs the Pester suite against a built module and writes the counts as JSON (called by build.ps1).
+#>
+param(
+    [Parameter(Mandatory)] [string] $PesterPath,
+    [Parameter(Mandatory)] [string] $ModuleManifest,
+    [Parameter(Mandatory)] [string] $TestPath,
+    [Parameter(Mandatory)] [string] $ResultFile,
+    [string[]] $Tag = @()
+)
+$ErrorActionPreference = 'Stop'
+$env:NO_COLOR = '1'
+Import-Module $PesterPath -Force
+# Tests import the module from here, as a user would import an installed copy.
+$env:DNSTOOLS_MODULE_MANIFEST = $ModuleManifest
+
+$config = New-PesterConfiguration
+$config.Run.Path = $TestPath
+$config.Run.PassThru = $true
+$config.Output.Verbosity = 'Detailed'
+$config.Output.RenderMode = 'Plaintext'
+if ($Tag.Count -gt 0) { $config.Filter.Tag = $Tag }
+$result = Invoke-Pester -Configuration $config
+
+# Failed blocks and containers (a BeforeAll that threw, a file that did not parse) are failures too.
+$failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
+New-Item -ItemType Directory -Path (Split-Path $ResultFile) -Force | Out-Null
+[pscustomobject]@{
+    Passed  = $result.PassedCount
+    Failed  = $failed
+    Skipped = $result.SkippedCount + $result.NotRunCount
+} | ConvertTo-Json | Set-Content $ResultFile
