@@ -34,7 +34,10 @@ $w = [System.Xml.XmlWriter]::Create($target, $settings)
 
 function Write-Paras([string] $Text) {
     foreach ($para in ($Text.Trim() -split "\r?\n\s*\r?\n")) {
-        $w.WriteElementString('para', $nsMaml, ($para -replace '\r?\n', ' ').Trim())
+        # A list ("- item" lines) keeps one paragraph per item; other line breaks are reflowed.
+        foreach ($item in ($para -split "\r?\n(?=- )")) {
+            $w.WriteElementString('para', $nsMaml, ($item -replace '\r?\n', ' ').Trim())
+        }
     }
 }
 
