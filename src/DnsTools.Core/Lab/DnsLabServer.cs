@@ -1,0 +1,303 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using DnsTools.Core.Dns;
+
+namespace DnsTools.Core.Lab;
+
+/// <summary>What the lab server does with one query.</summary>
+public enum DnsLabAction
+{
+    Respond,
+    Drop,
+}
+
+/// <summary>
+/// One query as the server sees it, for the policy to decide on. <c>SecondOfParallelPair</c> is true
+/// when the same client socket sent a different query within the parallel window before this one
+/// (musl's and glibc's A/AAAA pair).
+/// </summary>
+public sealed record DnsLabRequest(string Name, ushort Type, IPEndPoint Client, ushort Id, bool Tcp, bool SecondOfParallelPair);
+
+/// <summary>The policy's answer: respond (rcode, addresses, TC) after a delay, or drop.</summary>
+public sealed record DnsLabDecision(DnsLabAction Action, DnsRcode Rcode, TimeSpan Delay, IReadOnlyList<IPAddress> Addresses, bool Truncate = false)
+{
+    public static DnsLabDecision Dropped { get; } = new(DnsLabAction.Drop, DnsRcode.NoError, TimeSpan.Zero, Array.Empty<IPAddress>());
+}
+
+/// <summary>One logged query and what became of it.</summary>
+public sealed class DnsLabQueryRecord
+{
+    public required long Sequence { get; init; }
+    /// <summary>Arrival, on the server's monotonic clock (since it started).</summary>
+    public required TimeSpan ReceivedAt { get; init; }
+    public required IPEndPoint Client { get; init; }
+    public required string Transport { get; init; }
+    public required ushort Id { get; init; }
+    public required string Name { get; init; }
+    public required ushort Type { get; init; }
+    public required bool Edns { get; init; }
+    public required ushort Flags { get; init; }
+    public DnsLabAction Action { get; internal set; }
+    public DnsRcode? Rcode { get; internal set; }
+    public bool Truncated { get; internal set; }
+    public int AnswerCount { get; internal set; }
+    /// <summary>When the reply left, on the same clock; null when dropped or not yet sent.</summary>
+    public TimeSpan? RepliedAt { get; internal set; }
+
+    public string TypeName => Type switch { DnsWire.TypeA => "A", DnsWire.TypeAaaa => "AAAA", _ => Type.ToString() };
+
+    public override string ToString()
+        => $"{ReceivedAt.TotalMilliseconds,9:F1} ms {Client} {Transport} id={Id} {Name} {TypeName} -> {(Action == DnsLabAction.Drop ? "dropped" : $"{Rcode}{(Truncated ? " TC" : string.Empty)} an={AnswerCount} at {RepliedAt?.TotalMilliseconds:F1} ms")}";
+}
+
+public sealed class DnsLabServerOptions
+{
+    /// <summary>Where to listen; loopback unless the user names another address.</summary>
+    public IPAddress Address { get; init; } = IPAddress.Loopback;
+
+    /// <summary>0 picks a free port.</summary>
+    public int Port { get; init; }
+
+    /// <summary>Decides every query. Required.</summary>
+    public required Func<DnsLabRequest, DnsLabDecision> Policy { get; init; }
+
+    /// <summary>Two different queries from one client socket closer than this count as a parallel pair.</summary>
+    public TimeSpan ParallelWindow { get; init; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>Delays above this are cut to it, so a typo cannot hold a reply for hours.</summary>
+    public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>At most this many queries are kept in the log; later ones are counted in <see cref="DnsLabServer.UnloggedQueries"/>.</summary>
+    public int MaxLoggedQueries { get; init; } = 100_000;
+}
+
+/// <summary>
+/// A DNS server for experiments: UDP and TCP on one port, every query logged with its arrival on a
+/// monotonic clock, every answer decided by a policy (NXDOMAIN, SERVFAIL after a delay, no answer,
+/// truncated, drop the second query of a same-socket pair). Malformed datagrams are counted and
+/// ignored.
+/// </summary>
+public sealed class DnsLabServer : IDisposable
+{
+    private readonly DnsLabServerOptions _options;
+    private readonly Socket _udp;
+    private readonly TcpListener _tcp;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly ConcurrentQueue<DnsLabQueryRecord> _log = new();
+    private readonly ConcurrentDictionary<string, (TimeSpan At, ushort Id, ushort Type)> _lastByClient = new();
+    private readonly List<Task> _loops = new();
+    private long _sequence, _logged, _unlogged, _malformed;
+
+    private DnsLabServer(DnsLabServerOptions options)
+    {
+        _options = options;
+        _udp = new Socket(options.Address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        _udp.Bind(new IPEndPoint(options.Address, options.Port));
+        var port = ((IPEndPoint)_udp.LocalEndPoint!).Port;
+        _tcp = new TcpListener(options.Address, port);
+        _tcp.Start();
+        EndPoint = new IPEndPoint(options.Address, port);
+    }
+
+    /// <summary>Starts listening. A port in use is a <see cref="SocketException"/> naming the endpoint.</summary>
+    public static DnsLabServer Start(DnsLabServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(options.Policy);
+        DnsLabServer server;
+        try
+        {
+            server = new DnsLabServer(options);
+        }
+        catch (SocketException e)
+        {
+            throw new SocketException((int)e.SocketErrorCode, $"cannot listen on {options.Address}:{options.Port}: {e.Message}");
+        }
+        server._loops.Add(Task.Run(server.UdpLoop));
+        server._loops.Add(Task.Run(server.TcpLoop));
+        return server;
+    }
+
+    public IPEndPoint EndPoint { get; }
+
+    /// <summary>The server's monotonic clock: time since it started.</summary>
+    public TimeSpan Elapsed => _clock.Elapsed;
+
+    public IReadOnlyList<DnsLabQueryRecord> Queries => _log.ToArray();
+    public long UnloggedQueries => Interlocked.Read(ref _unlogged);
+    public long MalformedMessages => Interlocked.Read(ref _malformed);
+    public bool IsRunning => !_stop.IsCancellationRequested;
+
+    /// <summary>Forgets the logged queries (between runs of one experiment).</summary>
+    public void ClearLog()
+    {
+        while (_log.TryDequeue(out _)) { }
+        Interlocked.Exchange(ref _logged, 0);
+        _lastByClient.Clear();
+    }
+
+    public void Stop()
+    {
+        if (_stop.IsCancellationRequested) return;
+        _stop.Cancel();
+        _udp.Dispose();
+        _tcp.Stop();
+        try { Task.WaitAll(_loops.ToArray(), TimeSpan.FromSeconds(5)); } catch (AggregateException) { }
+    }
+
+    public void Dispose() => Stop();
+
+    public override string ToString() => $"DNS lab server on {EndPoint} ({_log.Count} queries logged)";
+
+    private async Task UdpLoop()
+    {
+        var buffer = new byte[65535];
+        var any = new IPEndPoint(_options.Address.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        while (!_stop.IsCancellationRequested)
+        {
+            SocketReceiveFromResult received;
+            try
+            {
+                received = await _udp.ReceiveFromAsync(buffer, SocketFlags.None, any, _stop.Token).ConfigureAwait(false);
+            }
+            catch (Exception) when (_stop.IsCancellationRequested) { return; }
+            catch (SocketException) { continue; } // e.g. ICMP port unreachable from an earlier reply
+            var client = (IPEndPoint)received.RemoteEndPoint;
+            var datagram = buffer.AsSpan(0, received.ReceivedBytes).ToArray();
+            var work = Handle(datagram, client, tcp: false);
+            if (work is null) continue;
+            _ = ReplyLater(work.Value, bytes => _udp.SendToAsync(bytes, SocketFlags.None, client, _stop.Token).AsTask());
+        }
+    }
+
+    private async Task TcpLoop()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            TcpClient connection;
+            try
+            {
+                connection = await _tcp.AcceptTcpClientAsync(_stop.Token).ConfigureAwait(false);
+            }
+            catch (Exception) when (_stop.IsCancellationRequested) { return; }
+            catch (SocketException) { continue; }
+            _ = Task.Run(() => ServeTcp(connection));
+        }
+    }
+
+    private async Task ServeTcp(TcpClient connection)
+    {
+        using (connection)
+        {
+            var stream = connection.GetStream();
+            var client = (IPEndPoint)connection.Client.RemoteEndPoint!;
+            var lengthBytes = new byte[2];
+            var gate = new SemaphoreSlim(1, 1);
+            // Bounded: one connection serves at most 1,000 queries, each read within 30 s.
+            for (var i = 0; i < 1000 && !_stop.IsCancellationRequested; i++)
+            {
+                using var readTimeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+                readTimeout.CancelAfter(TimeSpan.FromSeconds(30));
+                try
+                {
+                    await stream.ReadExactlyAsync(lengthBytes, readTimeout.Token).ConfigureAwait(false);
+                    var message = new byte[BinaryPrimitives.ReadUInt16BigEndian(lengthBytes)];
+                    await stream.ReadExactlyAsync(message, readTimeout.Token).ConfigureAwait(false);
+                    var work = Handle(message, client, tcp: true);
+                    if (work is null) continue;
+                    _ = ReplyLater(work.Value, async bytes =>
+                    {
+                        var framed = new byte[bytes.Length + 2];
+                        BinaryPrimitives.WriteUInt16BigEndian(framed, (ushort)bytes.Length);
+                        bytes.CopyTo(framed, 2);
+                        await gate.WaitAsync(_stop.Token).ConfigureAwait(false);
+                        try { await stream.WriteAsync(framed, _stop.Token).ConfigureAwait(false); }
+                        finally { gate.Release(); }
+                    });
+                }
+                catch (Exception e) when (e is IOException or OperationCanceledException or EndOfStreamException or SocketException or ObjectDisposedException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private (DnsLabQueryRecord Record, DnsLabDecision Decision, DnsMessage Query)? Handle(byte[] message, IPEndPoint client, bool tcp)
+    {
+        var at = _clock.Elapsed;
+        DnsMessage query;
+        try
+        {
+            query = DnsWire.Parse(message);
+        }
+        catch (DnsFormatException)
+        {
+            Interlocked.Increment(ref _malformed);
+            return null;
+        }
+        if (query.Header.IsResponse || query.Header.QuestionCount == 0)
+        {
+            Interlocked.Increment(ref _malformed);
+            return null;
+        }
+
+        var key = (tcp ? "tcp:" : "udp:") + client;
+        var second = _lastByClient.TryGetValue(key, out var last)
+            && at - last.At <= _options.ParallelWindow
+            && (last.Id != query.Header.Id || last.Type != query.QuestionType);
+        _lastByClient[key] = (at, query.Header.Id, query.QuestionType);
+
+        var record = new DnsLabQueryRecord
+        {
+            Sequence = Interlocked.Increment(ref _sequence),
+            ReceivedAt = at,
+            Client = client,
+            Transport = tcp ? "TCP" : "UDP",
+            Id = query.Header.Id,
+            Name = query.QuestionName,
+            Type = query.QuestionType,
+            Edns = query.HasEdns,
+            Flags = query.Header.Flags,
+        };
+        if (Interlocked.Increment(ref _logged) <= _options.MaxLoggedQueries) _log.Enqueue(record);
+        else Interlocked.Increment(ref _unlogged);
+
+        DnsLabDecision decision;
+        try
+        {
+            decision = _options.Policy(new DnsLabRequest(query.QuestionName, query.QuestionType, client, query.Header.Id, tcp, second));
+        }
+        catch (Exception)
+        {
+            decision = new DnsLabDecision(DnsLabAction.Respond, DnsRcode.ServFail, TimeSpan.Zero, Array.Empty<IPAddress>());
+        }
+        record.Action = decision.Action;
+        if (decision.Action == DnsLabAction.Drop) return null;
+        return (record, decision, query);
+    }
+
+    private async Task ReplyLater((DnsLabQueryRecord Record, DnsLabDecision Decision, DnsMessage Query) work, Func<byte[], Task> send)
+    {
+        var (record, decision, query) = work;
+        var delay = decision.Delay < TimeSpan.Zero ? TimeSpan.Zero : decision.Delay > _options.MaxDelay ? _options.MaxDelay : decision.Delay;
+        try
+        {
+            if (delay > TimeSpan.Zero) await Task.Delay(delay, _stop.Token).ConfigureAwait(false);
+            var truncated = decision.Truncate && record.Transport == "UDP";
+            var addresses = truncated ? Array.Empty<IPAddress>() : decision.Addresses;
+            var bytes = DnsWire.BuildResponse(query, decision.Rcode, addresses, truncated);
+            record.Rcode = decision.Rcode;
+            record.Truncated = truncated;
+            record.AnswerCount = addresses.Count;
+            record.RepliedAt = _clock.Elapsed;
+            await send(bytes).ConfigureAwait(false);
+        }
+        catch (Exception) when (_stop.IsCancellationRequested) { }
+        catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException) { }
+    }
+}
