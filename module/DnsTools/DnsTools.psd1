@@ -19,6 +19,8 @@
         'ConvertFrom-ResolvConf'
         'ConvertTo-ResolvConf'
         'New-PodResolvConf'
+        'Read-DnsCapture'
+        'Measure-DnsCapture'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
@@ -33,6 +35,7 @@
 0.1.0
 - ConvertFrom-ResolvConf / ConvertTo-ResolvConf: resolv.conf as a typed object, with what musl, glibc and Go each make of it (caps, defaults, ignored options) and warnings that name the line.
 - New-PodResolvConf: the resolv.conf kubelet forms for a pod (dnsPolicy, dnsConfig, search-list limits).
+- Read-DnsCapture / Measure-DnsCapture: pcap, pcapng or tcpdump text to query objects, lookups, the resolver behind them and a diagnosis.
 '@
         }
     }

@@ -71,6 +71,9 @@ Describe 'Help examples run as written' {
     BeforeAll {
         Push-Location $TestDrive
         "search default.svc.cluster.local svc.cluster.local cluster.local`nnameserver 10.96.0.10`noptions ndots:5" | Set-Content (Join-Path $TestDrive 'pod-resolv.conf')
+        # The files the examples name: a real capture and the incident report's tcpdump text.
+        Copy-Item (Join-Path $env:DNSTOOLS_REPO_ROOT 'tests/fixtures/captures/dnsmasq-lo.pcap') (Join-Path $TestDrive 'pod.pcap')
+        Copy-Item (Join-Path $env:DNSTOOLS_REPO_ROOT 'tests/DnsTools.Core.Tests/Capture/data/seed-alpine-musl.txt') (Join-Path $TestDrive 'tcpdump.txt')
     }
     AfterAll { Pop-Location }
 

@@ -21,7 +21,7 @@ public sealed class ConvertFromResolvConfCommand : PSCmdlet
 
     /// <summary>Paths of resolv.conf files; wildcards allowed.</summary>
     [Parameter(Mandatory = true, ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
-    [Alias("FullName", "PSPath")]
+    [Alias("FullName")]
     public string[] Path { get; set; } = Array.Empty<string>();
 
     protected override void ProcessRecord()

@@ -1,0 +1,26 @@
+@{
+    Synopsis    = 'Reads DNS queries and their answers from a pcap or pcapng file, or from tcpdump''s text output.'
+    Description = @'
+Read-DnsCapture decodes DNS over UDP and TCP port 53 (IPv4 and IPv6; Ethernet, VLAN, Linux cooked capture v1 and v2, raw IP) from pcap and pcapng files, or reads the lines tcpdump prints (tcpdump -i any port 53, with or without -n). A file is recognised by its first bytes: a capture, otherwise text.
+
+Each query becomes an ObservedQuery, the same object Test-PodDnsLatency returns, paired with its answer: time sent (from the start of the capture), source port, id, type, name, rcode, answer count, latency. A query sent again with the same id and port is a re-send (ResendAfterServfail right after a SERVFAIL, RetryAfterTimeout otherwise), not a new query. An answer whose query is missing from the capture is kept and marked "query not captured".
+
+Large files are streamed: memory holds about 30 seconds of traffic, and progress shows the bytes read. Truncated files, packets cut by the snap length, non-DNS traffic on port 53, malformed messages and unknown link types are skipped and counted in a warning.
+'@
+    Parameters  = @{
+        Path        = 'Capture files: pcap, pcapng or tcpdump text. Wildcards are allowed; accepts FileInfo objects from Get-ChildItem.'
+        InputObject = 'tcpdump text lines, for example from Get-Content or from tcpdump itself.'
+    }
+    Outputs     = 'DnsTools.Core.Diagnosis.ObservedQuery'
+    Examples    = @(
+        @{
+            Code    = 'Read-DnsCapture -Path ./pod.pcap | Format-Table Index, Type, Name, Rcode, Latency'
+            Remarks = 'Every query in a capture with its answer and latency (capture with: kubectl debug POD --image=nicolaka/netshoot -- tcpdump -i any -w /tmp/pod.pcap port 53).'
+        }
+        @{
+            Code    = 'Get-Content ./tcpdump.txt | Read-DnsCapture | Format-Table'
+            Remarks = 'tcpdump''s text output, pasted into a file, as query objects.'
+        }
+    )
+    Links       = @('Measure-DnsCapture', 'about_DnsTools')
+}

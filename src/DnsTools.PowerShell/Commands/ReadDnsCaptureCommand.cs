@@ -1,0 +1,169 @@
+using System.Management.Automation;
+using DnsTools.Core.Capture;
+using DnsTools.Core.Diagnosis;
+
+namespace DnsTools.PowerShell.Commands;
+
+/// <summary>Reads DNS queries and answers from a pcap/pcapng file or tcpdump text.</summary>
+[Cmdlet(VerbsCommunications.Read, "DnsCapture", DefaultParameterSetName = TextSet)]
+[OutputType(typeof(ObservedQuery))]
+public sealed class ReadDnsCaptureCommand : CaptureCommandBase
+{
+    protected override void Emit(IEnumerable<ObservedQuery> queries)
+    {
+        foreach (var q in queries) WriteObject(q);
+    }
+}
+
+/// <summary>Groups a capture's queries into lookups per client, infers the resolver and explains the delays.</summary>
+[Cmdlet(VerbsDiagnostic.Measure, "DnsCapture", DefaultParameterSetName = QuerySet)]
+[OutputType(typeof(ObservedLookup))]
+public sealed class MeasureDnsCaptureCommand : CaptureCommandBase
+{
+    private const string QuerySet = "Query";
+    private readonly List<ObservedQuery> _queries = new();
+
+    /// <summary>Query objects from Read-DnsCapture.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = QuerySet)]
+    public ObservedQuery[] Query { get; set; } = Array.Empty<ObservedQuery>();
+
+    protected override void ProcessRecord()
+    {
+        if (ParameterSetName == QuerySet) _queries.AddRange(Query);
+        else base.ProcessRecord();
+    }
+
+    protected override void EndProcessing()
+    {
+        if (ParameterSetName == QuerySet) Emit(_queries.OrderBy(q => q.SentAt));
+        else base.EndProcessing();
+    }
+
+    protected override void Emit(IEnumerable<ObservedQuery> queries)
+    {
+        foreach (var lookup in CaptureAnalyzer.Lookups(queries))
+        {
+            if (Client is { Length: > 0 } && !Client.Any(c => new WildcardPattern(c, WildcardOptions.IgnoreCase).IsMatch(lookup.Client))) continue;
+            WriteObject(lookup);
+        }
+    }
+
+    /// <summary>Only lookups of these clients (wildcards allowed).</summary>
+    [Parameter]
+    public string[]? Client { get; set; }
+}
+
+/// <summary>What Read-DnsCapture and Measure-DnsCapture share: reading files or tcpdump text.</summary>
+public abstract class CaptureCommandBase : PSCmdlet
+{
+    protected const string PathSet = "Path";
+    protected const string TextSet = "Text";
+    private readonly List<string> _lines = new();
+    private readonly CancellationTokenSource _stop = new();
+
+    /// <summary>Capture files: pcap, pcapng, or tcpdump's text output.</summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("FullName")]
+    public string[] Path { get; set; } = Array.Empty<string>();
+
+    /// <summary>tcpdump text lines (Get-Content).</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = TextSet)]
+    [AllowEmptyString]
+    public string[] InputObject { get; set; } = Array.Empty<string>();
+
+    protected abstract void Emit(IEnumerable<ObservedQuery> queries);
+
+    protected override void ProcessRecord()
+    {
+        if (ParameterSetName == TextSet)
+        {
+            foreach (var chunk in InputObject) _lines.AddRange(chunk.Split('\n'));
+            return;
+        }
+        foreach (var path in Path)
+        {
+            IEnumerable<string> files;
+            try
+            {
+                files = GetResolvedProviderPathFromPSPath(path, out _);
+            }
+            catch (ItemNotFoundException e)
+            {
+                WriteError(new ErrorRecord(e, "CaptureNotFound", ErrorCategory.ObjectNotFound, path));
+                continue;
+            }
+            foreach (var file in files) ReadFile(file);
+        }
+    }
+
+    protected override void EndProcessing()
+    {
+        if (ParameterSetName != TextSet) return;
+        var stats = new CaptureReadStatistics();
+        Emit(CaptureAnalyzer.Pair(TcpdumpTextReader.Read(_lines, stats, "pipeline")));
+        foreach (var w in stats.Warnings("pipeline")) WriteWarning(w);
+        if (stats.DnsMessages == 0) WriteWarning("pipeline: no DNS lines found (expected tcpdump output such as '09:13:49.074130 IP a.59071 > b.53: 47843+ A? name. (62)')");
+    }
+
+    protected override void StopProcessing() => _stop.Cancel();
+
+    private void ReadFile(string file)
+    {
+        var stats = new CaptureReadStatistics();
+        try
+        {
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            var total = stream.Length;
+            var magic = new byte[4];
+            var n = stream.Read(magic, 0, 4);
+            stream.Position = 0;
+            var isCapture = n == 4 && BitConverter.ToUInt32(magic, 0) is 0x0A0D0D0A or 0xA1B2C3D4 or 0xD4C3B2A1 or 0xA1B23C4D or 0x4D3CB2A1;
+            var progress = new ProgressRecord(1, "Reading DNS capture", file);
+            var lastPercent = -1;
+            var reporter = new SynchronousProgress(bytes =>
+            {
+                var percent = total == 0 ? 100 : (int)(bytes * 100 / total);
+                if (percent == lastPercent) return;
+                lastPercent = percent;
+                progress.PercentComplete = percent;
+                WriteProgress(progress);
+            });
+            IEnumerable<DnsPacket> packets = isCapture
+                ? PcapReader.Read(stream, stats, file, reporter, _stop.Token)
+                : TcpdumpTextReader.Read(ReadLines(stream, reporter), stats, file);
+            WriteVerbose($"{file}: reading as {(isCapture ? "a packet capture" : "tcpdump text")}");
+            Emit(CaptureAnalyzer.Pair(packets));
+            progress.RecordType = ProgressRecordType.Completed;
+            WriteProgress(progress);
+            WriteVerbose($"{file}: {stats.PacketsRead} packets, {stats.DnsMessages} DNS messages");
+            foreach (var w in stats.Warnings(file)) WriteWarning(w);
+            if (stats.DnsMessages == 0) WriteWarning($"{file}: no DNS messages found");
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            WriteError(new ErrorRecord(e, "CaptureUnreadable", ErrorCategory.InvalidData, file));
+        }
+    }
+
+    private IEnumerable<string> ReadLines(Stream stream, IProgress<long> progress)
+    {
+        using var reader = new StreamReader(stream, leaveOpen: true);
+        string? line;
+        var count = 0;
+        while ((line = reader.ReadLine()) is not null)
+        {
+            _stop.Token.ThrowIfCancellationRequested();
+            if (++count % 10000 == 0) progress.Report(stream.Position);
+            yield return line;
+        }
+    }
+
+    /// <summary>Reports on the calling (pipeline) thread, unlike Progress&lt;T&gt;.</summary>
+    private sealed class SynchronousProgress(Action<long> report) : IProgress<long>
+    {
+        public void Report(long value) => report(value);
+    }
+}

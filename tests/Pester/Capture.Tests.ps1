@@ -1,0 +1,107 @@
+BeforeAll {
+    Import-Module $env:DNSTOOLS_MODULE_MANIFEST -Force
+    $data = Join-Path $env:DNSTOOLS_REPO_ROOT 'tests/DnsTools.Core.Tests/Capture/data'
+}
+
+Describe 'Read-DnsCapture and Measure-DnsCapture on the incident report''s tcpdump text' {
+    It 'infers musl and names the AAAA SERVFAIL re-send storm for the Alpine capture' {
+        $lookups = Get-Content (Join-Path $data 'seed-alpine-musl.txt') | Read-DnsCapture | Measure-DnsCapture
+        $main = $lookups | Where-Object Name -eq 'elink.spic.com.cn.'
+        $main.Resolver | Should -Be 'Musl'
+        $main.Diagnoses.Code | Should -Contain 'DNS001'
+        $main.Diagnoses.Code | Should -Contain 'DNS002'
+        ($main.Queries | Where-Object Rcode -eq 'NxDomain').Count | Should -Be 6
+        ($main.Queries | Where-Object Reason -eq 'ResendAfterServfail').Count | Should -Be 8
+        $main.Note | Should -Match 'about 5\.00 s'
+    }
+
+    It 'infers glibc for the CentOS capture, read by -Path' {
+        $lookup = Measure-DnsCapture -Path (Join-Path $data 'seed-centos-glibc.txt')
+        $lookup.Resolver | Should -Be 'Glibc'
+        $lookup.Diagnoses.Code | Should -Contain 'DNS003'
+        $lookup.Diagnoses.Code | Should -Not -Contain 'DNS002'
+    }
+
+    It 'shows queries and lookups readably' {
+        $queries = Read-DnsCapture -Path (Join-Path $data 'seed-alpine-no-aaaa.txt')
+        $queries.Count | Should -Be 4
+        $table = $queries | Format-Table -AutoSize | Out-String -Width 250
+        $table | Should -Match 'SentAt\(ms\)'
+        $table | Should -Match 'A\s+elink\.spic\.com\.cn\.\s+FirstTry\s+NoError 1 answer'
+        $lookup = $queries | Measure-DnsCapture | Out-String
+        $lookup | Should -Match 'Resolver\s*:\s*Unknown'
+    }
+
+    It 'warns, not fails, on text that is not tcpdump output' {
+        $out = 'hello', 'world' | Read-DnsCapture -WarningVariable w -WarningAction SilentlyContinue
+        $out | Should -BeNullOrEmpty
+        ($w -join "`n") | Should -Match 'no DNS lines found'
+    }
+
+    It 'names a missing file and a file that is neither a capture nor text it understands' {
+        Read-DnsCapture -Path (Join-Path $TestDrive 'missing.pcap') -ErrorVariable e -ErrorAction SilentlyContinue
+        "$($e[0])" | Should -Match 'missing\.pcap'
+        $bad = Join-Path $TestDrive 'bad.pcap'
+        [IO.File]::WriteAllBytes($bad, [byte[]](0xD4, 0xC3, 0xB2, 0xA1, 1, 2))
+        Read-DnsCapture -Path $bad -ErrorVariable e2 -ErrorAction SilentlyContinue
+        "$($e2[0])" | Should -Match 'bad\.pcap'
+    }
+}
+
+Describe 'Read-DnsCapture on a real tcpdump capture' -Tag 'Integration' {
+    BeforeAll {
+        $skip = $null
+        if ($env:DNSTOOLS_APT_UNAVAILABLE) { $skip = $env:DNSTOOLS_APT_UNAVAILABLE }
+        elseif ((& id -u) -ne '0') { $skip = 'capturing on lo needs root' }
+        else {
+            foreach ($tool in 'tcpdump', 'dnsmasq', 'dig') {
+                if (-not (Get-Command $tool -ErrorAction SilentlyContinue)) { $skip = "$tool is not installed" }
+            }
+        }
+        $pcap = Join-Path $TestDrive 'lo.pcap'
+        if (-not $skip) {
+            # dnsmasq answers from its own local data only (--no-resolv): nothing leaves loopback.
+            $server = '127.53.0.1'
+            $dnsmasq = Start-Process dnsmasq -PassThru -RedirectStandardOutput (Join-Path $TestDrive 'dnsmasq.out') -RedirectStandardError (Join-Path $TestDrive 'dnsmasq.err') -ArgumentList @(
+                '--no-daemon', '--no-resolv', '--no-hosts', "--listen-address=$server", '--bind-interfaces', '--port=53',
+                '--address=/api.example/192.0.2.1', '--address=/nx.example/')
+            $tcpdump = Start-Process tcpdump -PassThru -RedirectStandardError (Join-Path $TestDrive 'tcpdump.log') -ArgumentList @(
+                '-Z', 'root', '-i', 'lo', '-U', '-w', $pcap, "port 53 and host $server")
+            try {
+                $deadline = [DateTime]::UtcNow.AddSeconds(10)
+                while ([DateTime]::UtcNow -lt $deadline -and -not ((Get-Content (Join-Path $TestDrive 'tcpdump.log') -Raw -ErrorAction SilentlyContinue) -match 'listening')) { Start-Sleep -Milliseconds 100 }
+                Start-Sleep -Milliseconds 300
+                $digOutput = & dig +tries=1 +time=2 "@$server" api.example A 2>&1 | Out-String
+                $digOutput += & dig +tries=1 +time=2 "@$server" nx.example AAAA 2>&1 | Out-String
+                Start-Sleep -Milliseconds 500
+            }
+            finally {
+                & kill -INT $tcpdump.Id
+                $tcpdump.WaitForExit(5000) | Out-Null
+                Stop-Process -Id $dnsmasq.Id -ErrorAction SilentlyContinue
+                $dnsmasq.WaitForExit(5000) | Out-Null
+            }
+        }
+    }
+
+    It 'pairs the queries and answers dnsmasq gave' {
+        if ($skip) { Set-ItResult -Skipped -Because $skip; return }
+        $queries = Read-DnsCapture -Path $pcap
+        $queries.Count | Should -Be 2 -Because "dig said: $digOutput; tcpdump said: $(Get-Content (Join-Path $TestDrive 'tcpdump.log') -Raw)"
+        $queries[0].Name | Should -Be 'api.example.'
+        $queries[0].Rcode | Should -Be 'NoError'
+        $queries[0].AnswerCount | Should -Be 1
+        $queries[0].Flags | Should -Match '\[1au\]'
+        $queries[1].Type | Should -Be 'AAAA'
+        $queries[1].Rcode | Should -Be 'NxDomain'
+    }
+
+    It 'reads tcpdump''s own text rendering of the same capture to the same queries' {
+        if ($skip) { Set-ItResult -Skipped -Because $skip; return }
+        $fromPcap = Read-DnsCapture -Path $pcap
+        $fromText = & tcpdump -n -r $pcap 2>$null | Read-DnsCapture
+        $fromText.Count | Should -Be 2
+        ($fromText | ForEach-Object { "$($_.Id) $($_.Type) $($_.Name) $($_.Rcode) $($_.SourcePort)" }) |
+            Should -Be ($fromPcap | ForEach-Object { "$($_.Id) $($_.Type) $($_.Name) $($_.Rcode) $($_.SourcePort)" })
+    }
+}
