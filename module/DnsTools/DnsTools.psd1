@@ -19,6 +19,7 @@
         'ConvertFrom-ResolvConf'
         'ConvertTo-ResolvConf'
         'New-PodResolvConf'
+        'Get-ResolverQueryPlan'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
@@ -33,6 +34,7 @@
 0.1.0
 - ConvertFrom-ResolvConf / ConvertTo-ResolvConf: resolv.conf as a typed object, with what musl, glibc and Go each make of it (caps, defaults, ignored options) and warnings that name the line.
 - New-PodResolvConf: the resolv.conf kubelet forms for a pod (dnsPolicy, dnsConfig, search-list limits).
+- Get-ResolverQueryPlan: every query musl, glibc or Go would send for a name (candidate, type, server, socket, attempt, reason, timing) and the result, against rules for how the servers answer; checked against the real musl 1.2.3 and glibc 2.36.
 '@
         }
     }
