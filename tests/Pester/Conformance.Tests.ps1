@@ -33,6 +33,14 @@ BeforeDiscovery {
            Rules = @('A big.example -> truncated') }
         @{ Id = 'parallel-race'; Name = 'race.example'; Conf = "nameserver 127.0.0.1`noptions timeout:1 attempts:2"
            Rules = @('AAAA * -> drop if parallel', 'A race.example -> answer after 20ms') }
+        @{ Id = 'search-nodata'; Name = 'db.example'; Conf = "$k8s timeout:1"
+           Rules = @('*.svc.cluster.local -> NODATA') }
+        @{ Id = 'search-servfail'; Name = 'db.example'; Conf = "$k8s timeout:1"
+           Rules = @('*.tke-test.svc.cluster.local -> SERVFAIL after 20ms') }
+        @{ Id = 'use-vc'; Name = 'tcp.example'; Conf = "nameserver 127.0.0.1`noptions timeout:1 use-vc"
+           Rules = @('AAAA tcp.example -> NODATA') }
+        @{ Id = 'single-request-a-servfail'; Name = 'sf.example'; Conf = "nameserver 127.0.0.1`noptions timeout:1 attempts:2 single-request"
+           Rules = @('A sf.example -> SERVFAIL after 10ms') }
     )
     $matrix = foreach ($c in $cells) { foreach ($libc in 'musl-1.2.3', 'glibc-2.36') { $c + @{ Resolver = $libc } } }
 }

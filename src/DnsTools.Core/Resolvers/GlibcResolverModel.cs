@@ -15,6 +15,16 @@ public sealed class GlibcResolverModel : ResolverModel
     /// <summary>RES_NOAAAA ("no-aaaa") exists from 2.36 (resolv/nss_dns/dns-host.c queries T_A only).</summary>
     public bool SupportsNoAaaa => Spec.Version >= new Version(2, 36);
 
+    /// <summary>
+    /// res_send.c, send_dg, SERVFAIL/NOTIMP/REFUSED branch: in single-request mode the second query has
+    /// not been sent yet, so glibc no longer waits for its reply but closes the socket and goes to the
+    /// next server or try at once (glibc bug 30081, "do not wait for non-existing second DNS response
+    /// after error", on the 2.36 stable branch). Measured with Debian 12's 2.36-9+deb12u14: the A is
+    /// re-sent on a new socket ~10 ms after its SERVFAIL and the AAAA never leaves. The stored
+    /// 2.34-era send_dg still waits until the timeout; older versions are modelled that way.
+    /// </summary>
+    public bool SingleRequestErrorSkipsWait => Spec.Version >= new Version(2, 36);
+
     // h_errno values (netdb.h).
     private enum HErrno { None, HostNotFound, TryAgain, NoRecovery, NoData }
 
@@ -334,7 +344,7 @@ public sealed class GlibcResolverModel : ResolverModel
                     result.Slot2 = null;
                     return result;
                 }
-                if (q2 is not null)
+                if (q2 is not null && !(single && SingleRequestErrorSkipsWait))
                 {
                     resplen = 0;
                     if (matching == 1) recv1 = true; else recv2 = true;
