@@ -1,0 +1,151 @@
+using DnsTools.Core.ResolvConf;
+
+namespace DnsTools.Core.Resolvers;
+
+/// <summary>
+/// Go's pure resolver (src/net/dnsclient_unix.go: goLookupIPCNAME, tryOneName, exchange; nameList in
+/// dnsconfig): A and AAAA as two goroutines, each exchange on its own new socket, a new ID per
+/// exchange, no retransmission inside an exchange. Modelled from the 1.22-era source and measured
+/// with Go 1.19.8; other 1.x versions get the same plan.
+/// </summary>
+public sealed class GoResolverModel : ResolverModel
+{
+    public GoResolverModel(ResolverSpec spec) : base(spec) { }
+
+    private enum LaneError { None, NoSuchHost, NoData, Timeout, ServFail, Misbehaving }
+
+    private sealed record LaneResult(TimeSpan End, bool Address, LaneError Error);
+
+    internal override IReadOnlyList<string> Candidates(string name, ResolverSettings settings)
+    {
+        // dnsclient_unix.go, nameList: a rooted name is tried alone; with count('.') >= ndots the
+        // bare name comes first, otherwise last; candidates over 254 characters are dropped.
+        if (name.EndsWith('.')) return new[] { name };
+        var hasNdots = CountDots(name) >= settings.Ndots;
+        var list = new List<string>();
+        if (hasNdots) list.Add(name);
+        foreach (var suffix in settings.Search)
+        {
+            var fqdn = name + "." + suffix.TrimEnd('.');
+            if (fqdn.Length + 1 <= 254) list.Add(fqdn);
+        }
+        if (!hasNdots) list.Add(name);
+        return list;
+    }
+
+    internal override Outcome Run(string name, ResolverSettings settings, Simulation sim)
+    {
+        if (Spec.Version != ResolverSpec.DefaultGo) sim.Notes.Add($"Go {Spec.Version}: modelled like Go 1.22 (the source read; timings measured with 1.19.8).");
+        sim.Notes.Add("Go sends A and AAAA from two goroutines: their order on the wire is not fixed.");
+        if (settings.IgnoredOptions.Count > 0) sim.Notes.Add($"Go ignores: {string.Join(' ', settings.IgnoredOptions)}.");
+        var servers = settings.Nameservers.Select(Server).ToArray();
+        var candidates = Candidates(name, settings);
+        var now = TimeSpan.Zero;
+        var soffset = 0;
+        LaneError lastErr = LaneError.None;
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            sim.NewCandidate();
+            var fqdn = Fqdn(candidates[i]);
+            var first = FirstReason(i);
+            // goLookupIPCNAME: qtypes A, AAAA; both started together unless single-request, in which
+            // case AAAA starts when A's tryOneName returns. Both results are awaited.
+            var a = TryOneName(fqdn, DnsQueryType.A, now, first, settings, servers, ref soffset, sim);
+            var aaaa = TryOneName(fqdn, DnsQueryType.AAAA, settings.SingleRequest ? a.End : now,
+                settings.SingleRequest ? QueryReason.AfterOtherType : first, settings, servers, ref soffset, sim);
+            now = a.End > aaaa.End ? a.End : aaaa.End;
+            var addresses = new List<DnsQueryType>();
+            if (a.Address) addresses.Add(DnsQueryType.A);
+            if (aaaa.Address) addresses.Add(DnsQueryType.AAAA);
+            foreach (var r in new[] { a, aaaa })
+                if (r.Error != LaneError.None && (lastErr == LaneError.None || fqdn == Fqdn(name))) lastErr = r.Error;
+            // One family failing does not fail the lookup (Resolver.StrictErrors is off by default).
+            if (addresses.Count > 0) return new Outcome(now, LookupResult.Success, addresses, fqdn);
+        }
+        var result = lastErr switch
+        {
+            LaneError.NoSuchHost or LaneError.NoData or LaneError.None => LookupResult.NoName,
+            LaneError.Timeout or LaneError.ServFail => LookupResult.TryAgain,
+            _ => LookupResult.Fail,
+        };
+        return new Outcome(now, result, Array.Empty<DnsQueryType>(), null);
+    }
+
+    /// <summary>
+    /// tryOneName: for each attempt, for each server from serverOffset (rotate only): exchange.
+    /// NXDOMAIN and "no records of the type" end the lane at once (no other server helps);
+    /// SERVFAIL, other rcodes and timeouts go on to the next server or attempt.
+    /// </summary>
+    private static LaneResult TryOneName(string fqdn, DnsQueryType type, TimeSpan start, QueryReason firstReason,
+        ResolverSettings settings, string[] servers, ref int soffset, Simulation sim)
+    {
+        var offset = settings.Rotate ? soffset++ : 0;
+        var now = start;
+        var lastErr = LaneError.None;
+        for (var attempt = 0; attempt < Math.Max(1, settings.Attempts); attempt++)
+        {
+            for (var j = 0; j < servers.Length; j++)
+            {
+                var server = servers[(offset + j) % servers.Length];
+                var reason = attempt == 0 && j == 0 ? firstReason
+                    : j > 0 ? QueryReason.NextServer
+                    : lastErr == LaneError.Timeout ? QueryReason.RetryAfterTimeout : QueryReason.RetryAfterError;
+                var (end, kind) = Exchange(fqdn, type, server, now, reason, settings, sim);
+                now = end;
+                switch (kind)
+                {
+                    case ServerResponseKind.Answer: return new LaneResult(now, true, LaneError.None);
+                    case ServerResponseKind.NxDomain: return new LaneResult(now, false, LaneError.NoSuchHost);
+                    case ServerResponseKind.NoData: return new LaneResult(now, false, LaneError.NoData);
+                    case ServerResponseKind.ServFail: lastErr = LaneError.ServFail; break;
+                    case null: lastErr = LaneError.Timeout; break;
+                    default: lastErr = LaneError.Misbehaving; break;
+                }
+            }
+        }
+        return new LaneResult(now, false, lastErr);
+    }
+
+    /// <summary>
+    /// exchange: networks udp then tcp (tcp only with use-vc); each a new connected socket with a
+    /// deadline of now + timeout; one write, read until the matching reply; TC=1 over UDP moves on
+    /// to TCP. Returns null on timeout.
+    /// </summary>
+    private static (TimeSpan End, ServerResponseKind? Kind) Exchange(string fqdn, DnsQueryType type, string server, TimeSpan start,
+        QueryReason reason, ResolverSettings settings, Simulation sim)
+    {
+        var identity = sim.NewIdentity(); // newRequest: a fresh random ID per exchange
+        var now = start;
+        var networks = settings.UseTcp ? new[] { DnsTransport.Tcp } : new[] { DnsTransport.Udp, DnsTransport.Tcp };
+        foreach (var network in networks)
+        {
+            var sock = sim.Open();
+            var deadline = now + TimeSpan.FromSeconds(Math.Max(1, settings.TimeoutSeconds));
+            sim.Send(now, fqdn, type, server, network, sock, reason, identity);
+            var reply = sim.Next(sock, now, deadline);
+            if (reply is null)
+            {
+                sim.Close(sock, deadline);
+                return (deadline, null);
+            }
+            now = reply.At;
+            sim.Close(sock, now);
+            if (reply.Kind == ServerResponseKind.Truncated && network == DnsTransport.Udp)
+            {
+                reply.Handle("TC=1: this query again over TCP");
+                reason = QueryReason.TcpAfterTruncation;
+                continue;
+            }
+            reply.Handle(reply.Kind switch
+            {
+                ServerResponseKind.Answer => "accepted",
+                ServerResponseKind.NxDomain => "no such host: the lane stops",
+                ServerResponseKind.NoData => "no records of the type: the lane stops",
+                ServerResponseKind.ServFail => "server temporarily misbehaving: next server or attempt",
+                _ => "server misbehaving: next server or attempt",
+            });
+            return (now, reply.Kind);
+        }
+        return (now, ServerResponseKind.Refused); // errNoAnswerFromDNSServer after TC over TCP
+    }
+}

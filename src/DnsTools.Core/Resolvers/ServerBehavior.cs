@@ -1,0 +1,175 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace DnsTools.Core.Resolvers;
+
+/// <summary>The query types an AF_UNSPEC getaddrinfo sends.</summary>
+public enum DnsQueryType
+{
+    A = 1,
+    AAAA = 28,
+}
+
+/// <summary>UDP, or TCP (use-vc, or a retry after a truncated UDP answer).</summary>
+public enum DnsTransport
+{
+    Udp,
+    Tcp,
+}
+
+/// <summary>What the server does with one query.</summary>
+public enum ServerResponseKind
+{
+    /// <summary>NOERROR with one address record of the asked type.</summary>
+    Answer,
+    /// <summary>rcode 3: the name does not exist.</summary>
+    NxDomain,
+    /// <summary>NOERROR with an empty answer section (the name exists, not this type).</summary>
+    NoData,
+    /// <summary>rcode 2.</summary>
+    ServFail,
+    /// <summary>rcode 5.</summary>
+    Refused,
+    /// <summary>No reply at all (lost, or the server never answers).</summary>
+    NoAnswer,
+    /// <summary>NOERROR, TC=1, empty answer section, over UDP; over TCP the query gets <see cref="Answer"/>.</summary>
+    Truncated,
+}
+
+/// <summary>
+/// One server-behaviour rule: <c>[@SERVER] [A|AAAA] PATTERN -&gt; OUTCOME [after DELAY]</c>, for example
+/// <c>AAAA * -&gt; SERVFAIL after 1700ms</c>, <c>*.cluster.local -&gt; NXDOMAIN</c>,
+/// <c>@127.0.0.1 * -&gt; no answer</c>, <c>AAAA * -&gt; drop if parallel</c>.
+/// PATTERN is a name with <c>*</c> wildcards (matching any characters, dots included), compared
+/// case-insensitively without the trailing dot. OUTCOME is answer, NXDOMAIN, NODATA, SERVFAIL,
+/// REFUSED, no answer (or drop, timeout) or truncated (TC=1 over UDP, answered over TCP). The
+/// delay applies to every reply, per query, counted from the query's arrival.
+/// <c>drop if parallel</c> drops a query sent on a socket at the same instant as an earlier query on
+/// that socket to the same server (the conntrack insertion race of parallel A/AAAA); otherwise the
+/// next matching rule decides.
+/// </summary>
+public sealed class ServerRule
+{
+    private static readonly Regex Syntax = new(
+        @"^\s*(?:@(?<server>\S+)\s+)?(?:(?<type>A|AAAA|ANY)\s+)?(?<pattern>[^\s>]+)\s*->\s*(?<outcome>.+?)(?:\s+after\s+(?<delay>\d+(?:\.\d+)?)\s*(?<unit>ms|s)?)?\s*$",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+
+    private readonly Regex _name;
+
+    private ServerRule(string text, string? server, DnsQueryType? type, string pattern, ServerResponseKind kind, TimeSpan delay, bool onlyIfParallel)
+    {
+        Text = text;
+        Server = server;
+        Type = type;
+        Pattern = pattern;
+        Kind = kind;
+        Delay = delay;
+        OnlyIfParallel = onlyIfParallel;
+        _name = new Regex("^" + Regex.Escape(pattern.TrimEnd('.')).Replace("\\*", ".*") + "$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+    }
+
+    /// <summary>The rule as written.</summary>
+    public string Text { get; }
+    /// <summary>The server address the rule is limited to, or null for every server.</summary>
+    public string? Server { get; }
+    /// <summary>The query type the rule is limited to, or null for both.</summary>
+    public DnsQueryType? Type { get; }
+    public string Pattern { get; }
+    public ServerResponseKind Kind { get; }
+    public TimeSpan Delay { get; }
+    /// <summary>True for "drop if parallel": the rule only applies to the second of two queries sent together on one socket.</summary>
+    public bool OnlyIfParallel { get; }
+
+    /// <summary>
+    /// How specific the rule is: the literal characters of the name pattern first (an exact name
+    /// beats <c>*.cluster.local</c>, which beats <c>*</c>), then a server, then a type.
+    /// </summary>
+    public int Specificity => (Pattern.Contains('*') ? 0 : 100_000) + Pattern.Replace("*", "").Length * 100 + (Server is null ? 0 : 10) + (Type is null ? 0 : 1);
+
+    public bool Matches(string name, DnsQueryType type, string server)
+        => (Type is null || Type == type) && (Server is null || string.Equals(Server, server, StringComparison.OrdinalIgnoreCase)) && _name.IsMatch(name.TrimEnd('.'));
+
+    public override string ToString() => Text;
+
+    public static ServerRule Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var m = Syntax.Match(text);
+        if (!m.Success)
+            throw new FormatException($"Cannot read server behaviour '{text}': write [@SERVER] [A|AAAA] NAME-PATTERN -> OUTCOME [after DELAY], e.g. 'AAAA * -> SERVFAIL after 1700ms' or '*.cluster.local -> NXDOMAIN'.");
+        var outcome = Regex.Replace(m.Groups["outcome"].Value.Trim().ToLowerInvariant(), @"[\s_-]+", " ");
+        var onlyIfParallel = false;
+        ServerResponseKind kind = outcome switch
+        {
+            "answer" or "answered" or "noerror" or "address" or "ok" => ServerResponseKind.Answer,
+            "nxdomain" => ServerResponseKind.NxDomain,
+            "nodata" or "no data" => ServerResponseKind.NoData,
+            "servfail" => ServerResponseKind.ServFail,
+            "refused" => ServerResponseKind.Refused,
+            "no answer" or "noanswer" or "drop" or "dropped" or "timeout" or "none" => ServerResponseKind.NoAnswer,
+            "truncated" or "tc" => ServerResponseKind.Truncated,
+            "drop if parallel" or "race" or "conntrack race" => ServerResponseKind.NoAnswer,
+            _ => throw new FormatException($"Unknown outcome '{m.Groups["outcome"].Value.Trim()}' in '{text}': use answer, NXDOMAIN, NODATA, SERVFAIL, REFUSED, no answer, truncated or drop if parallel."),
+        };
+        if (outcome is "drop if parallel" or "race" or "conntrack race") onlyIfParallel = true;
+        var delay = TimeSpan.Zero;
+        if (m.Groups["delay"].Success)
+        {
+            var value = double.Parse(m.Groups["delay"].Value, CultureInfo.InvariantCulture);
+            var seconds = m.Groups["unit"].Success && m.Groups["unit"].Value.Equals("s", StringComparison.OrdinalIgnoreCase);
+            delay = seconds ? TimeSpan.FromSeconds(value) : TimeSpan.FromMilliseconds(value);
+        }
+        DnsQueryType? type = m.Groups["type"].Success && !m.Groups["type"].Value.Equals("ANY", StringComparison.OrdinalIgnoreCase)
+            ? Enum.Parse<DnsQueryType>(m.Groups["type"].Value, ignoreCase: true)
+            : null;
+        var server = m.Groups["server"].Success ? m.Groups["server"].Value : null;
+        return new ServerRule(text.Trim(), server, type, m.Groups["pattern"].Value, kind, delay, onlyIfParallel);
+    }
+}
+
+/// <summary>What the server answers, and when.</summary>
+public readonly record struct ServerResponse(ServerResponseKind Kind, TimeSpan Delay, ServerRule? Rule);
+
+/// <summary>
+/// The behaviour of the nameservers a plan runs against: rules, the most specific matching one
+/// deciding (ties: the first listed). A query no rule matches is answered at once.
+/// </summary>
+public sealed class ServerBehavior
+{
+    public ServerBehavior(IEnumerable<ServerRule> rules) => Rules = rules.ToArray();
+
+    public IReadOnlyList<ServerRule> Rules { get; }
+
+    /// <summary>Every server answers every query at once.</summary>
+    public static ServerBehavior AlwaysAnswer { get; } = new(Array.Empty<ServerRule>());
+
+    /// <summary>Parses rules; each string may hold several rules separated by ';' or new lines.</summary>
+    public static ServerBehavior Parse(IEnumerable<string>? rules)
+        => new((rules ?? Array.Empty<string>())
+            .SelectMany(r => r.Split(new[] { ';', '\n' }, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            .Select(ServerRule.Parse));
+
+    /// <summary>
+    /// The reply to one query. <paramref name="parallelOnSocket"/> says the query left a socket at the
+    /// same instant as an earlier query to the same server (what "drop if parallel" rules look at).
+    /// Over TCP a truncated answer becomes a full answer.
+    /// </summary>
+    public ServerResponse Respond(string name, DnsQueryType type, string server, DnsTransport transport, bool parallelOnSocket)
+    {
+        // A "drop if parallel" rule is a modifier: when it applies it wins over every other rule.
+        if (parallelOnSocket && transport == DnsTransport.Udp
+            && Rules.FirstOrDefault(r => r.OnlyIfParallel && r.Matches(name, type, server)) is { } race)
+            return new ServerResponse(ServerResponseKind.NoAnswer, TimeSpan.Zero, race);
+        ServerRule? best = null;
+        foreach (var rule in Rules)
+        {
+            if (rule.OnlyIfParallel || !rule.Matches(name, type, server)) continue;
+            if (best is null || rule.Specificity > best.Specificity) best = rule;
+        }
+        if (best is null) return new ServerResponse(ServerResponseKind.Answer, TimeSpan.Zero, null);
+        var kind = best.Kind == ServerResponseKind.Truncated && transport == DnsTransport.Tcp ? ServerResponseKind.Answer : best.Kind;
+        return new ServerResponse(kind, best.Delay, best);
+    }
+
+    public override string ToString() => Rules.Count == 0 ? "every query answered at once" : string.Join("; ", Rules);
+}

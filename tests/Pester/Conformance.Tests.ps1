@@ -1,0 +1,193 @@
+# Conformance: the resolver models against the REAL musl 1.2.3 and glibc 2.36.
+# Each cell builds a tiny getaddrinfo client (gcc for glibc, musl-gcc -static for musl) and a logging
+# DNS server (C) at test time, then runs both inside their own network + mount namespace
+# (unshare -n -m, only loopback up, resolv.conf/hosts/nsswitch.conf bind-mounted from the cell's own
+# folder), so no query can leave for a real nameserver. The server's log (monotonic time, transport,
+# server, source port, name, type) is compared with Get-ResolverQueryPlan's plan: names, types,
+# servers, transports and order; socket sharing (same source port <=> same model socket); retry
+# counts (the whole sequence); send times and total time within ±100 ms; the result code and the
+# address families returned. Missing tools or namespaces make the cells SKIPPED with the reason.
+
+BeforeDiscovery {
+    $k8s = "nameserver 127.0.0.1`nsearch tke-test.svc.cluster.local svc.cluster.local cluster.local`noptions ndots:5"
+    $cells = @(
+        @{ Id = 'k8s-default'; Name = 'elink.spic.com.cn'; Conf = $k8s
+           Rules = @('AAAA * -> SERVFAIL after 1700ms', '*.cluster.local -> NXDOMAIN') }
+        @{ Id = 'ndots-1'; Name = 'svc-a.example'; Conf = "nameserver 127.0.0.1`nsearch ns1.svc.cluster.local`noptions ndots:1 timeout:1"
+           Rules = @('svc-a.example -> NXDOMAIN') }
+        @{ Id = 'single-request'; Name = 'web.example'; Conf = "nameserver 127.0.0.1`nsearch corp.local`noptions ndots:2 timeout:1 single-request"
+           Rules = @('*.corp.local -> NXDOMAIN', 'A web.example -> answer after 50ms', 'AAAA web.example -> NODATA') }
+        @{ Id = 'single-request-reopen'; Name = 'web.example'; Conf = "nameserver 127.0.0.1`nsearch corp.local`noptions ndots:2 timeout:1 single-request-reopen"
+           Rules = @('*.corp.local -> NXDOMAIN', 'A web.example -> answer after 50ms', 'AAAA web.example -> NODATA') }
+        @{ Id = 'timeout1-attempts2-aaaa-silent'; Name = 'slow.example'; Conf = "nameserver 127.0.0.1`noptions timeout:1 attempts:2"
+           Rules = @('AAAA slow.example -> no answer') }
+        @{ Id = 'timeout1-attempts2-all-silent'; Name = 'dead.example'; Conf = "nameserver 127.0.0.1`noptions timeout:1 attempts:2"
+           Rules = @('* -> no answer') }
+        @{ Id = 'two-nameservers'; Name = 'two.example'; Conf = "nameserver 127.0.0.1`nnameserver 127.0.0.2`noptions timeout:1 attempts:2"
+           Rules = @('@127.0.0.1 * -> no answer') }
+        @{ Id = 'trailing-dot'; Name = 'elink.spic.com.cn.'; Conf = "$k8s timeout:2"
+           Rules = @('AAAA * -> SERVFAIL after 400ms', '*.cluster.local -> NXDOMAIN') }
+        @{ Id = 'five-dots'; Name = 'a.b.c.d.e.example'; Conf = "$k8s timeout:1"
+           Rules = @('*.example -> NXDOMAIN', '*.cluster.local -> NXDOMAIN') }
+        @{ Id = 'truncated-a'; Name = 'big.example'; Conf = "nameserver 127.0.0.1`noptions timeout:1"
+           Rules = @('A big.example -> truncated') }
+        @{ Id = 'parallel-race'; Name = 'race.example'; Conf = "nameserver 127.0.0.1`noptions timeout:1 attempts:2"
+           Rules = @('AAAA * -> drop if parallel', 'A race.example -> answer after 20ms') }
+        @{ Id = 'search-nodata'; Name = 'db.example'; Conf = "$k8s timeout:1"
+           Rules = @('*.svc.cluster.local -> NODATA') }
+        @{ Id = 'search-servfail'; Name = 'db.example'; Conf = "$k8s timeout:1"
+           Rules = @('*.tke-test.svc.cluster.local -> SERVFAIL after 20ms') }
+        @{ Id = 'use-vc'; Name = 'tcp.example'; Conf = "nameserver 127.0.0.1`noptions timeout:1 use-vc"
+           Rules = @('AAAA tcp.example -> NODATA') }
+        @{ Id = 'single-request-a-servfail'; Name = 'sf.example'; Conf = "nameserver 127.0.0.1`noptions timeout:1 attempts:2 single-request"
+           Rules = @('A sf.example -> SERVFAIL after 10ms') }
+    )
+    $matrix = foreach ($c in $cells) { foreach ($libc in 'musl-1.2.3', 'glibc-2.36') { $c + @{ Resolver = $libc } } }
+}
+
+BeforeAll {
+    Import-Module $env:DNSTOOLS_MODULE_MANIFEST -Force
+    $script:ToleranceMs = 100
+    $script:OrderWindowMs = 5
+    $script:Lab = Join-Path ([System.IO.Path]::GetTempPath()) "dnstools-conformance-$PID"
+    $script:Source = Join-Path $PSScriptRoot 'Conformance'
+    $script:Report = [System.Collections.Generic.List[string]]::new()
+
+    function Get-SkipReason {
+        if ($env:DNSTOOLS_APT_UNAVAILABLE) { return $env:DNSTOOLS_APT_UNAVAILABLE }
+        if (-not $IsLinux) { return 'needs Linux network namespaces' }
+        foreach ($tool in 'gcc', 'musl-gcc', 'unshare', 'mount', 'timeout', 'sh') {
+            if (-not (Get-Command $tool -CommandType Application -ErrorAction SilentlyContinue)) { return "$tool is not installed" }
+        }
+        if ((& id -u) -ne '0') { return 'not root: cannot create network namespaces (unshare -n -m)' }
+        & unshare -n -m true 2>$null
+        if ($LASTEXITCODE -ne 0) { return 'unshare -n -m is not permitted here' }
+        return $null
+    }
+
+    $script:SkipReason = Get-SkipReason
+    if (-not $script:SkipReason) {
+        New-Item -ItemType Directory -Path $script:Lab -Force | Out-Null
+        $build = @(
+            @{ Cc = 'gcc'; Args = @('-O1', '-o', (Join-Path $Lab 'dnssrv'), (Join-Path $Source 'dnssrv.c')) }
+            @{ Cc = 'gcc'; Args = @('-O1', '-o', (Join-Path $Lab 'gai-glibc'), (Join-Path $Source 'gai.c')) }
+            @{ Cc = 'musl-gcc'; Args = @('-static', '-O1', '-o', (Join-Path $Lab 'gai-musl'), (Join-Path $Source 'gai.c')) }
+        )
+        foreach ($b in $build) {
+            $out = & $b.Cc @($b.Args) 2>&1
+            if ($LASTEXITCODE -ne 0) { $script:SkipReason = "$($b.Cc) failed: $out"; break }
+        }
+    }
+
+    $script:Rc = @{ Success = 0; NoName = -2; TryAgain = -3; Fail = -4; NoData = -5 }
+    $script:Kinds = @{ Answer = 'answer'; NxDomain = 'nxdomain'; NoData = 'nodata'; ServFail = 'servfail'; Refused = 'refused'; NoAnswer = 'none'; Truncated = 'tc' }
+
+    # Runs the real client once in its own namespaces; returns the client's report and the server's log.
+    function Invoke-RealLookup([string] $Resolver, [string] $Conf, [string] $Name, [string[]] $Rules, [string] $Id) {
+        $dir = Join-Path $Lab "$Id-$Resolver"
+        if (Test-Path $dir) { Remove-Item $dir -Recurse -Force }
+        New-Item -ItemType Directory -Path $dir | Out-Null
+        Copy-Item (Join-Path $Lab 'dnssrv') $dir
+        Set-Content (Join-Path $dir 'resolv.conf') "$Conf`n" -NoNewline
+        Set-Content (Join-Path $dir 'hosts') "127.0.0.1 localhost`n::1 localhost`n" -NoNewline
+        Set-Content (Join-Path $dir 'nsswitch.conf') "hosts: files dns`n" -NoNewline
+        $behaviour = [DnsTools.Core.Resolvers.ServerBehavior]::Parse([string[]]$Rules)
+        $lines = foreach ($r in $behaviour.Rules) {
+            $server = if ($r.Server) { $r.Server } else { '*' }
+            $type = if ($null -ne $r.Type) { "$($r.Type)" } else { '*' }
+            '{0} {1} {2} {3} {4} {5} {6}' -f $server, $type, $r.Pattern.TrimEnd('.'), $Kinds["$($r.Kind)"], [long]$r.Delay.TotalMilliseconds, $r.Specificity, [int]$r.OnlyIfParallel
+        }
+        Set-Content (Join-Path $dir 'rules') (($lines -join "`n") + "`n") -NoNewline
+        $client = Join-Path $Lab $(if ($Resolver -like 'musl*') { 'gai-musl' } else { 'gai-glibc' })
+        & timeout -k 5 45 unshare -n -m sh (Join-Path $Source 'run.sh') $dir $client $Name 2>&1 | Out-Null
+        $clientOut = Join-Path $dir 'client.out'
+        if ($LASTEXITCODE -ne 0 -or -not (Test-Path $clientOut)) { throw "the namespace run failed (exit $LASTEXITCODE)" }
+        $report = @{}
+        foreach ($line in Get-Content $clientOut) { $k, $v = $line -split ' ', 2; $report[$k] = $v }
+        $start = [long]$report.START
+        $queries = @(Get-Content (Join-Path $dir 'server.log') | Where-Object { $_ -like 'Q *' } | ForEach-Object {
+            $f = $_ -split ' '
+            [pscustomobject]@{
+                TimeMs = ([long]$f[1] - $start) / 1e6
+                Transport = $f[2].ToUpperInvariant()
+                Server = $f[3]
+                Socket = "$($f[2]):$($f[4])"
+                Name = "$($f[6])."
+                Type = $f[7]
+            }
+        } | Sort-Object TimeMs)
+        [pscustomobject]@{
+            Rc = [int]$report.RC
+            Addresses = "$($report.ADDR)"
+            ElapsedMs = ([long]$report.END - $start) / 1e6
+            Queries = $queries
+        }
+    }
+
+    # Every difference between the real run and the plan, in words.
+    function Compare-Plan($Run, $Plan) {
+        $diffs = [System.Collections.Generic.List[string]]::new()
+        $model = @($Plan.Queries)
+        $seen = [System.Collections.Generic.List[object]]::new()
+        foreach ($q in $Run.Queries) { $seen.Add($q) }
+        if ($model.Count -ne $seen.Count) { $diffs.Add("query count: real $($seen.Count), model $($model.Count)") }
+        $modelToReal = @{}; $realToModel = @{}
+        $used = [bool[]]::new($seen.Count)
+        foreach ($m in $model) {
+            $key = "$($m.Name) $($m.Type) $($m.Server) $($m.Transport)".ToUpperInvariant()
+            $first = -1
+            for ($i = 0; $i -lt $seen.Count; $i++) { if (-not $used[$i]) { $first = $i; break } }
+            $pick = -1
+            for ($i = 0; $i -lt $seen.Count; $i++) {
+                if ($used[$i]) { continue }
+                $r = $seen[$i]
+                if ("$($r.Name) $($r.Type) $($r.Server) $($r.Transport)".ToUpperInvariant() -eq $key) { $pick = $i; break }
+            }
+            if ($pick -lt 0) { $diffs.Add("#$($m.Index) $key at $($m.SendTime.TotalMilliseconds) ms: not sent by the real resolver"); continue }
+            $used[$pick] = $true
+            $r = $seen[$pick]
+            if ($first -ge 0 -and $seen[$pick].TimeMs - $seen[$first].TimeMs -gt $OrderWindowMs) {
+                $diffs.Add("#$($m.Index) ${key}: out of order (the real resolver sent $($seen[$first].Name) $($seen[$first].Type) first)")
+            }
+            $dt = [math]::Abs($r.TimeMs - $m.SendTime.TotalMilliseconds)
+            if ($dt -gt $ToleranceMs) { $diffs.Add(('#{0} {1}: sent at {2:0.0} ms, model {3:0.0} ms' -f $m.Index, $key, $r.TimeMs, $m.SendTime.TotalMilliseconds)) }
+            if ($modelToReal.ContainsKey($m.Socket) -and $modelToReal[$m.Socket] -ne $r.Socket) { $diffs.Add("#$($m.Index): model socket $($m.Socket) is real $($modelToReal[$m.Socket]) and $($r.Socket)") }
+            if ($realToModel.ContainsKey($r.Socket) -and $realToModel[$r.Socket] -ne $m.Socket) { $diffs.Add("#$($m.Index): real $($r.Socket) carries model sockets $($realToModel[$r.Socket]) and $($m.Socket)") }
+            $modelToReal[$m.Socket] = $r.Socket; $realToModel[$r.Socket] = $m.Socket
+        }
+        for ($i = 0; $i -lt $seen.Count; $i++) {
+            if (-not $used[$i]) { $diffs.Add(('real query not in the model: {0} {1} {2} {3} at {4:0.0} ms' -f $seen[$i].Name, $seen[$i].Type, $seen[$i].Server, $seen[$i].Transport, $seen[$i].TimeMs)) }
+        }
+        if ([math]::Abs($Run.ElapsedMs - $Plan.TotalTime.TotalMilliseconds) -gt $ToleranceMs) {
+            $diffs.Add(('total: real {0:0.0} ms, model {1:0.0} ms' -f $Run.ElapsedMs, $Plan.TotalTime.TotalMilliseconds))
+        }
+        $expectedRc = $Rc["$($Plan.Result)"]
+        if ($Run.Rc -ne $expectedRc) { $diffs.Add("result: real rc $($Run.Rc), model $($Plan.ResultCode) ($expectedRc)") }
+        $modelAddr = ($Plan.AddressTypes | ForEach-Object { "$_" }) -join '+'
+        if ($Run.Addresses -ne $modelAddr) { $diffs.Add("addresses: real '$($Run.Addresses)', model '$modelAddr'") }
+        $diffs
+    }
+}
+
+AfterAll {
+    if ($script:Report.Count -gt 0 -and $env:DNSTOOLS_REPO_ROOT) {
+        $file = Join-Path $env:DNSTOOLS_REPO_ROOT 'out/test-results/conformance.txt'
+        New-Item -ItemType Directory -Path (Split-Path $file) -Force | Out-Null
+        $script:Report | Set-Content $file
+    }
+    if ($script:Lab -and (Test-Path $script:Lab)) { Remove-Item $script:Lab -Recurse -Force -ErrorAction SilentlyContinue }
+}
+
+Describe 'Conformance with the real libc resolvers' -Tag Conformance {
+    It '<Id> <Resolver>' -ForEach $matrix {
+        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        $real = Invoke-RealLookup -Resolver $Resolver -Conf $Conf -Name $Name -Rules $Rules -Id $Id
+        $plan = Get-ResolverQueryPlan -Name $Name -ResolvConf $Conf -Resolver $Resolver -ServerBehavior $Rules
+        $diffs = @(Compare-Plan $real $plan)
+        $status = if ($diffs.Count) { 'FAIL' } else { 'pass' }
+        $script:Report.Add(('{0,-32} {1,-11} {2}  real {3,3} queries {4,8:0.0} ms rc {5,2}  model {6,3} queries {7,8:0.0} ms {8}' -f
+            $Id, $Resolver, $status, $real.Queries.Count, $real.ElapsedMs, $real.Rc, $plan.QueryCount, $plan.TotalTime.TotalMilliseconds, $plan.ResultCode))
+        Write-Host ('    real: {0} queries, {1:0.0} ms, rc {2}, {3}; model: {4} queries, {5:0.0} ms, {6}' -f $real.Queries.Count, $real.ElapsedMs, $real.Rc, $real.Addresses, $plan.QueryCount, $plan.TotalTime.TotalMilliseconds, $plan.ResultCode)
+        $diffs -join "`n" | Should -BeNullOrEmpty
+    }
+}

@@ -1,0 +1,22 @@
+#!/bin/sh
+# DnsTools conformance: runs ONE real getaddrinfo inside the private network + mount namespace this
+# script is started in (unshare -n -m), against the logging server on 127.0.0.1/127.0.0.2 only.
+# usage: unshare -n -m sh run.sh DIR CLIENT NAME
+set -eu
+d=$1; client=$2; name=$3
+# Refuse to run unless this network namespace has nothing but loopback: no real nameserver reachable.
+if [ "$(grep -c ':' /proc/net/dev)" -ne 1 ] || ! grep -q '^ *lo:' /proc/net/dev; then
+    echo "not in a private network namespace" >&2; exit 90
+fi
+mount --bind "$d/resolv.conf" /etc/resolv.conf
+[ -e /etc/hosts ] && mount --bind "$d/hosts" /etc/hosts
+[ -e /etc/nsswitch.conf ] && mount --bind "$d/nsswitch.conf" /etc/nsswitch.conf
+# A host nscd would answer through its unix socket from outside the namespace: hide it.
+for p in /run/nscd /var/run/nscd; do [ -d "$p" ] && mount -t tmpfs none "$p"; done
+"$d/dnssrv" "$d/rules" "$d/server.log" "$d/ready" 40 127.0.0.1 127.0.0.2 &
+srv=$!
+i=0
+while [ ! -e "$d/ready" ] && [ $i -lt 300 ]; do sleep 0.01; i=$((i + 1)); done
+"$client" "$name" > "$d/client.out" 2>&1 || true
+kill "$srv" 2>/dev/null || true
+wait "$srv" 2>/dev/null || true
