@@ -66,7 +66,9 @@ Describe 'Read-DnsCapture on a real tcpdump capture' -Tag 'Integration' {
                 '--no-daemon', '--no-resolv', '--no-hosts', "--listen-address=$server", '--bind-interfaces', '--port=53',
                 '--address=/api.example/192.0.2.1', '--address=/nx.example/')
             $tcpdump = Start-Process tcpdump -PassThru -RedirectStandardError (Join-Path $TestDrive 'tcpdump.log') -ArgumentList @(
-                '-Z', 'root', '-i', 'lo', '-U', '-w', $pcap, "port 53 and host $server")
+                # --immediate-mode: without it libpcap hands packets over in blocks (up to 1 s late) and a
+                # capture stopped sooner has none.
+                '-Z', 'root', '-i', 'lo', '--immediate-mode', '-U', '-w', $pcap, "port 53 and host $server")
             try {
                 $deadline = [DateTime]::UtcNow.AddSeconds(10)
                 while ([DateTime]::UtcNow -lt $deadline -and -not ((Get-Content (Join-Path $TestDrive 'tcpdump.log') -Raw -ErrorAction SilentlyContinue) -match 'listening')) { Start-Sleep -Milliseconds 100 }
