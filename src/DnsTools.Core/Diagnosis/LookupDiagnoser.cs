@@ -35,6 +35,15 @@ public sealed class ObservedLookup
     /// <summary>What the wire alone cannot show (e.g. a wait with no traffic), in words.</summary>
     public string? Note { get; init; }
 
+    /// <summary>The replayed resolver and version (the probe), e.g. "musl-1.2.3"; null for a capture.</summary>
+    public string? ResolverSpec { get; init; }
+
+    /// <summary>The mitigation applied for this run (the probe's -Mitigation), or null.</summary>
+    public string? Mitigation { get; init; }
+
+    /// <summary>Whether the resolver returned addresses (the probe knows; a capture cannot tell).</summary>
+    public bool? Succeeded { get; init; }
+
     public override string ToString() => $"{Name} ({Resolver}) {Outcome} in {Duration.TotalMilliseconds:F0} ms, {Queries.Count} queries";
 }
 
@@ -56,8 +65,8 @@ public static class LookupDiagnoser
     /// <summary>An answer slower than this (without SERVFAIL) counts as upstream slowness.</summary>
     public static readonly TimeSpan SlowAnswer = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>Two queries from one socket closer than this are a parallel pair.</summary>
-    public static readonly TimeSpan PairWindow = TimeSpan.FromMilliseconds(5);
+    /// <summary>Two queries from one socket closer than this are a parallel pair (libcs send them microseconds apart).</summary>
+    public static readonly TimeSpan PairWindow = TimeSpan.FromMilliseconds(10);
 
     public static IReadOnlyList<DnsDiagnosis> Diagnose(ObservedLookup lookup)
     {

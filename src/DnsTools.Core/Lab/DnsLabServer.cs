@@ -16,8 +16,8 @@ public enum DnsLabAction
 
 /// <summary>
 /// One query as the server sees it, for the policy to decide on. <c>SecondOfParallelPair</c> is true
-/// when the same client socket sent a different query within the parallel window before this one
-/// (musl's and glibc's A/AAAA pair).
+/// when the same client socket sent a different query within the parallel window before this one and
+/// that query is still unanswered (musl's and glibc's A/AAAA pair).
 /// </summary>
 public sealed record DnsLabRequest(string Name, ushort Type, IPEndPoint Client, ushort Id, bool Tcp, bool SecondOfParallelPair);
 
@@ -88,8 +88,11 @@ public sealed class DnsLabServer : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly ConcurrentQueue<DnsLabQueryRecord> _log = new();
-    private readonly ConcurrentDictionary<string, (TimeSpan At, ushort Id, ushort Type)> _lastByClient = new();
+    private readonly ConcurrentDictionary<string, DnsLabQueryRecord> _lastByClient = new();
     private readonly List<Task> _loops = new();
+    private readonly PriorityQueue<Action, TimeSpan> _due = new();
+    private readonly AutoResetEvent _wake = new(false);
+    private Thread? _udpThread, _replyThread;
     private long _sequence, _logged, _unlogged, _malformed;
 
     private DnsLabServer(DnsLabServerOptions options)
@@ -117,12 +120,36 @@ public sealed class DnsLabServer : IDisposable
         {
             throw new SocketException((int)e.SocketErrorCode, $"cannot listen on {options.Address}:{options.Port}: {e.Message}");
         }
-        server._loops.Add(Task.Run(server.UdpLoop));
+        // Dedicated threads, not the thread pool: a busy pool (blocking probes, parallel tests) must
+        // not delay replies, since their timing is what the lab is for.
+        server._udpThread = new Thread(server.UdpLoop) { IsBackground = true, Name = "dns-lab-udp" };
+        server._replyThread = new Thread(server.ReplyLoop) { IsBackground = true, Name = "dns-lab-replies" };
+        server._udpThread.Start();
+        server._replyThread.Start();
         server._loops.Add(Task.Run(server.TcpLoop));
+        server.WarmUp();
         return server;
     }
 
     public IPEndPoint EndPoint { get; }
+
+    /// <summary>
+    /// One query to itself before anyone else's, so JIT compilation of the receive path and the
+    /// policy does not delay the first real query (that delay would make a parallel A/AAAA pair look
+    /// sequential). The query and its log entry are then forgotten.
+    /// </summary>
+    private void WarmUp()
+    {
+        try
+        {
+            using var client = new Socket(EndPoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            client.SendTo(DnsWire.BuildQuery(0, "dns-lab-warm-up.invalid.", DnsWire.TypeA), EndPoint);
+            var deadline = _clock.Elapsed + TimeSpan.FromSeconds(2);
+            while (_log.IsEmpty && _clock.Elapsed < deadline) Thread.Sleep(1);
+        }
+        catch (SocketException) { }
+        ClearLog();
+    }
 
     /// <summary>The server's monotonic clock: time since it started.</summary>
     public TimeSpan Elapsed => _clock.Elapsed;
@@ -146,31 +173,61 @@ public sealed class DnsLabServer : IDisposable
         _stop.Cancel();
         _udp.Dispose();
         _tcp.Stop();
+        _wake.Set();
         try { Task.WaitAll(_loops.ToArray(), TimeSpan.FromSeconds(5)); } catch (AggregateException) { }
+        _udpThread?.Join(TimeSpan.FromSeconds(5));
+        _replyThread?.Join(TimeSpan.FromSeconds(5));
     }
 
     public void Dispose() => Stop();
 
     public override string ToString() => $"DNS lab server on {EndPoint} ({_log.Count} queries logged)";
 
-    private async Task UdpLoop()
+    private void UdpLoop()
     {
         var buffer = new byte[65535];
-        var any = new IPEndPoint(_options.Address.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
         while (!_stop.IsCancellationRequested)
         {
-            SocketReceiveFromResult received;
+            EndPoint from = new IPEndPoint(_options.Address.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+            int received;
             try
             {
-                received = await _udp.ReceiveFromAsync(buffer, SocketFlags.None, any, _stop.Token).ConfigureAwait(false);
+                received = _udp.ReceiveFrom(buffer, ref from);
             }
             catch (Exception) when (_stop.IsCancellationRequested) { return; }
             catch (SocketException) { continue; } // e.g. ICMP port unreachable from an earlier reply
-            var client = (IPEndPoint)received.RemoteEndPoint;
-            var datagram = buffer.AsSpan(0, received.ReceivedBytes).ToArray();
-            var work = Handle(datagram, client, tcp: false);
+            catch (ObjectDisposedException) { return; }
+            var client = (IPEndPoint)from;
+            var work = Handle(buffer.AsSpan(0, received).ToArray(), client, tcp: false);
             if (work is null) continue;
-            _ = ReplyLater(work.Value, bytes => _udp.SendToAsync(bytes, SocketFlags.None, client, _stop.Token).AsTask());
+            Schedule(work.Value, bytes => _udp.SendTo(bytes, client));
+        }
+    }
+
+    /// <summary>Sends each reply when it is due, in due order, on one thread.</summary>
+    private void ReplyLoop()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            Action? next = null;
+            var wait = Timeout.InfiniteTimeSpan;
+            lock (_due)
+            {
+                if (_due.TryPeek(out var action, out var due))
+                {
+                    var left = due - _clock.Elapsed;
+                    if (left <= TimeSpan.Zero) { _due.Dequeue(); next = action; }
+                    else wait = left;
+                }
+            }
+            if (next is not null)
+            {
+                next();
+                continue;
+            }
+            // Sleep until the next reply is due (Linux wakes within a fraction of a millisecond); no
+            // spinning, which on a small machine would take a core from the client under test.
+            _wake.WaitOne(wait == Timeout.InfiniteTimeSpan ? wait : TimeSpan.FromTicks(Math.Max(wait.Ticks, TimeSpan.TicksPerMillisecond / 10)));
         }
     }
 
@@ -196,7 +253,7 @@ public sealed class DnsLabServer : IDisposable
             var stream = connection.GetStream();
             var client = (IPEndPoint)connection.Client.RemoteEndPoint!;
             var lengthBytes = new byte[2];
-            var gate = new SemaphoreSlim(1, 1);
+            var gate = new object();
             // Bounded: one connection serves at most 1,000 queries, each read within 30 s.
             for (var i = 0; i < 1000 && !_stop.IsCancellationRequested; i++)
             {
@@ -209,14 +266,12 @@ public sealed class DnsLabServer : IDisposable
                     await stream.ReadExactlyAsync(message, readTimeout.Token).ConfigureAwait(false);
                     var work = Handle(message, client, tcp: true);
                     if (work is null) continue;
-                    _ = ReplyLater(work.Value, async bytes =>
+                    Schedule(work.Value, bytes =>
                     {
                         var framed = new byte[bytes.Length + 2];
                         BinaryPrimitives.WriteUInt16BigEndian(framed, (ushort)bytes.Length);
                         bytes.CopyTo(framed, 2);
-                        await gate.WaitAsync(_stop.Token).ConfigureAwait(false);
-                        try { await stream.WriteAsync(framed, _stop.Token).ConfigureAwait(false); }
-                        finally { gate.Release(); }
+                        lock (gate) stream.Write(framed);
                     });
                 }
                 catch (Exception e) when (e is IOException or OperationCanceledException or EndOfStreamException or SocketException or ObjectDisposedException)
@@ -246,11 +301,13 @@ public sealed class DnsLabServer : IDisposable
             return null;
         }
 
+        // A parallel pair: another query from the same socket, still unanswered, arrived just before
+        // (musl's batch, glibc's sendmmsg). A query sent after the previous answer (single-request) is not.
         var key = (tcp ? "tcp:" : "udp:") + client;
         var second = _lastByClient.TryGetValue(key, out var last)
-            && at - last.At <= _options.ParallelWindow
+            && at - last.ReceivedAt <= _options.ParallelWindow
+            && last.RepliedAt is null
             && (last.Id != query.Header.Id || last.Type != query.QuestionType);
-        _lastByClient[key] = (at, query.Header.Id, query.QuestionType);
 
         var record = new DnsLabQueryRecord
         {
@@ -264,6 +321,7 @@ public sealed class DnsLabServer : IDisposable
             Edns = query.HasEdns,
             Flags = query.Header.Flags,
         };
+        _lastByClient[key] = record;
         if (Interlocked.Increment(ref _logged) <= _options.MaxLoggedQueries) _log.Enqueue(record);
         else Interlocked.Increment(ref _unlogged);
 
@@ -281,23 +339,26 @@ public sealed class DnsLabServer : IDisposable
         return (record, decision, query);
     }
 
-    private async Task ReplyLater((DnsLabQueryRecord Record, DnsLabDecision Decision, DnsMessage Query) work, Func<byte[], Task> send)
+    private void Schedule((DnsLabQueryRecord Record, DnsLabDecision Decision, DnsMessage Query) work, Action<byte[]> send)
     {
         var (record, decision, query) = work;
         var delay = decision.Delay < TimeSpan.Zero ? TimeSpan.Zero : decision.Delay > _options.MaxDelay ? _options.MaxDelay : decision.Delay;
-        try
+        void Reply()
         {
-            if (delay > TimeSpan.Zero) await Task.Delay(delay, _stop.Token).ConfigureAwait(false);
-            var truncated = decision.Truncate && record.Transport == "UDP";
-            var addresses = truncated ? Array.Empty<IPAddress>() : decision.Addresses;
-            var bytes = DnsWire.BuildResponse(query, decision.Rcode, addresses, truncated);
-            record.Rcode = decision.Rcode;
-            record.Truncated = truncated;
-            record.AnswerCount = addresses.Count;
-            record.RepliedAt = _clock.Elapsed;
-            await send(bytes).ConfigureAwait(false);
+            try
+            {
+                var truncated = decision.Truncate && record.Transport == "UDP";
+                var addresses = truncated ? Array.Empty<IPAddress>() : decision.Addresses;
+                var bytes = DnsWire.BuildResponse(query, decision.Rcode, addresses, truncated);
+                record.Rcode = decision.Rcode;
+                record.Truncated = truncated;
+                record.AnswerCount = addresses.Count;
+                record.RepliedAt = _clock.Elapsed;
+                send(bytes);
+            }
+            catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException) { }
         }
-        catch (Exception) when (_stop.IsCancellationRequested) { }
-        catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException) { }
+        lock (_due) _due.Enqueue(Reply, record.ReceivedAt + delay);
+        _wake.Set();
     }
 }

@@ -50,9 +50,33 @@ public sealed class GoResolverModel : ResolverModel
             var first = FirstReason(i);
             // goLookupIPCNAME: qtypes A, AAAA; both started together unless single-request, in which
             // case AAAA starts when A's tryOneName returns. Both results are awaited.
-            var a = TryOneName(fqdn, DnsQueryType.A, now, first, settings, servers, ref soffset, sim);
-            var aaaa = TryOneName(fqdn, DnsQueryType.AAAA, settings.SingleRequest ? a.End : now,
-                settings.SingleRequest ? QueryReason.AfterOtherType : first, settings, servers, ref soffset, sim);
+            LaneResult a, aaaa;
+            if (sim is Probe.LiveNetwork && !settings.SingleRequest)
+            {
+                // On the real network the two goroutines run at once: one thread per lane.
+                var offsetA = soffset;
+                var offsetAaaa = settings.Rotate ? soffset + 1 : soffset;
+                var start = now;
+                LaneResult? resultA = null;
+                Exception? failure = null;
+                var laneA = new Thread(() =>
+                {
+                    try { resultA = TryOneName(fqdn, DnsQueryType.A, start, first, settings, servers, ref offsetA, sim); }
+                    catch (Exception e) { failure = e; }
+                }) { IsBackground = true, Name = "go-lane-A" };
+                laneA.Start();
+                aaaa = TryOneName(fqdn, DnsQueryType.AAAA, start, first, settings, servers, ref offsetAaaa, sim);
+                laneA.Join();
+                if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+                a = resultA!;
+                if (settings.Rotate) soffset += 2;
+            }
+            else
+            {
+                a = TryOneName(fqdn, DnsQueryType.A, now, first, settings, servers, ref soffset, sim);
+                aaaa = TryOneName(fqdn, DnsQueryType.AAAA, settings.SingleRequest ? a.End : now,
+                    settings.SingleRequest ? QueryReason.AfterOtherType : first, settings, servers, ref soffset, sim);
+            }
             now = a.End > aaaa.End ? a.End : aaaa.End;
             var addresses = new List<DnsQueryType>();
             if (a.Address) addresses.Add(DnsQueryType.A);

@@ -39,10 +39,15 @@ public abstract class ResolverModel
     {
         ArgumentNullException.ThrowIfNull(conf);
         if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("The name is empty.", nameof(name));
-        name = name.Trim();
         server ??= ServerBehavior.AlwaysAnswer;
+        return Execute(name, conf, new Simulation(server), server);
+    }
+
+    /// <summary>Runs the model in a world: the simulation (a plan) or the real network (the probe).</summary>
+    internal QueryPlan Execute(string name, Conf conf, Simulation sim, ServerBehavior server)
+    {
+        name = name.Trim();
         var settings = SettingsFor(conf);
-        var sim = new Simulation(server);
         sim.Notes.Add("Assumes getaddrinfo(name, AF_UNSPEC) with ai_flags 0 (no AI_ADDRCONFIG narrowing) and a name that is not in /etc/hosts; server round trips take 0 ms unless a rule adds a delay.");
         Outcome outcome;
         IReadOnlyList<string> candidates;

@@ -21,9 +21,10 @@ internal sealed class SimReply
 
 /// <summary>
 /// The deterministic discrete-event world a model runs in: sockets, queries sent to the
-/// server-behaviour rules, and the replies they produce, in virtual time.
+/// server-behaviour rules, and the replies they produce, in virtual time. The probe derives
+/// <see cref="DnsTools.Core.Probe.LiveNetwork"/> from it, so the same model drives real sockets.
 /// </summary>
-internal sealed class Simulation
+internal class Simulation
 {
     private readonly ServerBehavior _server;
     private readonly List<PlannedQuery> _queries = new();
@@ -37,16 +38,16 @@ internal sealed class Simulation
 
     public List<string> Notes { get; } = new();
 
-    public int NewIdentity() => ++_nextIdentity;
+    public int NewIdentity() => Interlocked.Increment(ref _nextIdentity);
 
-    public int Open()
+    public virtual int Open()
     {
         var s = ++_nextSocket;
         _closedAt[s] = null;
         return s;
     }
 
-    public void Close(int socket, TimeSpan at)
+    public virtual void Close(int socket, TimeSpan at)
     {
         if (_closedAt.TryGetValue(socket, out var closed) && closed is null) _closedAt[socket] = at;
     }
@@ -56,7 +57,7 @@ internal sealed class Simulation
     /// <summary>A new candidate name: attempt counters start again.</summary>
     public void NewCandidate() => _attempts.Clear();
 
-    public SimReply? Send(TimeSpan at, string fqdn, DnsQueryType type, string server, DnsTransport transport, int socket, QueryReason reason, int identity)
+    public virtual SimReply? Send(TimeSpan at, string fqdn, DnsQueryType type, string server, DnsTransport transport, int socket, QueryReason reason, int identity)
     {
         // "Parallel": an earlier query left this socket for the same server at the same instant and
         // its reply has not been read yet (sendmmsg, or musl's batch), unlike single-request's second query.
@@ -92,7 +93,7 @@ internal sealed class Simulation
     }
 
     /// <summary>The earliest unread reply on one of the sockets arriving in [from, until).</summary>
-    public SimReply? Next(IEnumerable<int> sockets, TimeSpan from, TimeSpan until)
+    public virtual SimReply? Next(IEnumerable<int> sockets, TimeSpan from, TimeSpan until)
     {
         var set = sockets as ICollection<int> ?? sockets.ToArray();
         SimReply? best = null;
@@ -107,7 +108,7 @@ internal sealed class Simulation
     public SimReply? Next(int socket, TimeSpan from, TimeSpan until) => Next(new[] { socket }, from, until);
 
     /// <summary>Sorts the queries into send order, numbers them and their sockets, and says what became of unread replies.</summary>
-    public IReadOnlyList<PlannedQuery> Finish()
+    public virtual IReadOnlyList<PlannedQuery> Finish()
     {
         var ordered = _queries.OrderBy(q => q.SendTime).ThenBy(q => q.Sequence).ToList();
         var socketNumbers = new Dictionary<int, int>();

@@ -69,7 +69,8 @@ public class DnsLabServerTests
     [Fact]
     public async Task Flags_the_second_query_of_a_same_socket_pair_and_can_drop_it()
     {
-        using var server = Start(r => r.SecondOfParallelPair ? DnsLabDecision.Dropped : Answer(r));
+        // The first answer waits 5 ms, so the pair is still "in flight" when the second query lands.
+        using var server = Start(r => r.SecondOfParallelPair ? DnsLabDecision.Dropped : Answer(r) with { Delay = TimeSpan.FromMilliseconds(5) });
         using var client = Client(server);
         // As musl sends them: A and AAAA back to back from one socket.
         await client.SendAsync(DnsWire.BuildQuery(10, "x.example.", DnsWire.TypeA), SocketFlags.None);

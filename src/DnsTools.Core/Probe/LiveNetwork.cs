@@ -1,0 +1,368 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using DnsTools.Core.Diagnosis;
+using DnsTools.Core.Dns;
+using DnsTools.Core.Resolvers;
+using DnsTools.Core.ResolvConf;
+
+namespace DnsTools.Core.Probe;
+
+/// <summary>How a resolver writes its queries on the wire.</summary>
+internal sealed record WireFormat(ResolverFamily Family, ushort? EdnsUdpSize, bool AuthenticData)
+{
+    /// <summary>
+    /// musl: RD only, no OPT (src/network/res_mkquery.c); glibc: OPT (1200) only with "options edns0",
+    /// AD only with trust-ad (resolv/res_mkquery.c); Go: always OPT with 1232, AD with trust-ad
+    /// (src/net/dnsclient_unix.go newRequest).
+    /// </summary>
+    public static WireFormat For(ResolverFamily family, DnsTools.Core.ResolvConf.ResolverSettings settings) => family switch
+    {
+        ResolverFamily.Musl => new WireFormat(family, null, false),
+        ResolverFamily.Glibc => new WireFormat(family, settings.Edns0 ? (ushort)1200 : null, settings.TrustAd),
+        _ => new WireFormat(family, 1232, settings.TrustAd),
+    };
+}
+
+/// <summary>
+/// The real network as a model's world: the model decides what to send and when, exactly as in a
+/// plan; this class puts each query on a real socket at that moment (one OS socket per model
+/// socket, so the same source-port sharing), and hands the model the replies the real server sends,
+/// timed with a monotonic clock. The model's retry clock and reactions therefore run against what
+/// the server actually answers.
+/// </summary>
+internal sealed class LiveNetwork : Simulation
+{
+    private readonly Func<string, IPEndPoint> _endpointFor;
+    private readonly WireFormat _wire;
+    private readonly TimeSpan _maxLookup;
+    private readonly CancellationToken _cancel;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly Dictionary<int, LiveSocket> _sockets = new();
+    private readonly Dictionary<int, ushort> _wireIds = new();
+    private readonly List<(PlannedQuery Planned, ObservedQuery Observed, int Socket, ushort WireId)> _sent = new();
+    private readonly object _gate = new();
+    private int _nextSocket;
+    private long _sequence;
+
+    public LiveNetwork(Func<string, IPEndPoint> endpointFor, WireFormat wire, TimeSpan maxLookup, CancellationToken cancel)
+        : base(ServerBehavior.AlwaysAnswer)
+    {
+        _endpointFor = endpointFor;
+        _wire = wire;
+        _maxLookup = maxLookup;
+        _cancel = cancel;
+    }
+
+    public TimeSpan Now => _clock.Elapsed;
+
+    public IReadOnlyList<ObservedQuery> Observed
+    {
+        get { lock (_gate) return _sent.Select(s => s.Observed).OrderBy(q => q.SentAt).ToList(); }
+    }
+
+    private sealed class LiveSocket
+    {
+        public Socket? Os;
+        public bool Tcp;
+        public bool ClosedForModel;
+        public IPEndPoint? Local;
+    }
+
+    public override int Open()
+    {
+        lock (_gate)
+        {
+            var id = ++_nextSocket;
+            _sockets[id] = new LiveSocket();
+            return id;
+        }
+    }
+
+    public override void Close(int socket, TimeSpan at)
+    {
+        // The OS socket stays open until Finish, so answers that come after the resolver gave up are
+        // still seen and reported as late; the model no longer receives anything on it.
+        lock (_gate) if (_sockets.TryGetValue(socket, out var s)) s.ClosedForModel = true;
+    }
+
+    public override SimReply? Send(TimeSpan at, string fqdn, DnsQueryType type, string server, DnsTransport transport, int socket, QueryReason reason, int identity)
+    {
+        WaitUntil(at);
+        // Go's two lanes send from two threads (see GoResolverModel): one at a time here.
+        lock (_gate) return SendNow(fqdn, type, server, transport, socket, reason, identity);
+    }
+
+    private SimReply? SendNow(string fqdn, DnsQueryType type, string server, DnsTransport transport, int socket, QueryReason reason, int identity)
+    {
+        var endpoint = _endpointFor(server);
+        var live = _sockets[socket];
+        if (!_wireIds.TryGetValue(identity, out var wireId))
+        {
+            wireId = NewWireId();
+            _wireIds[identity] = wireId;
+        }
+        var message = DnsWire.BuildQuery(wireId, fqdn, (ushort)type, recursionDesired: true, authenticData: _wire.AuthenticData, ednsUdpSize: transport == DnsTransport.Udp ? _wire.EdnsUdpSize : _wire.EdnsUdpSize);
+        var planned = new PlannedQuery
+        {
+            SendTime = Now,
+            Name = fqdn,
+            Type = type,
+            Server = server,
+            Transport = transport,
+            RawSocket = socket,
+            Attempt = _sent.Count(s => s.Planned.Name == fqdn && s.Planned.Type == type && s.Planned.Server == server) + 1,
+            Reason = reason,
+            Identity = identity,
+            Sequence = ++_sequence,
+            Response = ServerResponseKind.NoAnswer,
+        };
+        try
+        {
+            if (transport == DnsTransport.Udp)
+            {
+                live.Os ??= NewUdp(endpoint);
+                live.Os.SendTo(message, endpoint);
+                live.Local ??= SourceFor(live.Os, endpoint);
+            }
+            else
+            {
+                if (live.Os is null)
+                {
+                    live.Tcp = true;
+                    live.Os = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                    var connect = live.Os.ConnectAsync(endpoint, _cancel).AsTask();
+                    if (!connect.Wait(Remaining(TimeSpan.FromSeconds(10)), _cancel)) throw new TimeoutException($"TCP connection to {endpoint} timed out");
+                }
+                var framed = new byte[message.Length + 2];
+                BinaryPrimitives.WriteUInt16BigEndian(framed, (ushort)message.Length);
+                message.CopyTo(framed, 2);
+                live.Os.Send(framed);
+            }
+            live.Local ??= live.Os.LocalEndPoint as IPEndPoint;
+        }
+        catch (Exception e) when (e is SocketException or TimeoutException or AggregateException)
+        {
+            planned.Handling = $"not sent: {e.GetBaseException().Message}";
+        }
+        var observed = new ObservedQuery
+        {
+            Name = fqdn,
+            Type = type.ToString(),
+            Client = live.Local?.Address.ToString() ?? "?",
+            SourcePort = live.Local?.Port ?? 0,
+            Server = endpoint.ToString(),
+            Id = wireId,
+            Transport = transport == DnsTransport.Udp ? "UDP" : "TCP",
+            SentAt = planned.SendTime,
+            Attempt = planned.Attempt,
+            Reason = Map(reason),
+            Size = message.Length,
+            Flags = "+" + (_wire.AuthenticData ? "%" : string.Empty) + (_wire.EdnsUdpSize is null ? string.Empty : " [1au]"),
+            Source = "probe",
+            TimedOut = true,
+        };
+        _sent.Add((planned, observed, socket, wireId));
+        return null;
+    }
+
+    public override SimReply? Next(IEnumerable<int> sockets, TimeSpan from, TimeSpan until)
+    {
+        List<int> wanted;
+        lock (_gate) wanted = sockets.Where(id => _sockets.TryGetValue(id, out var s) && s.Os is not null && !s.ClosedForModel).ToList();
+        while (true)
+        {
+            _cancel.ThrowIfCancellationRequested();
+            var remaining = until - Now;
+            if (Now >= _maxLookup) return null;
+            List<Socket> readable;
+            lock (_gate) readable = wanted.Select(id => _sockets[id].Os!).ToList();
+            if (readable.Count == 0)
+            {
+                if (remaining > TimeSpan.Zero) WaitUntil(until);
+                return null;
+            }
+            var waitMicros = remaining <= TimeSpan.Zero ? 0 : (int)Math.Min(Remaining(remaining).TotalMicroseconds, int.MaxValue);
+            Socket.Select(readable, null, null, Math.Max(0, Math.Min(waitMicros, 200_000)));
+            if (readable.Count == 0)
+            {
+                if (Now >= until) return null;
+                continue; // woke up to check cancellation
+            }
+            foreach (var os in readable)
+            {
+                int id;
+                lock (_gate) id = wanted.First(i => _sockets[i].Os == os);
+                var reply = Receive(id, deliver: true);
+                if (reply is not null) return reply;
+            }
+        }
+    }
+
+    public override IReadOnlyList<PlannedQuery> Finish()
+    {
+        lock (_gate) return FinishNow();
+    }
+
+    private IReadOnlyList<PlannedQuery> FinishNow()
+    {
+        // What arrived after the model stopped waiting: late answers.
+        foreach (var (id, s) in _sockets)
+        {
+            if (s.Os is null) continue;
+            for (var i = 0; i < 1000 && s.Os.Poll(0, SelectMode.SelectRead); i++)
+                if (Receive(id, deliver: false) is null && !s.Os.Poll(0, SelectMode.SelectRead)) break;
+        }
+        foreach (var s in _sockets.Values) s.Os?.Dispose();
+        _sockets.Clear();
+        var ordered = _sent.Select(s => s.Planned).OrderBy(q => q.SendTime).ThenBy(q => q.Sequence).ToList();
+        var numbers = new Dictionary<int, int>();
+        for (var i = 0; i < ordered.Count; i++)
+        {
+            ordered[i].Index = i + 1;
+            if (!numbers.TryGetValue(ordered[i].RawSocket, out var n)) numbers[ordered[i].RawSocket] = n = numbers.Count + 1;
+            ordered[i].Socket = n;
+        }
+        var observed = _sent.Select(s => s.Observed).OrderBy(q => q.SentAt).ToList();
+        for (var i = 0; i < observed.Count; i++) observed[i].Index = i + 1;
+        return ordered;
+    }
+
+    /// <summary>Reads one message from a socket; returns it for the model when it answers an outstanding query.</summary>
+    private SimReply? Receive(int socketId, bool deliver)
+    {
+        LiveSocket live;
+        lock (_gate) live = _sockets[socketId];
+        byte[] message;
+        try
+        {
+            if (live.Tcp)
+            {
+                var length = new byte[2];
+                if (!ReadExactly(live.Os!, length)) return null;
+                message = new byte[BinaryPrimitives.ReadUInt16BigEndian(length)];
+                if (!ReadExactly(live.Os!, message)) return null;
+            }
+            else
+            {
+                var buffer = new byte[65535];
+                EndPoint from = new IPEndPoint(live.Os!.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+                var n = live.Os.ReceiveFrom(buffer, ref from);
+                message = buffer[..n];
+            }
+        }
+        catch (SocketException)
+        {
+            return null; // ICMP unreachable and the like: nothing for the resolver
+        }
+        var at = Now;
+        DnsMessage parsed;
+        try
+        {
+            parsed = DnsWire.Parse(message);
+        }
+        catch (DnsFormatException)
+        {
+            return null;
+        }
+        if (!parsed.Header.IsResponse) return null;
+        lock (_gate) return Match(socketId, live, parsed, at, deliver);
+    }
+
+    private SimReply? Match(int socketId, LiveSocket live, DnsMessage parsed, TimeSpan at, bool deliver)
+    {
+        // The latest unanswered send with this id on this socket; else the latest with this id (a duplicate answer).
+        var match = _sent.LastOrDefault(s => s.Socket == socketId && s.WireId == parsed.Header.Id && !s.Observed.Answered
+            && (parsed.QuestionName.Length == 0 || string.Equals(parsed.QuestionName, s.Planned.Name, StringComparison.OrdinalIgnoreCase)));
+        if (match.Planned is null) return null;
+        var kind = Kind(parsed);
+        var o = match.Observed;
+        o.AnsweredAt = at;
+        o.Rcode = parsed.Header.Rcode.ToString();
+        o.AnswerCount = parsed.Header.AnswerCount;
+        o.Truncated = parsed.Header.Truncated;
+        o.TimedOut = false;
+        o.Late = !deliver || live.ClosedForModel;
+        if (!deliver || live.ClosedForModel) return null;
+        return new SimReply { Query = match.Planned, At = at, Kind = kind, Socket = socketId };
+    }
+
+    private static ServerResponseKind Kind(DnsMessage m) => m.Header.Rcode switch
+    {
+        DnsRcode.NoError when m.Header.Truncated => ServerResponseKind.Truncated,
+        DnsRcode.NoError when m.Header.AnswerCount > 0 => ServerResponseKind.Answer,
+        DnsRcode.NoError => ServerResponseKind.NoData,
+        DnsRcode.NxDomain => ServerResponseKind.NxDomain,
+        DnsRcode.ServFail => ServerResponseKind.ServFail,
+        _ => ServerResponseKind.Refused,
+    };
+
+    private static QuerySendReason Map(QueryReason reason) => reason switch
+    {
+        QueryReason.FirstTry or QueryReason.NextCandidate or QueryReason.AfterOtherType => QuerySendReason.FirstTry,
+        QueryReason.RetryAfterTimeout => QuerySendReason.RetryAfterTimeout,
+        QueryReason.ResendAfterServfail => QuerySendReason.ResendAfterServfail,
+        QueryReason.TcpAfterTruncation => QuerySendReason.TcpAfterTruncation,
+        _ => QuerySendReason.NextAttempt,
+    };
+
+    /// <summary>The source address and port the kernel uses for this socket towards the server.</summary>
+    private static IPEndPoint SourceFor(Socket socket, IPEndPoint server)
+    {
+        var local = (IPEndPoint)socket.LocalEndPoint!;
+        if (!local.Address.Equals(IPAddress.Any) && !local.Address.Equals(IPAddress.IPv6Any)) return local;
+        // Unconnected (musl sends with sendto): ask the routing table with a throw-away connected socket.
+        using var probe = new Socket(server.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        probe.Connect(server);
+        return new IPEndPoint(((IPEndPoint)probe.LocalEndPoint!).Address, local.Port);
+    }
+
+    private Socket NewUdp(IPEndPoint server)
+    {
+        var s = new Socket(server.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        s.Bind(new IPEndPoint(server.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0));
+        return s;
+    }
+
+    /// <summary>musl derives ids from the clock (src/network/res_mkquery.c); glibc and Go draw random ids.</summary>
+    private ushort NewWireId()
+    {
+        if (_wire.Family == ResolverFamily.Musl)
+        {
+            var ns = (ulong)(DateTime.UtcNow.Ticks % 10_000_000) * 100;
+            return (ushort)((ns + ns / 65536) & 0xFFFF);
+        }
+        return (ushort)Random.Shared.Next(0, 65536);
+    }
+
+    private bool ReadExactly(Socket s, byte[] buffer)
+    {
+        var read = 0;
+        while (read < buffer.Length)
+        {
+            if (!s.Poll((int)Math.Min(Remaining(TimeSpan.FromSeconds(30)).TotalMicroseconds, int.MaxValue), SelectMode.SelectRead)) return false;
+            var n = s.Receive(buffer, read, buffer.Length - read, SocketFlags.None);
+            if (n == 0) return false;
+            read += n;
+        }
+        return true;
+    }
+
+    private TimeSpan Remaining(TimeSpan wanted)
+    {
+        var left = _maxLookup - Now;
+        return left < wanted ? (left < TimeSpan.Zero ? TimeSpan.Zero : left) : wanted;
+    }
+
+    private void WaitUntil(TimeSpan at)
+    {
+        while (true)
+        {
+            var wait = at - Now;
+            if (wait <= TimeSpan.Zero || Now >= _maxLookup) return;
+            _cancel.WaitHandle.WaitOne(wait);
+            _cancel.ThrowIfCancellationRequested();
+        }
+    }
+}
