@@ -133,6 +133,8 @@ function Invoke-Test {
     Invoke-Build
     $pester = Install-TestDependency
     $env:DNSTOOLS_REPO_ROOT = $Root
+    # No test may read (and so query) this machine's own nameserver.
+    $env:DNSTOOLS_FORBID_SYSTEM_RESOLV_CONF = '1'
     $core = if ($SkipCoreTests) { [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 } } else { Invoke-CoreTests }
     $ps = Invoke-PesterTests $pester
     Write-Host "xunit: $($core.Passed) passed, $($core.Failed) failed, $($core.Skipped) skipped"
@@ -147,6 +149,7 @@ function Invoke-Test {
 
 function Invoke-Demo {
     Invoke-Build
+    $env:DNSTOOLS_FORBID_SYSTEM_RESOLV_CONF = '1'
     $demo = Join-Path $Root 'examples/demo.ps1'
     Invoke-Native (Join-Path $PSHOME 'pwsh') @('-NoProfile', '-NonInteractive', '-File', $demo, '-ModuleManifest', (Join-Path $ModuleDir 'DnsTools.psd1'))
 }

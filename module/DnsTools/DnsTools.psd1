@@ -22,6 +22,10 @@
         'Read-DnsCapture'
         'Measure-DnsCapture'
         'Get-ResolverQueryPlan'
+        'Test-PodDnsLatency'
+        'Start-DnsLabServer'
+        'Stop-DnsLabServer'
+        'Get-DnsLabQuery'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
@@ -38,6 +42,7 @@
 - New-PodResolvConf: the resolv.conf kubelet forms for a pod (dnsPolicy, dnsConfig, search-list limits).
 - Read-DnsCapture / Measure-DnsCapture: pcap, pcapng or tcpdump text to query objects, lookups, the resolver behind them and a diagnosis.
 - Get-ResolverQueryPlan: every query musl, glibc or Go would send for a name (candidate, type, server, socket, attempt, reason, timing) and the result, against rules for how the servers answer; checked against the real musl 1.2.3 and glibc 2.36.
+- Test-PodDnsLatency: replays the musl, glibc or Go resolver on the wire against a real server, times every query, diagnoses the delay, compares mitigations; Start-DnsLabServer / Stop-DnsLabServer / Get-DnsLabQuery: a fault-injecting DNS server on loopback.
 '@
         }
     }

@@ -80,9 +80,16 @@ Describe 'Help examples run as written' {
     It '<Name> example <Index>' -ForEach @(
         foreach ($c in $cmdlets) {
             $i = 0
-            foreach ($e in (Get-Help $c -Examples).examples.example) { $i++; @{ Name = $c; Index = $i; Code = $e.code } }
+            # The help source says which examples must not run here (e.g. they use this machine's resolv.conf).
+            $source = Import-PowerShellDataFile (Join-Path $env:DNSTOOLS_REPO_ROOT "module/help/$c.psd1")
+            foreach ($e in (Get-Help $c -Examples).examples.example) {
+                $skip = $source.Examples[$i]['NotRunByTests']
+                $i++
+                @{ Name = $c; Index = $i; Code = $e.code; Skip = $skip }
+            }
         }
     ) {
+        if ($Skip) { Set-ItResult -Skipped -Because $Skip; return }
         $output = & ([scriptblock]::Create($Code)) 3>$null
         $? | Should -BeTrue
         # Every example shows something or writes the file it says it writes.

@@ -70,6 +70,9 @@ public sealed class DnsLabServerOptions
     /// <summary>Delays above this are cut to it, so a typo cannot hold a reply for hours.</summary>
     public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>What the policy does, in words (shown with the server).</summary>
+    public string Description { get; init; } = string.Empty;
+
     /// <summary>At most this many queries are kept in the log; later ones are counted in <see cref="DnsLabServer.UnloggedQueries"/>.</summary>
     public int MaxLoggedQueries { get; init; } = 100_000;
 }
@@ -132,6 +135,9 @@ public sealed class DnsLabServer : IDisposable
     }
 
     public IPEndPoint EndPoint { get; }
+
+    /// <summary>The policy in words, e.g. the rules it was started with.</summary>
+    public string Description => _options.Description;
 
     /// <summary>
     /// One query to itself before anyone else's, so JIT compilation of the receive path and the

@@ -1,0 +1,50 @@
+@{
+    Synopsis    = 'Replays what musl, glibc or Go sends for a name against a real DNS server, times every query and explains the delay.'
+    Description = @'
+Test-PodDnsLatency runs the same resolver models as Get-ResolverQueryPlan, but on real sockets: the same candidate names in the same order, the same socket sharing (one source port for musl's and glibc's parallel A/AAAA pair, a new socket where single-request-reopen says so, separate sockets for Go), the same retry clock and the same reactions to SERVFAIL, NXDOMAIN and truncation, reacting to what the server actually answers. Each query is written byte for byte as the libc writes it (no EDNS for musl; OPT only with edns0 for glibc; always for Go).
+
+Every query is timed with a monotonic clock and returned with its id, source port, server, rcode, answer count and whether it timed out or was answered late. Each lookup is an ObservedLookup with the outcome the libc would return (ok, EAI_AGAIN, ...) and a diagnosis in plain words with codes (DNS001 search-list amplification, DNS002 SERVFAIL re-send storm, DNS003 waiting for SERVFAIL, DNS004 lost query of a same-socket pair, DNS005 slow answers, DNS006 truncation without TCP, DNS007 no usable answer), each with the evidence and the mitigations that apply to that resolver.
+
+With -Count above 1 the output is one summary per resolver and mitigation (p50, p95, p99, max, timeout rate, share of lookups in the 5 s bucket); the lookups are in its Lookups property. -Mitigation runs the same lookup with each change applied, for a side-by-side comparison.
+
+Without -ResolvConf the machine's (or pod's) /etc/resolv.conf is used, and said so with -Verbose. Ctrl+C stops at once and returns what was measured.
+'@
+    Parameters  = @{
+        Name       = 'The names to look up, as the application asks for them (without a trailing dot unless the application adds one).'
+        ResolvConf = 'The resolv.conf to replay: a ResolvConf object (New-PodResolvConf, ConvertFrom-ResolvConf), a path or the text. Default: /etc/resolv.conf of this machine or pod.'
+        Server     = 'Send to these servers instead of the resolv.conf''s nameservers: host, host:port, [IPv6]:port, or a server from Start-DnsLabServer.'
+        Resolver   = 'Which resolvers to replay: musl-1.2.3, glibc-2.36, go-1.22 and other versions the models know. Default: all three.'
+        Mitigation = 'Changes to compare: None, Ndots1, TrailingDot, SingleRequestReopen, SingleRequest, NoAaaa, UseVc. Default: None.'
+        Count      = 'Lookups per resolver and mitigation. Above 1, summaries are returned.'
+        Interval   = 'Seconds between repeated lookups. Default: 0.'
+        Timeout    = 'Seconds one lookup may take at most before the probe stops it. Default: 60.'
+    }
+    Outputs     = 'DnsTools.Core.Diagnosis.ObservedLookup, DnsTools.Core.Probe.DnsProbeSummary'
+    Examples    = @(
+        @{
+            Code    = @'
+$lab = Start-DnsLabServer 'AAAA elink.spic.com.cn -> SERVFAIL after 300ms', '*.cluster.local -> NXDOMAIN'
+$rc = New-PodResolvConf -Namespace tke-test -ClusterDns 10.96.0.10
+Test-PodDnsLatency -Name elink.spic.com.cn -ResolvConf $rc -Server $lab -Resolver musl-1.2.3, glibc-2.36 |
+    Format-Table ResolverSpec, Outcome, Duration, @{ n = 'Queries'; e = { $_.Queries.Count } }, @{ n = 'Diagnoses'; e = { $_.Diagnoses.Code } }
+$lab | Stop-DnsLabServer
+'@
+            Remarks = 'The incident on a laptop: musl fails after its 5 s timeout with an AAAA re-send storm, glibc returns the A record after the SERVFAIL.'
+        }
+        @{
+            Code    = @'
+$lab = Start-DnsLabServer '*.cluster.local -> NXDOMAIN'
+$rc = New-PodResolvConf -Namespace web -ClusterDns 10.96.0.10
+Test-PodDnsLatency -Name api.example.com -ResolvConf $rc -Server $lab -Resolver glibc-2.36 -Mitigation None, Ndots1, TrailingDot -Count 5
+$lab | Stop-DnsLabServer
+'@
+            Remarks = 'Side by side: the search-list amplification of ndots:5, and what ndots:1 or a trailing dot save.'
+        }
+        @{
+            Code    = 'Test-PodDnsLatency -Name kubernetes.default -Verbose'
+            Remarks = 'Inside a pod: replays all three resolvers with the pod''s own /etc/resolv.conf against its nameserver.'
+            NotRunByTests = 'It uses this machine''s /etc/resolv.conf and nameserver, which the tests must never query.'
+        }
+    )
+    Links       = @('Get-ResolverQueryPlan', 'Start-DnsLabServer', 'Measure-DnsCapture', 'about_DnsTools')
+}
