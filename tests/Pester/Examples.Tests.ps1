@@ -7,6 +7,11 @@ Describe 'examples/demo.ps1' {
         $out | Should -Match 'search tke-test\.svc\.cluster\.local svc\.cluster\.local cluster\.local'
         $out | Should -Match 'Musl\s+5\s+False\s+False\s+single-request-reopen'
         $out | Should -Match 'Glibc\s+5\s+True\s+False'
+        # The report's table, replayed on loopback: musl ~5 s and failing, glibc ~1.7 s, without AAAA ~0.
+        $out | Should -Match 'musl-1\.2\.3\s+None\s+EAI_AGAIN\s+5\.0\d\d s'
+        $out | Should -Match 'glibc-2\.36\s+None\s+ok\s+1\.7\d\d s'
+        $out | Should -Match 'glibc-2\.36\s+NoAaaa\s+ok\s+0\.0\d\d s'
+        $out | Should -Match 'DNS002'
         $out | Should -Match 'elink\.spic\.com\.cn\.tke-test\.svc\.cluster\.local\.'
     }
 }

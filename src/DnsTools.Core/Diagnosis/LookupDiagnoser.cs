@@ -102,7 +102,7 @@ public static class LookupDiagnoser
             var first = servfails.Min(x => x.AnsweredAt!.Value);
             result.Add(new DnsDiagnosis(AaaaServfailResend, $"{string.Join('/', resends.Select(x => x.Type).Distinct())} SERVFAIL re-send storm",
                 $"The server answered SERVFAIL (first at {Ms(first)}) and the resolver re-sent the same query {resends.Count} times with the same id and source port; the lookup still waited for its timeout. This is musl's behaviour (src/network/res_msend.c re-sends on SERVFAIL and only accepts NOERROR or NXDOMAIN), and musl fails the whole lookup when either A or AAAA fails.",
-                servfails.Take(3).Concat(resends.Take(5)).OrderBy(x => x.SentAt).Select(x => $"#{x.Index} id {x.Id} {x.Type}? {x.Name} {x.Reason} sent {Ms(x.SentAt)} -> {x.Outcome}").ToList(),
+                servfails.Take(3).Concat(resends.Take(5)).Distinct().OrderBy(x => x.SentAt).Select(x => $"#{x.Index} id {x.Id} {x.Type}? {x.Name} {x.Reason} sent {Ms(x.SentAt)} -> {x.Outcome}").ToList(),
                 Mitigations(resolver, servfail: true)));
         }
         else if (servfails.Count > 0)
