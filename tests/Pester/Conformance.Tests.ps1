@@ -41,6 +41,10 @@ BeforeDiscovery {
            Rules = @('AAAA tcp.example -> NODATA') }
         @{ Id = 'single-request-a-servfail'; Name = 'sf.example'; Conf = "nameserver 127.0.0.1`noptions timeout:1 attempts:2 single-request"
            Rules = @('A sf.example -> SERVFAIL after 10ms') }
+        @{ Id = 'a-refused'; Name = 'ref.example'; Conf = "nameserver 127.0.0.1`noptions timeout:1 attempts:2"
+           Rules = @('A ref.example -> REFUSED') }
+        @{ Id = 'aaaa-nxdomain-a-answered'; Name = 'half.example'; Conf = "nameserver 127.0.0.1`nsearch corp.local`noptions ndots:2 timeout:1"
+           Rules = @('AAAA * -> NXDOMAIN') }
     )
     $matrix = foreach ($c in $cells) { foreach ($libc in 'musl-1.2.3', 'glibc-2.36') { $c + @{ Resolver = $libc } } }
 }
