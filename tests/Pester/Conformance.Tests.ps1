@@ -104,6 +104,7 @@ BeforeAll {
         Set-Content (Join-Path $dir 'rules') (($lines -join "`n") + "`n") -NoNewline
         $client = Join-Path $Lab $(if ($Resolver -like 'musl*') { 'gai-musl' } else { 'gai-glibc' })
         & timeout -k 5 45 unshare -n -m sh (Join-Path $Source 'run.sh') $dir $client $Name 2>&1 | Out-Null
+        if ($LASTEXITCODE -eq 91) { return 'cannot bind-mount a private /etc/resolv.conf in the mount namespace' }
         $clientOut = Join-Path $dir 'client.out'
         if ($LASTEXITCODE -ne 0 -or -not (Test-Path $clientOut)) { throw "the namespace run failed (exit $LASTEXITCODE)" }
         $report = @{}
@@ -186,6 +187,7 @@ Describe 'Conformance with the real libc resolvers' -Tag Conformance {
     It '<Id> <Resolver>' -ForEach $matrix {
         if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
         $real = Invoke-RealLookup -Resolver $Resolver -Conf $Conf -Name $Name -Rules $Rules -Id $Id
+        if ($real -is [string]) { Set-ItResult -Skipped -Because $real; return }
         $plan = Get-ResolverQueryPlan -Name $Name -ResolvConf $Conf -Resolver $Resolver -ServerBehavior $Rules
         $diffs = @(Compare-Plan $real $plan)
         $status = if ($diffs.Count) { 'FAIL' } else { 'pass' }
