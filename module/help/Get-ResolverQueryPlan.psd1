@@ -27,8 +27,7 @@ Get-ResolverQueryPlan -Name elink.spic.com.cn -ResolvConf $rc -Resolver musl-1.2
         @{
             Code    = @'
 $rc = "nameserver 10.96.0.10`nsearch tke-test.svc.cluster.local svc.cluster.local cluster.local`noptions ndots:5" | ConvertFrom-ResolvConf
-(Get-ResolverQueryPlan elink.spic.com.cn -ResolvConf $rc -ServerBehavior 'AAAA * -> SERVFAIL after 1700ms', '*.cluster.local -> NXDOMAIN').Queries |
-    Format-Table Index, SendTime, Socket, Type, Name, Attempt, Reason, Response, ResponseTime
+(Get-ResolverQueryPlan elink.spic.com.cn -ResolvConf $rc -ServerBehavior 'AAAA * -> SERVFAIL after 1700ms', '*.cluster.local -> NXDOMAIN').Queries
 '@
             Remarks = 'The musl 1.2.3 packet sequence of the incident, query by query: 12 queries on 4 sockets, the bare AAAA sent at 0, 1.7, 2.5, 3.4 and 4.2 s from one source port.'
         }

@@ -1,5 +1,6 @@
-# Conformance: the resolver models against the REAL musl 1.2.3 and glibc 2.36.
-# Each cell builds a tiny getaddrinfo client (gcc for glibc, musl-gcc -static for musl) and a logging
+# Conformance: the resolver models against the REAL musl 1.2.3, glibc 2.36 and Go pure resolver.
+# Each cell builds a tiny getaddrinfo client (gcc for glibc, musl-gcc -static for musl; a
+# LookupIPAddr client with CGO_ENABLED=0 for Go when a Go toolchain is present) and a logging
 # DNS server (C) at test time, then runs both inside their own network + mount namespace
 # (unshare -n -m, only loopback up, resolv.conf/hosts/nsswitch.conf bind-mounted from the cell's own
 # folder), so no query can leave for a real nameserver. The server's log (monotonic time, transport,
@@ -46,7 +47,8 @@ BeforeDiscovery {
         @{ Id = 'aaaa-nxdomain-a-answered'; Name = 'half.example'; Conf = "nameserver 127.0.0.1`nsearch corp.local`noptions ndots:2 timeout:1"
            Rules = @('AAAA * -> NXDOMAIN') }
     )
-    $matrix = foreach ($c in $cells) { foreach ($libc in 'musl-1.2.3', 'glibc-2.36') { $c + @{ Resolver = $libc } } }
+    # Go's pure resolver is checked too when a Go toolchain is present (its cells skip otherwise).
+    $matrix = foreach ($c in $cells) { foreach ($libc in 'musl-1.2.3', 'glibc-2.36', 'go') { $c + @{ Resolver = $libc } } }
 }
 
 BeforeAll {
@@ -69,7 +71,16 @@ BeforeAll {
         return $null
     }
 
+    # The Go toolchain (Debian golang-go): on PATH or under /usr/lib/go-*/bin.
+    function Find-Go {
+        $cmd = Get-Command go -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+        if ($cmd) { return $cmd.Source }
+        Get-ChildItem '/usr/lib/go-*/bin/go' -ErrorAction SilentlyContinue | Sort-Object FullName -Descending | Select-Object -First 1 -ExpandProperty FullName
+    }
+
     $script:SkipReason = Get-SkipReason
+    $script:GoSkipReason = $null
+    $script:GoSpec = $null
     if (-not $script:SkipReason) {
         New-Item -ItemType Directory -Path $script:Lab -Force | Out-Null
         $build = @(
@@ -80,6 +91,17 @@ BeforeAll {
         foreach ($b in $build) {
             $out = & $b.Cc @($b.Args) 2>&1
             if ($LASTEXITCODE -ne 0) { $script:SkipReason = "$($b.Cc) failed: $out"; break }
+        }
+        $go = Find-Go
+        if (-not $go) { $script:GoSkipReason = 'no Go toolchain (Debian golang-go)' }
+        else {
+            # Offline, stdlib only, pure-Go resolver (CGO_ENABLED=0); the build cache stays in the lab folder.
+            $env:CGO_ENABLED = '0'; $env:GO111MODULE = 'off'; $env:GOPROXY = 'off'; $env:GOFLAGS = ''
+            $env:GOCACHE = Join-Path $Lab 'gocache'; $env:GOTOOLCHAIN = 'local'
+            $out = & $go build -o (Join-Path $Lab 'golookup') (Join-Path $Source 'golookup.go') 2>&1
+            if ($LASTEXITCODE -ne 0) { $script:GoSkipReason = "go build failed: $out" }
+            elseif ((& $go version) -match 'go(\d+\.\d+)') { $script:GoSpec = "go-$($Matches[1])" }
+            else { $script:GoSkipReason = 'cannot tell the Go version' }
         }
     }
 
@@ -102,7 +124,7 @@ BeforeAll {
             '{0} {1} {2} {3} {4} {5} {6}' -f $server, $type, $r.Pattern.TrimEnd('.'), $Kinds["$($r.Kind)"], [long]$r.Delay.TotalMilliseconds, $r.Specificity, [int]$r.OnlyIfParallel
         }
         Set-Content (Join-Path $dir 'rules') (($lines -join "`n") + "`n") -NoNewline
-        $client = Join-Path $Lab $(if ($Resolver -like 'musl*') { 'gai-musl' } else { 'gai-glibc' })
+        $client = Join-Path $Lab $(if ($Resolver -like 'musl*') { 'gai-musl' } elseif ($Resolver -like 'go*') { 'golookup' } else { 'gai-glibc' })
         & timeout -k 5 45 unshare -n -m sh (Join-Path $Source 'run.sh') $dir $client $Name 2>&1 | Out-Null
         if ($LASTEXITCODE -eq 91) { return 'cannot bind-mount a private /etc/resolv.conf in the mount namespace' }
         $clientOut = Join-Path $dir 'client.out'
@@ -186,6 +208,10 @@ AfterAll {
 Describe 'Conformance with the real libc resolvers' -Tag Conformance {
     It '<Id> <Resolver>' -ForEach $matrix {
         if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        if ($Resolver -eq 'go') {
+            if ($GoSkipReason) { Set-ItResult -Skipped -Because $GoSkipReason; return }
+            $Resolver = $GoSpec
+        }
         $real = Invoke-RealLookup -Resolver $Resolver -Conf $Conf -Name $Name -Rules $Rules -Id $Id
         if ($real -is [string]) { Set-ItResult -Skipped -Because $real; return }
         $plan = Get-ResolverQueryPlan -Name $Name -ResolvConf $Conf -Resolver $Resolver -ServerBehavior $Rules
