@@ -34,7 +34,7 @@
 0.1.0
 - ConvertFrom-ResolvConf / ConvertTo-ResolvConf: resolv.conf as a typed object, with what musl, glibc and Go each make of it (caps, defaults, ignored options) and warnings that name the line.
 - New-PodResolvConf: the resolv.conf kubelet forms for a pod (dnsPolicy, dnsConfig, search-list limits).
-- Get-ResolverQueryPlan: every query musl, glibc or Go would send for a name (candidate, type, server, socket, attempt, reason, timing) and the result, against rules for how the servers answer; checked against the real musl 1.2.3 and glibc 2.36.
+- Get-ResolverQueryPlan: every query musl, glibc or Go would send for a name (candidate, type, server, socket, attempt, reason, timing) and the result, against rules for how the servers answer; checked against the real musl 1.2.3, glibc 2.36 and Go pure resolver.
 '@
         }
     }

@@ -40,7 +40,7 @@ public enum LookupResult
     TryAgain,
     /// <summary>EAI_FAIL (-4) / Go "server misbehaving" (REFUSED and other rcodes).</summary>
     Fail,
-    /// <summary>The resolver never returns within the simulated horizon (glibc TCP reads have no timeout).</summary>
+    /// <summary>The lookup does not finish within the simulated limits (glibc TCP reads have no timeout; plans stop at 5000 queries).</summary>
     Hang,
 }
 

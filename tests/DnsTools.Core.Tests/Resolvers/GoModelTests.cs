@@ -66,4 +66,14 @@ public class GoModelTests
         var plan = Plan("go-1.22", "search corp.local\n", "x.example.", "@127.0.0.1 * -> no answer");
         Assert.Equal(new[] { "127.0.0.1", "::1" }, plan.Queries.Where(q => q.Type == DnsQueryType.A).Select(q => q.Server));
     }
+
+    [Fact]
+    public void An_uncapped_attempts_value_is_cut_off_with_a_note()
+    {
+        // dnsconfig_unix.go: attempts has a minimum of 1 and no maximum.
+        var plan = Plan("go-1.22", "nameserver 10.0.0.1\noptions attempts:100000000\n", "x.example", "* -> SERVFAIL");
+        Assert.Equal(LookupResult.Hang, plan.Result);
+        Assert.Equal(5000, plan.QueryCount);
+        Assert.Contains(plan.Notes, n => n.Contains("cut off"));
+    }
 }
