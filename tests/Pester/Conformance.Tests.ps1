@@ -26,6 +26,8 @@ BeforeDiscovery {
            Rules = @('* -> no answer') }
         @{ Id = 'two-nameservers'; Name = 'two.example'; Conf = "nameserver 127.0.0.1`nnameserver 127.0.0.2`noptions timeout:1 attempts:2"
            Rules = @('@127.0.0.1 * -> no answer') }
+        @{ Id = 'three-nameservers-silent'; Name = 'down.example'; Conf = "nameserver 127.0.0.1`nnameserver 127.0.0.2`nnameserver 127.0.0.3`noptions timeout:2 attempts:1"
+           Rules = @('* -> no answer') }
         @{ Id = 'trailing-dot'; Name = 'elink.spic.com.cn.'; Conf = "$k8s timeout:2"
            Rules = @('AAAA * -> SERVFAIL after 400ms', '*.cluster.local -> NXDOMAIN') }
         @{ Id = 'five-dots'; Name = 'a.b.c.d.e.example'; Conf = "$k8s timeout:1"
