@@ -17,9 +17,9 @@ BeforeDiscovery {
         @{ Id = 'ndots-1'; Name = 'svc-a.example'; Conf = "nameserver 127.0.0.1`nsearch ns1.svc.cluster.local`noptions ndots:1 timeout:1"
            Rules = @('svc-a.example -> NXDOMAIN') }
         @{ Id = 'single-request'; Name = 'web.example'; Conf = "nameserver 127.0.0.1`nsearch corp.local`noptions ndots:2 timeout:1 single-request"
-           Rules = @('*.corp.local -> NXDOMAIN', 'A web.example -> answer after 50ms', 'AAAA web.example -> NODATA') }
+           Rules = @('*.corp.local -> NXDOMAIN', 'A web.example -> answer after 300ms', 'AAAA web.example -> NODATA') }
         @{ Id = 'single-request-reopen'; Name = 'web.example'; Conf = "nameserver 127.0.0.1`nsearch corp.local`noptions ndots:2 timeout:1 single-request-reopen"
-           Rules = @('*.corp.local -> NXDOMAIN', 'A web.example -> answer after 50ms', 'AAAA web.example -> NODATA') }
+           Rules = @('*.corp.local -> NXDOMAIN', 'A web.example -> answer after 300ms', 'AAAA web.example -> NODATA') }
         @{ Id = 'timeout1-attempts2-aaaa-silent'; Name = 'slow.example'; Conf = "nameserver 127.0.0.1`noptions timeout:1 attempts:2"
            Rules = @('AAAA slow.example -> no answer') }
         @{ Id = 'timeout1-attempts2-all-silent'; Name = 'dead.example'; Conf = "nameserver 127.0.0.1`noptions timeout:1 attempts:2"
