@@ -161,6 +161,8 @@ BeforeAll {
         foreach ($q in $Run.Queries) { $seen.Add($q) }
         if ($model.Count -ne $seen.Count) { $diffs.Add("query count: real $($seen.Count), model $($model.Count)") }
         $modelToReal = @{}; $realToModel = @{}
+        $lastUse = @{}
+        foreach ($m in $model) { $lastUse[$m.Socket] = $m.SendTime.TotalMilliseconds }
         $used = [bool[]]::new($seen.Count)
         foreach ($m in $model) {
             $key = "$($m.Name) $($m.Type) $($m.Server) $($m.Transport)".ToUpperInvariant()
@@ -181,7 +183,12 @@ BeforeAll {
             $dt = [math]::Abs($r.TimeMs - $m.SendTime.TotalMilliseconds)
             if ($dt -gt $ToleranceMs) { $diffs.Add(('#{0} {1}: sent at {2:0.0} ms, model {3:0.0} ms' -f $m.Index, $key, $r.TimeMs, $m.SendTime.TotalMilliseconds)) }
             if ($modelToReal.ContainsKey($m.Socket) -and $modelToReal[$m.Socket] -ne $r.Socket) { $diffs.Add("#$($m.Index): model socket $($m.Socket) is real $($modelToReal[$m.Socket]) and $($r.Socket)") }
-            if ($realToModel.ContainsKey($r.Socket) -and $realToModel[$r.Socket] -ne $m.Socket) { $diffs.Add("#$($m.Index): real $($r.Socket) carries model sockets $($realToModel[$r.Socket]) and $($m.Socket)") }
+            # One port for two model sockets is a mismatch unless the first one was last used well before
+            # (beyond the tolerance): the kernel may hand a closed socket's ephemeral port to a later socket.
+            if ($realToModel.ContainsKey($r.Socket) -and $realToModel[$r.Socket] -ne $m.Socket -and
+                $m.SendTime.TotalMilliseconds - $lastUse[$realToModel[$r.Socket]] -le $ToleranceMs) {
+                $diffs.Add("#$($m.Index): real $($r.Socket) carries model sockets $($realToModel[$r.Socket]) and $($m.Socket) at the same time")
+            }
             $modelToReal[$m.Socket] = $r.Socket; $realToModel[$r.Socket] = $m.Socket
         }
         for ($i = 0; $i -lt $seen.Count; $i++) {

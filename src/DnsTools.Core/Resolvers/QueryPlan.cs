@@ -114,7 +114,7 @@ public sealed class QueryPlan
     public LookupResult Result { get; }
     /// <summary>The C error code (EAI_AGAIN, ...) or Go's error, or "ok".</summary>
     public string ResultCode => Resolver.Family == ResolverFamily.Go
-        ? Result switch { LookupResult.Success => "ok", LookupResult.NoName or LookupResult.NoData => "no such host", LookupResult.TryAgain => "temporary error (timeout or server misbehaving)", LookupResult.Fail => "server misbehaving", _ => "hangs" }
+        ? Result switch { LookupResult.Success => "ok", LookupResult.NoName or LookupResult.NoData => "no such host", LookupResult.TryAgain => "temporary error", LookupResult.Fail => "server misbehaving", _ => "hangs" }
         : Result switch { LookupResult.Success => "ok", LookupResult.NoName => "EAI_NONAME", LookupResult.NoData => "EAI_NODATA", LookupResult.TryAgain => "EAI_AGAIN", LookupResult.Fail => "EAI_FAIL", _ => "hangs" };
     /// <summary>The record types whose addresses the caller gets.</summary>
     public IReadOnlyList<DnsQueryType> AddressTypes { get; }
