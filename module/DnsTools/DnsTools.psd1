@@ -41,7 +41,7 @@
 - ConvertFrom-ResolvConf / ConvertTo-ResolvConf: resolv.conf as a typed object, with what musl, glibc and Go each make of it (caps, defaults, ignored options) and warnings that name the line.
 - New-PodResolvConf: the resolv.conf kubelet forms for a pod (dnsPolicy, dnsConfig, search-list limits).
 - Read-DnsCapture / Measure-DnsCapture: pcap, pcapng or tcpdump text to query objects, lookups, the resolver behind them and a diagnosis.
-- Get-ResolverQueryPlan: every query musl, glibc or Go would send for a name (candidate, type, server, socket, attempt, reason, timing) and the result, against rules for how the servers answer; checked against the real musl 1.2.3 and glibc 2.36.
+- Get-ResolverQueryPlan: every query musl, glibc or Go would send for a name (candidate, type, server, socket, attempt, reason, timing) and the result, against rules for how the servers answer; checked against the real musl 1.2.3, glibc 2.36 and Go pure resolver.
 - Test-PodDnsLatency: replays the musl, glibc or Go resolver on the wire against a real server, times every query, diagnoses the delay, compares mitigations; Start-DnsLabServer / Stop-DnsLabServer / Get-DnsLabQuery: a fault-injecting DNS server on loopback.
 '@
         }

@@ -5,7 +5,7 @@ Get-ResolverQueryPlan runs a deterministic model of a resolver (musl, glibc or G
 
 A plan's Queries list every query the resolver would put on the wire for getaddrinfo(name, AF_UNSPEC): the candidate name (fully qualified, with the trailing dot), the type (A or AAAA), the server, the transport (UDP or TCP), the socket (queries with the same socket number share a source port), the attempt, the reason it was sent (FirstTry, NextCandidate, AfterOtherType, RetryAfterTimeout, RetryAfterError, ResendAfterServfail, NextServer, SingleRequestFallback, ReopenFallback, TcpAfterTruncation), the send time, the server's response and when it arrives, and what the resolver did with it. The plan also gives the total lookup time, the result (ok, EAI_NONAME, EAI_NODATA, EAI_AGAIN, EAI_FAIL) and notes on assumptions.
 
-The models follow the libc sources (each behaviour cites its source file and function) and are checked against the real musl 1.2.3 and glibc 2.36 in private network namespaces by the project's conformance tests. Each resolver reads the resolv.conf its own way (the ResolvConf object's Musl, Glibc and Go properties).
+The models follow the libc sources (each behaviour cites its source file and function) and are checked against the real musl 1.2.3, glibc 2.36 and Go pure resolver in private network namespaces by the project's conformance tests. Each resolver reads the resolv.conf its own way (the ResolvConf object's Musl, Glibc and Go properties).
 
 Server behaviour is a list of rules, [@SERVER] [A|AAAA] NAME-PATTERN -> OUTCOME [after DELAY]. OUTCOME is answer, NXDOMAIN, NODATA, SERVFAIL, REFUSED, no answer, truncated or drop if parallel (the second of two queries sent together from one socket is lost, like the conntrack race). The most specific matching rule wins (an exact name over *.cluster.local over *, then a server, then a type); a query no rule matches is answered at once.
 '@
@@ -27,8 +27,7 @@ Get-ResolverQueryPlan -Name elink.spic.com.cn -ResolvConf $rc -Resolver musl-1.2
         @{
             Code    = @'
 $rc = "nameserver 10.96.0.10`nsearch tke-test.svc.cluster.local svc.cluster.local cluster.local`noptions ndots:5" | ConvertFrom-ResolvConf
-(Get-ResolverQueryPlan elink.spic.com.cn -ResolvConf $rc -ServerBehavior 'AAAA * -> SERVFAIL after 1700ms', '*.cluster.local -> NXDOMAIN').Queries |
-    Format-Table Index, SendTime, Socket, Type, Name, Attempt, Reason, Response, ResponseTime
+(Get-ResolverQueryPlan elink.spic.com.cn -ResolvConf $rc -ServerBehavior 'AAAA * -> SERVFAIL after 1700ms', '*.cluster.local -> NXDOMAIN').Queries
 '@
             Remarks = 'The musl 1.2.3 packet sequence of the incident, query by query: 12 queries on 4 sockets, the bare AAAA sent at 0, 1.7, 2.5, 3.4 and 4.2 s from one source port.'
         }

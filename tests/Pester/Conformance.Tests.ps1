@@ -1,5 +1,6 @@
-# Conformance: the resolver models against the REAL musl 1.2.3 and glibc 2.36.
-# Each cell builds a tiny getaddrinfo client (gcc for glibc, musl-gcc -static for musl) and a logging
+# Conformance: the resolver models against the REAL musl 1.2.3, glibc 2.36 and Go pure resolver.
+# Each cell builds a tiny getaddrinfo client (gcc for glibc, musl-gcc -static for musl; a
+# LookupIPAddr client with CGO_ENABLED=0 for Go when a Go toolchain is present) and a logging
 # DNS server (C) at test time, then runs both inside their own network + mount namespace
 # (unshare -n -m, only loopback up, resolv.conf/hosts/nsswitch.conf bind-mounted from the cell's own
 # folder), so no query can leave for a real nameserver. The server's log (monotonic time, transport,
@@ -16,15 +17,17 @@ BeforeDiscovery {
         @{ Id = 'ndots-1'; Name = 'svc-a.example'; Conf = "nameserver 127.0.0.1`nsearch ns1.svc.cluster.local`noptions ndots:1 timeout:1"
            Rules = @('svc-a.example -> NXDOMAIN') }
         @{ Id = 'single-request'; Name = 'web.example'; Conf = "nameserver 127.0.0.1`nsearch corp.local`noptions ndots:2 timeout:1 single-request"
-           Rules = @('*.corp.local -> NXDOMAIN', 'A web.example -> answer after 50ms', 'AAAA web.example -> NODATA') }
+           Rules = @('*.corp.local -> NXDOMAIN', 'A web.example -> answer after 300ms', 'AAAA web.example -> NODATA') }
         @{ Id = 'single-request-reopen'; Name = 'web.example'; Conf = "nameserver 127.0.0.1`nsearch corp.local`noptions ndots:2 timeout:1 single-request-reopen"
-           Rules = @('*.corp.local -> NXDOMAIN', 'A web.example -> answer after 50ms', 'AAAA web.example -> NODATA') }
+           Rules = @('*.corp.local -> NXDOMAIN', 'A web.example -> answer after 300ms', 'AAAA web.example -> NODATA') }
         @{ Id = 'timeout1-attempts2-aaaa-silent'; Name = 'slow.example'; Conf = "nameserver 127.0.0.1`noptions timeout:1 attempts:2"
            Rules = @('AAAA slow.example -> no answer') }
         @{ Id = 'timeout1-attempts2-all-silent'; Name = 'dead.example'; Conf = "nameserver 127.0.0.1`noptions timeout:1 attempts:2"
            Rules = @('* -> no answer') }
         @{ Id = 'two-nameservers'; Name = 'two.example'; Conf = "nameserver 127.0.0.1`nnameserver 127.0.0.2`noptions timeout:1 attempts:2"
            Rules = @('@127.0.0.1 * -> no answer') }
+        @{ Id = 'three-nameservers-silent'; Name = 'down.example'; Conf = "nameserver 127.0.0.1`nnameserver 127.0.0.2`nnameserver 127.0.0.3`noptions timeout:2 attempts:1"
+           Rules = @('* -> no answer') }
         @{ Id = 'trailing-dot'; Name = 'elink.spic.com.cn.'; Conf = "$k8s timeout:2"
            Rules = @('AAAA * -> SERVFAIL after 400ms', '*.cluster.local -> NXDOMAIN') }
         @{ Id = 'five-dots'; Name = 'a.b.c.d.e.example'; Conf = "$k8s timeout:1"
@@ -41,8 +44,13 @@ BeforeDiscovery {
            Rules = @('AAAA tcp.example -> NODATA') }
         @{ Id = 'single-request-a-servfail'; Name = 'sf.example'; Conf = "nameserver 127.0.0.1`noptions timeout:1 attempts:2 single-request"
            Rules = @('A sf.example -> SERVFAIL after 10ms') }
+        @{ Id = 'a-refused'; Name = 'ref.example'; Conf = "nameserver 127.0.0.1`noptions timeout:1 attempts:2"
+           Rules = @('A ref.example -> REFUSED') }
+        @{ Id = 'aaaa-nxdomain-a-answered'; Name = 'half.example'; Conf = "nameserver 127.0.0.1`nsearch corp.local`noptions ndots:2 timeout:1"
+           Rules = @('AAAA * -> NXDOMAIN') }
     )
-    $matrix = foreach ($c in $cells) { foreach ($libc in 'musl-1.2.3', 'glibc-2.36') { $c + @{ Resolver = $libc } } }
+    # Go's pure resolver is checked too when a Go toolchain is present (its cells skip otherwise).
+    $matrix = foreach ($c in $cells) { foreach ($libc in 'musl-1.2.3', 'glibc-2.36', 'go') { $c + @{ Resolver = $libc } } }
 }
 
 BeforeAll {
@@ -65,7 +73,16 @@ BeforeAll {
         return $null
     }
 
+    # The Go toolchain (Debian golang-go): on PATH or under /usr/lib/go-*/bin.
+    function Find-Go {
+        $cmd = Get-Command go -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+        if ($cmd) { return $cmd.Source }
+        Get-ChildItem '/usr/lib/go-*/bin/go' -ErrorAction SilentlyContinue | Sort-Object FullName -Descending | Select-Object -First 1 -ExpandProperty FullName
+    }
+
     $script:SkipReason = Get-SkipReason
+    $script:GoSkipReason = $null
+    $script:GoSpec = $null
     if (-not $script:SkipReason) {
         New-Item -ItemType Directory -Path $script:Lab -Force | Out-Null
         $build = @(
@@ -76,6 +93,17 @@ BeforeAll {
         foreach ($b in $build) {
             $out = & $b.Cc @($b.Args) 2>&1
             if ($LASTEXITCODE -ne 0) { $script:SkipReason = "$($b.Cc) failed: $out"; break }
+        }
+        $go = Find-Go
+        if (-not $go) { $script:GoSkipReason = 'no Go toolchain (Debian golang-go)' }
+        else {
+            # Offline, stdlib only, pure-Go resolver (CGO_ENABLED=0); the build cache stays in the lab folder.
+            $env:CGO_ENABLED = '0'; $env:GO111MODULE = 'off'; $env:GOPROXY = 'off'; $env:GOFLAGS = ''
+            $env:GOCACHE = Join-Path $Lab 'gocache'; $env:GOPATH = Join-Path $Lab 'gopath'; $env:GOTOOLCHAIN = 'local'
+            $out = & $go build -o (Join-Path $Lab 'golookup') (Join-Path $Source 'golookup.go') 2>&1
+            if ($LASTEXITCODE -ne 0) { $script:GoSkipReason = "go build failed: $out" }
+            elseif ((& $go version) -match 'go(\d+\.\d+)') { $script:GoSpec = "go-$($Matches[1])" }
+            else { $script:GoSkipReason = 'cannot tell the Go version' }
         }
     }
 
@@ -98,8 +126,9 @@ BeforeAll {
             '{0} {1} {2} {3} {4} {5} {6}' -f $server, $type, $r.Pattern.TrimEnd('.'), $Kinds["$($r.Kind)"], [long]$r.Delay.TotalMilliseconds, $r.Specificity, [int]$r.OnlyIfParallel
         }
         Set-Content (Join-Path $dir 'rules') (($lines -join "`n") + "`n") -NoNewline
-        $client = Join-Path $Lab $(if ($Resolver -like 'musl*') { 'gai-musl' } else { 'gai-glibc' })
+        $client = Join-Path $Lab $(if ($Resolver -like 'musl*') { 'gai-musl' } elseif ($Resolver -like 'go*') { 'golookup' } else { 'gai-glibc' })
         & timeout -k 5 45 unshare -n -m sh (Join-Path $Source 'run.sh') $dir $client $Name 2>&1 | Out-Null
+        if ($LASTEXITCODE -eq 91) { return 'cannot bind-mount a private /etc/resolv.conf in the mount namespace' }
         $clientOut = Join-Path $dir 'client.out'
         if ($LASTEXITCODE -ne 0 -or -not (Test-Path $clientOut)) { throw "the namespace run failed (exit $LASTEXITCODE)" }
         $report = @{}
@@ -132,6 +161,8 @@ BeforeAll {
         foreach ($q in $Run.Queries) { $seen.Add($q) }
         if ($model.Count -ne $seen.Count) { $diffs.Add("query count: real $($seen.Count), model $($model.Count)") }
         $modelToReal = @{}; $realToModel = @{}
+        $lastUse = @{}
+        foreach ($m in $model) { $lastUse[$m.Socket] = $m.SendTime.TotalMilliseconds }
         $used = [bool[]]::new($seen.Count)
         foreach ($m in $model) {
             $key = "$($m.Name) $($m.Type) $($m.Server) $($m.Transport)".ToUpperInvariant()
@@ -152,7 +183,12 @@ BeforeAll {
             $dt = [math]::Abs($r.TimeMs - $m.SendTime.TotalMilliseconds)
             if ($dt -gt $ToleranceMs) { $diffs.Add(('#{0} {1}: sent at {2:0.0} ms, model {3:0.0} ms' -f $m.Index, $key, $r.TimeMs, $m.SendTime.TotalMilliseconds)) }
             if ($modelToReal.ContainsKey($m.Socket) -and $modelToReal[$m.Socket] -ne $r.Socket) { $diffs.Add("#$($m.Index): model socket $($m.Socket) is real $($modelToReal[$m.Socket]) and $($r.Socket)") }
-            if ($realToModel.ContainsKey($r.Socket) -and $realToModel[$r.Socket] -ne $m.Socket) { $diffs.Add("#$($m.Index): real $($r.Socket) carries model sockets $($realToModel[$r.Socket]) and $($m.Socket)") }
+            # One port for two model sockets is a mismatch unless the first one was last used well before
+            # (beyond the tolerance): the kernel may hand a closed socket's ephemeral port to a later socket.
+            if ($realToModel.ContainsKey($r.Socket) -and $realToModel[$r.Socket] -ne $m.Socket -and
+                $m.SendTime.TotalMilliseconds - $lastUse[$realToModel[$r.Socket]] -le $ToleranceMs) {
+                $diffs.Add("#$($m.Index): real $($r.Socket) carries model sockets $($realToModel[$r.Socket]) and $($m.Socket) at the same time")
+            }
             $modelToReal[$m.Socket] = $r.Socket; $realToModel[$r.Socket] = $m.Socket
         }
         for ($i = 0; $i -lt $seen.Count; $i++) {
@@ -181,7 +217,12 @@ AfterAll {
 Describe 'Conformance with the real libc resolvers' -Tag Conformance {
     It '<Id> <Resolver>' -ForEach $matrix {
         if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        if ($Resolver -eq 'go') {
+            if ($GoSkipReason) { Set-ItResult -Skipped -Because $GoSkipReason; return }
+            $Resolver = $GoSpec
+        }
         $real = Invoke-RealLookup -Resolver $Resolver -Conf $Conf -Name $Name -Rules $Rules -Id $Id
+        if ($real -is [string]) { Set-ItResult -Skipped -Because $real; return }
         $plan = Get-ResolverQueryPlan -Name $Name -ResolvConf $Conf -Resolver $Resolver -ServerBehavior $Rules
         $diffs = @(Compare-Plan $real $plan)
         $status = if ($diffs.Count) { 'FAIL' } else { 'pass' }

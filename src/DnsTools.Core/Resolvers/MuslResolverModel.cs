@@ -106,7 +106,7 @@ public sealed class MuslResolverModel : ResolverModel
         // first pass goes out at t0.
         var timeout = TimeSpan.FromMilliseconds(1000L * settings.TimeoutSeconds);
         var attempts = Math.Max(1, settings.Attempts);
-        var retry = TimeSpan.FromMilliseconds(1000L * settings.TimeoutSeconds / attempts);
+        var retry = TimeSpan.FromMilliseconds(Math.Max(1, 1000L * settings.TimeoutSeconds / attempts));
         var udp = sim.Open();
         var sockets = new List<int> { udp };
         var t0 = start;

@@ -40,7 +40,7 @@ public enum LookupResult
     TryAgain,
     /// <summary>EAI_FAIL (-4) / Go "server misbehaving" (REFUSED and other rcodes).</summary>
     Fail,
-    /// <summary>The resolver never returns within the simulated horizon (glibc TCP reads have no timeout).</summary>
+    /// <summary>The lookup does not finish within the simulated limits (glibc TCP reads have no timeout; plans stop at 5000 queries).</summary>
     Hang,
 }
 
@@ -114,7 +114,7 @@ public sealed class QueryPlan
     public LookupResult Result { get; }
     /// <summary>The C error code (EAI_AGAIN, ...) or Go's error, or "ok".</summary>
     public string ResultCode => Resolver.Family == ResolverFamily.Go
-        ? Result switch { LookupResult.Success => "ok", LookupResult.NoName or LookupResult.NoData => "no such host", LookupResult.TryAgain => "temporary error (timeout or server misbehaving)", LookupResult.Fail => "server misbehaving", _ => "hangs" }
+        ? Result switch { LookupResult.Success => "ok", LookupResult.NoName or LookupResult.NoData => "no such host", LookupResult.TryAgain => "temporary error", LookupResult.Fail => "server misbehaving", _ => "hangs" }
         : Result switch { LookupResult.Success => "ok", LookupResult.NoName => "EAI_NONAME", LookupResult.NoData => "EAI_NODATA", LookupResult.TryAgain => "EAI_AGAIN", LookupResult.Fail => "EAI_FAIL", _ => "hangs" };
     /// <summary>The record types whose addresses the caller gets.</summary>
     public IReadOnlyList<DnsQueryType> AddressTypes { get; }

@@ -60,7 +60,15 @@ public abstract class ResolverModel
         else
         {
             candidates = Candidates(name, settings);
-            outcome = Run(name, settings, sim);
+            try
+            {
+                outcome = Run(name, settings, sim);
+            }
+            catch (PlanLimitException e)
+            {
+                sim.Notes.Add($"The plan was cut off after {Simulation.MaxQueries} queries (at {e.At.TotalSeconds:0.###} s): the lookup does not finish within that.");
+                outcome = new Outcome(e.At, LookupResult.Hang, Array.Empty<DnsQueryType>(), null);
+            }
         }
         var queries = sim.Finish();
         return new QueryPlan(name, Spec, settings, server, candidates.Select(Fqdn).ToArray(), queries, outcome.End, outcome.Result,

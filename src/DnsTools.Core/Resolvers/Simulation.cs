@@ -1,5 +1,12 @@
 namespace DnsTools.Core.Resolvers;
 
+/// <summary>Thrown when a plan reaches <see cref="Simulation.MaxQueries"/>.</summary>
+internal sealed class PlanLimitException : Exception
+{
+    public PlanLimitException(TimeSpan at) : base($"stopped after {Simulation.MaxQueries} queries") => At = at;
+    public TimeSpan At { get; }
+}
+
 /// <summary>A reply on its way to a socket.</summary>
 internal sealed class SimReply
 {
@@ -57,8 +64,12 @@ internal class Simulation
     /// <summary>A new candidate name: attempt counters start again.</summary>
     public void NewCandidate() => _attempts.Clear();
 
+    /// <summary>A plan stops here: Go's attempts have no cap, so a resolv.conf can ask for millions of queries.</summary>
+    public const int MaxQueries = 5000;
+
     public virtual SimReply? Send(TimeSpan at, string fqdn, DnsQueryType type, string server, DnsTransport transport, int socket, QueryReason reason, int identity)
     {
+        if (_queries.Count >= MaxQueries) throw new PlanLimitException(at);
         // "Parallel": an earlier query left this socket for the same server at the same instant and
         // its reply has not been read yet (sendmmsg, or musl's batch), unlike single-request's second query.
         var parallel = _queries.Any(q => q.RawSocket == socket && q.Server == server && q.SendTime == at

@@ -8,12 +8,13 @@ d=$1; client=$2; name=$3
 if [ "$(grep -c ':' /proc/net/dev)" -ne 1 ] || ! grep -q '^ *lo:' /proc/net/dev; then
     echo "not in a private network namespace" >&2; exit 90
 fi
-mount --bind "$d/resolv.conf" /etc/resolv.conf
+# 91: the private resolv.conf cannot be put in place (no /etc/resolv.conf to bind over): the test skips.
+mount --bind "$d/resolv.conf" /etc/resolv.conf 2>/dev/null || { echo "cannot bind-mount /etc/resolv.conf" >&2; exit 91; }
 [ -e /etc/hosts ] && mount --bind "$d/hosts" /etc/hosts
 [ -e /etc/nsswitch.conf ] && mount --bind "$d/nsswitch.conf" /etc/nsswitch.conf
 # A host nscd would answer through its unix socket from outside the namespace: hide it.
 for p in /run/nscd /var/run/nscd; do [ -d "$p" ] && mount -t tmpfs none "$p"; done
-"$d/dnssrv" "$d/rules" "$d/server.log" "$d/ready" 40 127.0.0.1 127.0.0.2 &
+"$d/dnssrv" "$d/rules" "$d/server.log" "$d/ready" 40 127.0.0.1 127.0.0.2 127.0.0.3 &
 srv=$!
 i=0
 while [ ! -e "$d/ready" ] && [ $i -lt 300 ]; do sleep 0.01; i=$((i + 1)); done

@@ -1,0 +1,69 @@
+BeforeAll {
+    Import-Module $env:DNSTOOLS_MODULE_MANIFEST -Force
+    $script:PodConf = "nameserver 10.96.0.10`nsearch tke-test.svc.cluster.local svc.cluster.local cluster.local`noptions ndots:5`n"
+    $script:Seed = @('AAAA * -> SERVFAIL after 1700ms', '*.cluster.local -> NXDOMAIN')
+}
+
+Describe 'Get-ResolverQueryPlan' {
+    It 'reproduces the incident report: musl 5 s with AAAA re-sends, glibc 1.7 s' {
+        $rc = $PodConf | ConvertFrom-ResolvConf
+        $musl, $glibc = Get-ResolverQueryPlan -Name elink.spic.com.cn -ResolvConf $rc -Resolver musl-1.2.3, glibc-2.36 -ServerBehavior $Seed
+        $musl | Should -BeOfType 'DnsTools.Core.Resolvers.QueryPlan'
+        $musl.TotalTime.TotalSeconds | Should -Be 5
+        $musl.ResultCode | Should -Be 'EAI_AGAIN'
+        @($musl.Queries | Where-Object { $_.Name -eq 'elink.spic.com.cn.' -and "$($_.Type)" -eq 'AAAA' }).Count | Should -Be 5
+        $glibc.TotalTime.TotalSeconds | Should -Be 1.7
+        $glibc.ResultCode | Should -Be 'ok'
+        $glibc.QueryCount | Should -Be 8
+    }
+
+    It 'takes the resolv.conf as an object, a path or text, and names from the pipeline' {
+        $path = Join-Path $TestDrive 'pod-resolv.conf'
+        Set-Content $path $PodConf -NoNewline
+        $fromPath = Get-ResolverQueryPlan x.example -ResolvConf $path
+        $fromText = Get-ResolverQueryPlan x.example -ResolvConf $PodConf
+        $fromPath.QueryCount | Should -Be $fromText.QueryCount
+        $fromPath.Candidates[0] | Should -Be 'x.example.tke-test.svc.cluster.local.'
+        $plans = 'a.example', 'b.example.' | Get-ResolverQueryPlan -ResolvConf $path -Resolver musl, glibc, go
+        $plans.Count | Should -Be 6
+        ($plans | Select-Object -First 3 | ForEach-Object { "$($_.Resolver)" }) | Should -Be @('musl-1.2.3', 'glibc-2.36', 'go-1.22')
+    }
+
+    It 'requires -ResolvConf: no default reads this machine''s /etc/resolv.conf' {
+        $p = (Get-Command Get-ResolverQueryPlan).Parameters['ResolvConf']
+        ($p.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] }).Mandatory | Should -BeTrue
+    }
+
+    It 'rejects an unknown resolver and an unreadable rule with errors that say what is accepted' {
+        { Get-ResolverQueryPlan x.example -ResolvConf $PodConf -Resolver uclibc-1.0 -ErrorAction Stop } | Should -Throw '*musl-<version>, glibc-<version> or go-<version>*'
+        { Get-ResolverQueryPlan x.example -ResolvConf $PodConf -ServerBehavior 'AAAA * SERVFAIL' -ErrorAction Stop } | Should -Throw '*NAME-PATTERN -> OUTCOME*'
+    }
+
+    It 'lists each query with socket, attempt, reason and response' {
+        $q = (Get-ResolverQueryPlan elink.spic.com.cn -ResolvConf $PodConf -ServerBehavior $Seed).Queries
+        $q[8].Reason | Should -Be 'ResendAfterServfail'
+        $q[8].Attempt | Should -Be 2
+        $q[8].Socket | Should -Be 4
+        $q[8].SendTime.TotalMilliseconds | Should -Be 1700
+        $q[-1].Handling | Should -Match 'after the socket closed'
+    }
+
+    It 'has a help example that reproduces the incident report from its resolv.conf and server behaviour' {
+        $example = (Get-Help Get-ResolverQueryPlan -Examples).examples.example[0].code
+        $musl, $glibc = & ([scriptblock]::Create($example))
+        "$($musl.Resolver) $($musl.ResultCode) $($musl.TotalTime.TotalSeconds) $($musl.QueryCount)" | Should -Be 'musl-1.2.3 EAI_AGAIN 5 12'
+        "$($glibc.Resolver) $($glibc.ResultCode) $($glibc.TotalTime.TotalSeconds) $($glibc.QueryCount)" | Should -Be 'glibc-2.36 ok 1.7 8'
+    }
+
+    It 'formats plans and queries readably in a terminal' {
+        $plan = Get-ResolverQueryPlan elink.spic.com.cn -ResolvConf $PodConf -Resolver glibc-2.36 -ServerBehavior $Seed
+        ($plan | Out-String) | Should -Match 'glibc-2\.36\s+elink\.spic\.com\.cn\s+ok\s+1\.700 s\s+8\s+4'
+        ($plan.Queries | Out-String -Width 200) | Should -Match '8\s+0\.000 s\s+4 UDP\s+10\.96\.0\.10\s+AAAA elink\.spic\.com\.cn\.\s+1 NextCandidate\s+ServFail at 1\.700 s'
+    }
+
+    It 'writes each plan''s assumptions as verbose messages' {
+        $null = Get-ResolverQueryPlan x.example -ResolvConf "nameserver 10.0.0.1`noptions rotate" -Resolver glibc-2.36 -Verbose 4>&1 |
+            Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | Tee-Object -Variable verbose
+        ($verbose -join "`n") | Should -Match 'rotate'
+    }
+}
