@@ -38,7 +38,7 @@ $ModuleDir = Join-Path $Out "DnsTools/$Version"
 $PesterVersion = '6.2.0'
 
 # Debian packages the integration tests use; installed when running as root with apt.
-$AptPackages = @()
+$AptPackages = @('umoci', 'skopeo', 'musl')
 
 function Invoke-Native {
     param([string] $File, [string[]] $Arguments)
