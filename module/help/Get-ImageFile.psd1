@@ -9,7 +9,7 @@ Symbolic links are resolved inside the image root (an absolute target starts at 
 
 For each path asked, the output is an ImageFileInfo: Path, Type, Size, Mode/Permissions, LinkTarget, ResolvedPath, Layer (the digest of the layer the entry comes from), LayerIndex, and Content — the text of the file, after links, when -Recurse is not used. With -Recurse, the path and everything below it are listed (a symbolic link to a directory is followed).
 
-Image references: docker-archive:PATH[:TAG], oci-dir:PATH[:TAG] (or oci:), oci-archive:PATH[:TAG], dir:PATH, or a bare path (an oci-layout file means an OCI layout, manifest.json a docker archive, any other directory a root file system). registry:, docker: and podman: references are recognised but not read yet.
+Image references: docker-archive:PATH[:TAG], oci-dir:PATH[:TAG] (or oci:), oci-archive:PATH[:TAG], dir:PATH, or a bare path (an oci-layout file means an OCI layout, manifest.json a docker archive, any other directory a root file system). registry:HOST[:PORT]/REPO[:TAG|@DIGEST] reads from a registry over the OCI distribution API (anonymous, basic auth or bearer token; HTTPS except for loopback or with -AllowInsecureRegistry). docker: and podman: references are recognised but not read yet.
 '@
     Parameters  = @{
         Image                = 'The image: docker-archive:PATH, oci-dir:PATH, oci-archive:PATH, dir:PATH (an unpacked root file system), or a bare path that is sniffed. A :TAG after an archive or layout path picks one of several images.'
@@ -18,6 +18,8 @@ Image references: docker-archive:PATH[:TAG], oci-dir:PATH[:TAG] (or oci:), oci-a
         AsByteStream         = 'Writes the file''s bytes (after links) as one byte[] instead of an ImageFileInfo.'
         MaxDecompressedBytes = 'Ceiling on the decompressed bytes read from the image (all layers); reading stops with an error beyond it. Default 8 GiB.'
         MaxContentBytes      = 'Largest file whose content is kept (Content, -AsByteStream). Default 16 MiB.'
+        Credential            = 'User name and password for a registry: sent as basic auth, or to the registry''s bearer token realm when it asks for a token. Anonymous without it.'
+        AllowInsecureRegistry = 'Speak plain HTTP to a registry that is not on loopback (loopback registries, 127.0.0.0/8 and ::1, are always spoken to over HTTP).'
         Platform             = 'The platform to pick from a multi-platform index, os/arch[/variant] such as linux/arm64/v8. Default linux/amd64; an image whose config says another platform is an error when -Platform is given.'
     }
     Outputs     = 'DnsTools.Core.Images.ImageFileInfo'

@@ -7,10 +7,12 @@ For an OCI index, the manifest for -Platform (default linux/amd64, variant inclu
 
 In a docker-archive the layer blobs have no digest of their own when they sit in the old <id>/layer.tar layout: Digest is then the diff id, and the compression is sniffed from the blob.
 
-Image references are those of Get-ImageFile: docker-archive:PATH, oci-dir:PATH, oci-archive:PATH, dir:PATH or a bare path.
+Image references are those of Get-ImageFile: docker-archive:PATH, oci-dir:PATH, oci-archive:PATH, dir:PATH, registry:HOST[:PORT]/REPO[:TAG|@DIGEST] or a bare path.
 '@
     Parameters  = @{
         Image    = 'The image: docker-archive:PATH, oci-dir:PATH, oci-archive:PATH, dir:PATH, or a bare path that is sniffed. A :TAG after an archive or layout path picks one of several images.'
+        Credential            = 'User name and password for a registry: sent as basic auth, or to the registry''s bearer token realm when it asks for a token. Anonymous without it.'
+        AllowInsecureRegistry = 'Speak plain HTTP to a registry that is not on loopback (loopback registries, 127.0.0.0/8 and ::1, are always spoken to over HTTP).'
         Platform = 'The platform to pick from a multi-platform index, os/arch[/variant] such as linux/arm64/v8. Default linux/amd64.'
     }
     Outputs     = 'DnsTools.Core.Images.ImageLayerInfo'

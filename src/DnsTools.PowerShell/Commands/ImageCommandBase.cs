@@ -18,6 +18,15 @@ public abstract class ImageCommandBase : PSCmdlet
     [ValidateNotNullOrEmpty]
     public string? Platform { get; set; }
 
+    /// <summary>Registry user name and password (basic auth, or for the bearer token realm).</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    /// <summary>Allow plain HTTP to a registry that is not on loopback.</summary>
+    [Parameter]
+    public SwitchParameter AllowInsecureRegistry { get; set; }
+
     protected CancellationToken Token => _cts.Token;
 
     protected override void StopProcessing() => _cts.Cancel();
@@ -42,7 +51,12 @@ public abstract class ImageCommandBase : PSCmdlet
         }
     }
 
-    protected virtual ImageOpenOptions OpenOptions(ImagePlatform? platform) => new() { Platform = platform };
+    protected virtual ImageOpenOptions OpenOptions(ImagePlatform? platform) => new()
+    {
+        Platform = platform,
+        Credentials = Credential is null ? null : (Credential.UserName, Credential.GetNetworkCredential().Password),
+        AllowInsecureRegistry = AllowInsecureRegistry,
+    };
 
     protected void WriteImageError(ImageException e)
     {
