@@ -218,6 +218,60 @@ public static class ImageFileReader
         return "/" + string.Join('/', done);
     }
 
+    private static void Apply(MergedView view, LayerResult r, ImageLayerInfo layer)
+    {
+        foreach (var e in r.Entries)
+        {
+            e.LayerIndex = layer.Index;
+            e.Layer = layer.Digest ?? layer.DiffId;
+        }
+        view.ApplyLayer(r.Entries, r.Whiteouts, r.Opaques);
+    }
+
+    /// <summary>Keeps one layer entry if the filter asks for it; whiteouts and opaque markers are always kept.</summary>
+    private static void Collect(LayerResult r, LayerEntry e, ScanFilter filter, ImageScanOptions options)
+    {
+        var slash = e.Path.LastIndexOf('/');
+        var name = e.Path[(slash + 1)..];
+        if (name.StartsWith(".wh.", StringComparison.Ordinal))
+        {
+            var dir = slash == 0 ? "/" : e.Path[..slash];
+            if (name == ".wh..wh..opq") r.Opaques.Add(dir);
+            else if (!name.StartsWith(".wh..wh.", StringComparison.Ordinal)) r.Whiteouts.Add((dir == "/" ? "" : dir) + "/" + name[4..]);
+            return;
+        }
+        if (!filter.Keeps(e.Path, e.Type)) return;
+        var m = new MergedEntry
+        {
+            Path = e.Path,
+            Type = e.Type,
+            Size = e.Size,
+            Mode = e.Mode,
+            Uid = e.Uid,
+            Gid = e.Gid,
+            ModifiedTime = e.ModifiedTime,
+            LinkTarget = e.LinkTarget,
+        };
+        if (e.Type == ImageFileType.File && e.Data is not null && filter.Content.Contains(e.Path))
+        {
+            if (e.Size > options.MaxContentBytes) m.ContentTooLarge = true;
+            else
+            {
+                var buf = new byte[e.Size];
+                e.Data.ReadExactly(buf);
+                m.Content = buf;
+            }
+        }
+        if (e.Type == ImageFileType.HardLink && e.LinkTarget is not null && r.Local.TryGetValue(e.LinkTarget, out var target))
+        {
+            m.Size = target.Size;
+            m.Content = target.Content;
+            m.ContentTooLarge = target.ContentTooLarge;
+        }
+        r.Local[e.Path] = m;
+        r.Entries.Add(m);
+    }
+
     /// <summary>Reads every layer once, keeping what <paramref name="filter"/> asks for.</summary>
     internal static MergedView Load(IImageSource source, ScanFilter filter, ImageScanOptions options, ScanBudget budget, int pass, CancellationToken ct)
     {
@@ -228,62 +282,53 @@ public static class ImageFileReader
             return view;
         }
         var layers = source.Layers;
+        if (source is ISequentialLayerSource sequential)
+        {
+            // An export stream (docker save) holds the layers in its own order: read each once, keep what the
+            // filter asks, and apply them bottom to top when the stream is done.
+            var byDiffId = new Dictionary<string, LayerResult>(StringComparer.Ordinal);
+            var member = 0;
+            sequential.ReadExport((name, stream) =>
+            {
+                var provisional = new ImageLayerInfo { Image = source.Reference.Original, Index = -1, MediaType = MediaTypes.DockerLayer, Locator = name, HashUncompressed = true };
+                var result = new LayerResult();
+                options.Progress?.Invoke(new ImageScanProgress(source.Reference.Original, member, layers.Count, name, 0, null, pass));
+                var (_, diffId) = LayerReader.Read(stream, provisional, budget, e => Collect(result, e, filter, options),
+                    read => options.Progress?.Invoke(new ImageScanProgress(source.Reference.Original, member, layers.Count, name, read, null, pass)), ct);
+                member++;
+                if (diffId is not null) byDiffId[diffId] = result;
+            }, ct);
+            foreach (var layer in layers)
+            {
+                var key = layer.DiffId ?? layer.Digest ?? "";
+                if (!byDiffId.TryGetValue(key, out var r))
+                    throw new ImageException(ImageErrorKind.Corrupt, key, $"Image '{source.Reference.Original}': the export holds no layer with diff id {key} (layer {layer.Index}).");
+                Apply(view, r, layer);
+            }
+            return view;
+        }
         foreach (var layer in layers)
         {
             ct.ThrowIfCancellationRequested();
-            var entries = new List<MergedEntry>();
-            var local = new Dictionary<string, MergedEntry>(StringComparer.Ordinal);
-            var whiteouts = new List<string>();
-            var opaques = new List<string>();
+            var result = new LayerResult();
             options.Progress?.Invoke(new ImageScanProgress(source.Reference.Original, layer.Index, layers.Count, layer.Name, 0, layer.CompressedSize, pass));
-            LayerReader.Read(source, layer, budget, e =>
+            using (var raw = source.OpenLayer(layer, ct))
             {
-                var slash = e.Path.LastIndexOf('/');
-                var name = e.Path[(slash + 1)..];
-                if (name.StartsWith(".wh.", StringComparison.Ordinal))
-                {
-                    var dir = slash == 0 ? "/" : e.Path[..slash];
-                    if (name == ".wh..wh..opq") opaques.Add(dir);
-                    else if (!name.StartsWith(".wh..wh.", StringComparison.Ordinal)) whiteouts.Add((dir == "/" ? "" : dir) + "/" + name[4..]);
-                    return;
-                }
-                if (!filter.Keeps(e.Path, e.Type)) return;
-                var m = new MergedEntry
-                {
-                    Path = e.Path,
-                    Type = e.Type,
-                    Size = e.Size,
-                    Mode = e.Mode,
-                    Uid = e.Uid,
-                    Gid = e.Gid,
-                    ModifiedTime = e.ModifiedTime,
-                    LinkTarget = e.LinkTarget,
-                    LayerIndex = layer.Index,
-                    Layer = layer.Digest ?? layer.DiffId,
-                };
-                if (e.Type == ImageFileType.File && e.Data is not null && filter.Content.Contains(e.Path))
-                {
-                    if (e.Size > options.MaxContentBytes) m.ContentTooLarge = true;
-                    else
-                    {
-                        var buf = new byte[e.Size];
-                        e.Data.ReadExactly(buf);
-                        m.Content = buf;
-                    }
-                }
-                if (e.Type == ImageFileType.HardLink && e.LinkTarget is not null && local.TryGetValue(e.LinkTarget, out var target))
-                {
-                    m.Size = target.Size;
-                    m.Content = target.Content;
-                    m.ContentTooLarge = target.ContentTooLarge;
-                }
-                local[e.Path] = m;
-                entries.Add(m);
-            }, read => options.Progress?.Invoke(new ImageScanProgress(source.Reference.Original, layer.Index, layers.Count, layer.Name, read, layer.CompressedSize, pass)), ct);
-            view.ApplyLayer(entries, whiteouts, opaques);
+                LayerReader.Read(raw, layer, budget, e => Collect(result, e, filter, options),
+                    read => options.Progress?.Invoke(new ImageScanProgress(source.Reference.Original, layer.Index, layers.Count, layer.Name, read, layer.CompressedSize, pass)), ct);
+            }
+            Apply(view, result, layer);
         }
         return view;
     }
+}
+
+internal sealed class LayerResult
+{
+    public List<MergedEntry> Entries { get; } = new();
+    public Dictionary<string, MergedEntry> Local { get; } = new(StringComparer.Ordinal);
+    public List<string> Whiteouts { get; } = new();
+    public List<string> Opaques { get; } = new();
 }
 
 /// <summary>dir:PATH — reads an unpacked root file system in place, never following its links on the host.</summary>

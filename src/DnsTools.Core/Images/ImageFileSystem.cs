@@ -74,8 +74,8 @@ internal sealed class MergedEntry
     public int Gid { get; init; }
     public DateTimeOffset? ModifiedTime { get; init; }
     public string? LinkTarget { get; init; }
-    public int LayerIndex { get; init; }
-    public string? Layer { get; init; }
+    public int LayerIndex { get; set; }
+    public string? Layer { get; set; }
     public byte[]? Content { get; set; }
     public bool ContentTooLarge { get; set; }
 }

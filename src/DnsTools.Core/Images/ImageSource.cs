@@ -24,6 +24,8 @@ public sealed class ImageLayerInfo
     /// <summary>The digest the stored blob must have; null when the source names none (then only the diff id is checked).</summary>
     internal string? ExpectedBlobDigest { get; init; }
     internal string Locator { get; init; } = "";
+    /// <summary>Compute the uncompressed digest even without a diff id to check (export streams map layers by it).</summary>
+    internal bool HashUncompressed { get; init; }
 
     /// <summary>Digest, else diff id, else "layer N": how errors name the layer.</summary>
     public string Name => Digest ?? DiffId ?? $"layer {Index}";
@@ -58,6 +60,13 @@ public interface IImageSource : IDisposable
     Stream OpenLayer(ImageLayerInfo layer, CancellationToken cancellationToken = default);
 }
 
+/// <summary>A source whose layers come in one export stream (docker save), in the stream's order.</summary>
+internal interface ISequentialLayerSource
+{
+    /// <summary>Calls <paramref name="onLayer"/> with each layer member of the export (name, data), in archive order.</summary>
+    void ReadExport(Action<string, Stream> onLayer, CancellationToken cancellationToken);
+}
+
 /// <summary>Opens any <see cref="ImageReference"/>.</summary>
 public static class ImageSource
 {
@@ -74,6 +83,7 @@ public static class ImageSource
             ImageTransport.DockerArchive => new DockerArchiveSource(reference, Directory.Exists(reference.Location) ? new DirectoryStore(reference.Location) : new TarStore(reference.Location), options),
             ImageTransport.Directory => new RootfsSource(reference),
             ImageTransport.Registry => RegistrySource.Open(reference, options, cancellationToken),
+            ImageTransport.Docker or ImageTransport.Podman => DaemonSource.Open(reference, options, cancellationToken),
             _ => throw new ImageException(ImageErrorKind.Unsupported, reference.Original, $"'{reference.Original}': the {reference.Transport} transport is not supported yet; save the image (docker save / podman save) and read it as docker-archive:PATH."),
         };
     }

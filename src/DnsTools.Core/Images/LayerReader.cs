@@ -46,14 +46,8 @@ internal sealed class ScanBudget
 /// <summary>Streams a layer blob: sniffs the compression, verifies digests while reading, and never touches the disk.</summary>
 internal static class LayerReader
 {
-    public static void Read(IImageSource source, ImageLayerInfo layer, ScanBudget budget, Action<LayerEntry> visit,
-        Action<long>? progress, CancellationToken ct)
-    {
-        using var raw = source.OpenLayer(layer, ct);
-        Read(raw, layer, budget, visit, progress, ct);
-    }
-
-    public static void Read(Stream rawStream, ImageLayerInfo layer, ScanBudget budget, Action<LayerEntry> visit, Action<long>? progress, CancellationToken ct)
+    /// <summary>Reads a layer; returns the digest of the blob and, when computed, of the uncompressed tar.</summary>
+    public static (string Blob, string? DiffId) Read(Stream rawStream, ImageLayerInfo layer, ScanBudget budget, Action<LayerEntry> visit, Action<long>? progress, CancellationToken ct)
     {
         var name = layer.Name;
         using var raw = new MeteredStream(rawStream, layer.ExpectedBlobDigest ?? layer.DiffId ?? "sha256:", ct, progress, null);
@@ -66,7 +60,7 @@ internal static class LayerReader
             _ => raw,
         };
         // The diff id is the digest of the uncompressed tar; for an uncompressed blob it is the blob digest itself.
-        var diffIdCheck = compression == LayerCompression.None ? null : layer.DiffId;
+        var diffIdCheck = compression == LayerCompression.None ? null : layer.DiffId ?? (layer.HashUncompressed ? "sha256:" : null);
         using var tarStream = new MeteredStream(decoded, diffIdCheck, ct, null, budget);
         try
         {
@@ -89,6 +83,7 @@ internal static class LayerReader
         var diff = compression == LayerCompression.None ? blobDigest : diffIdCheck is null ? null : tarStream.FinishDigest();
         if (layer.DiffId is { } wantDiff && diff is not null && diff != wantDiff)
             throw new ImageException(ImageErrorKind.DigestMismatch, name, $"Image '{layer.Image}': layer {name} does not match its diff id {wantDiff} (sha of the tar {diff}).");
+        return (blobDigest, diff);
     }
 
     private static void ReadEntries(MeteredStream tar, ImageLayerInfo layer, ScanBudget budget, Action<LayerEntry> visit, CancellationToken ct)
