@@ -196,6 +196,38 @@ public class ImageFileReaderTests
         Assert.Equal("nameserver 10.0.0.1\n", f.Content);
     }
 
+    [Theory]
+    [InlineData(TestImage.DockerLayout.Old)]
+    [InlineData(TestImage.DockerLayout.SymlinkedMembers)]
+    [InlineData(TestImage.DockerLayout.OciBased)]
+    internal void Reads_every_docker_save_layout(TestImage.DockerLayout layout)
+    {
+        using var img = new TestImage();
+        img.Add(TestImage.NewLayer().File("etc/resolv.conf", "nameserver 10.0.0.1\n").Bytes(), LayerCompression.None);
+        img.Add(TestImage.NewLayer().Whiteout("etc", "resolv.conf").File("etc/hosts", "h\n").Bytes(), LayerCompression.None);
+        var file = img.WriteDockerArchive(layout: layout);
+        Assert.Equal(ImageTransport.DockerArchive, ImageReference.Parse(file).Transport);
+        var missing = new List<string>();
+        var files = Read(file, new[] { "/etc/resolv.conf", "/etc/hosts" }, missing: missing);
+        Assert.Equal("h\n", Assert.Single(files).Content);
+        Assert.Equal(new[] { "/etc/resolv.conf" }, missing);
+    }
+
+    [Fact]
+    public void A_docker_archive_layer_that_does_not_match_its_diff_id_is_an_error()
+    {
+        using var img = new TestImage();
+        img.Add(TestImage.NewLayer().File("etc/a", "aaaa").Bytes(), LayerCompression.None);
+        var file = img.WriteDockerArchive();
+        var bytes = File.ReadAllBytes(file);
+        var at = bytes.AsSpan().IndexOf("aaaa"u8);
+        bytes[at] = (byte)'b';
+        File.WriteAllBytes(file, bytes);
+        var e = Assert.Throws<ImageException>(() => Read("docker-archive:" + file, new[] { "/etc/a" }));
+        Assert.Equal(ImageErrorKind.DigestMismatch, e.Kind);
+        Assert.Contains("diff id", e.Message);
+    }
+
     [Fact]
     public void Accepts_layers_without_the_end_of_archive_marker()
     {

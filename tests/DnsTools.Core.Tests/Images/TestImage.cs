@@ -140,8 +140,13 @@ internal sealed class TestImage : IDisposable
         return dir;
     }
 
-    /// <summary>Writes a docker save archive in the old layout (&lt;id&gt;/layer.tar), uncompressed layers as given.</summary>
-    public string WriteDockerArchive(string name = "app.tar")
+    public enum DockerLayout { Old, SymlinkedMembers, OciBased }
+
+    /// <summary>
+    /// Writes a docker save archive: Old (&lt;id&gt;/layer.tar), SymlinkedMembers (skopeo/podman: &lt;id&gt;/layer.tar links
+    /// to &lt;digest&gt;.tar) or OciBased (docker 25+: blobs/sha256/&lt;digest&gt; beside manifest.json).
+    /// </summary>
+    public string WriteDockerArchive(string name = "app.tar", DockerLayout layout = DockerLayout.Old)
     {
         var file = Path.Combine(Root, name);
         using var fs = System.IO.File.Create(file);
@@ -152,12 +157,28 @@ internal sealed class TestImage : IDisposable
         foreach (var l in _layers)
         {
             var id = (++i).ToString("x64");
-            Put($"{id}/layer.tar", l.Blob);
-            paths.Add($"{id}/layer.tar");
+            var hex = Sha(l.Blob)[7..];
+            switch (layout)
+            {
+                case DockerLayout.Old:
+                    Put($"{id}/layer.tar", l.Blob);
+                    paths.Add($"{id}/layer.tar");
+                    break;
+                case DockerLayout.SymlinkedMembers:
+                    Put($"{hex}.tar", l.Blob);
+                    tw.WriteEntry(new UstarTarEntry(TarEntryType.SymbolicLink, $"{id}/layer.tar") { LinkName = $"../{hex}.tar" });
+                    paths.Add($"{id}/layer.tar");
+                    break;
+                default:
+                    Put($"blobs/sha256/{hex}", l.Blob);
+                    paths.Add($"blobs/sha256/{hex}");
+                    break;
+            }
         }
         var config = JsonBytes(new { architecture = "amd64", os = "linux", rootfs = new { type = "layers", diff_ids = _layers.Select(l => l.DiffId).ToArray() } });
-        var configName = Sha(config)[7..] + ".json";
+        var configName = layout == DockerLayout.OciBased ? "blobs/sha256/" + Sha(config)[7..] : Sha(config)[7..] + ".json";
         Put(configName, config);
+        if (layout == DockerLayout.OciBased) Put("oci-layout", Encoding.UTF8.GetBytes("{\"imageLayoutVersion\":\"1.0.0\"}"));
         Put("manifest.json", JsonBytes(new[] { new { Config = configName, RepoTags = new[] { "app:1.4" }, Layers = paths } }));
         return file;
     }
