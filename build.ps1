@@ -153,7 +153,9 @@ function Invoke-Demo {
 
 function Invoke-Bench {
     Invoke-Build
-    Write-Host 'No benchmarks yet: the image-scan and probe benchmarks arrive with their features.'
+    # Image scan: Get-ImageFile over a multi-layer image of several hundred MB vs a bare GZipStream loop.
+    Invoke-Native (Join-Path $PSHOME 'pwsh') @('-NoProfile', '-NonInteractive', '-File', (Join-Path $Root 'tests/bench/Invoke-ImageBench.ps1'),
+        '-ModuleManifest', (Join-Path $ModuleDir 'DnsTools.psd1'), '-WorkDir', (Join-Path $Out 'bench'))
 }
 
 function Invoke-Package {
