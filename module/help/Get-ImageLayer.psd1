@@ -7,7 +7,7 @@ For an OCI index, the manifest for -Platform (default linux/amd64, variant inclu
 
 In a docker-archive the layer blobs have no digest of their own when they sit in the old <id>/layer.tar layout: Digest is then the diff id, and the compression is sniffed from the blob.
 
-Image references are those of Get-ImageFile: docker-archive:PATH, oci-dir:PATH, oci-archive:PATH, dir:PATH, registry:HOST[:PORT]/REPO[:TAG|@DIGEST] or a bare path.
+Image references are those of Get-ImageFile: docker-archive:PATH, oci-dir:PATH, oci-archive:PATH, dir:PATH, registry:HOST[:PORT]/REPO[:TAG|@DIGEST], docker:REF, podman:REF or a bare path. For docker: and podman: the layers are the image's diff ids (the daemon keeps no compressed blobs).
 '@
     Parameters  = @{
         Image    = 'The image: docker-archive:PATH, oci-dir:PATH, oci-archive:PATH, dir:PATH, or a bare path that is sniffed. A :TAG after an archive or layout path picks one of several images.'

@@ -321,6 +321,20 @@ public class ImageFileReaderTests
     }
 
     [Fact]
+    public void Stops_mid_layer_when_cancelled()
+    {
+        using var img = new TestImage();
+        // Incompressible, so the compressed stream passes the 1 MB progress mark.
+        img.Add(TestImage.NewLayer().File("big", Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6 << 20))).File("etc/a", "a"));
+        using var src = ImageSource.Open("oci-dir:" + img.WriteOci());
+        using var cts = new CancellationTokenSource();
+        var progressCalls = 0;
+        var options = new ImageScanOptions { Progress = p => { if (p.BytesRead > 0 && ++progressCalls == 1) cts.Cancel(); } };
+        Assert.ThrowsAny<OperationCanceledException>(() => ImageFileReader.Read(src, new[] { "/etc/a" }, false, options, null, cts.Token));
+        Assert.Equal(1, progressCalls);
+    }
+
+    [Fact]
     public void Reads_an_unpacked_root_file_system_without_following_host_links()
     {
         using var img = new TestImage();
