@@ -38,7 +38,7 @@ $ModuleDir = Join-Path $Out "DnsTools/$Version"
 $PesterVersion = '6.2.0'
 
 # Debian packages the integration tests use; installed when running as root with apt.
-$AptPackages = @('umoci', 'skopeo', 'musl', 'docker-registry', 'apache2-utils', 'docker.io')
+$AptPackages = @('umoci', 'skopeo', 'musl', 'docker-registry', 'apache2-utils', 'docker.io', 'podman')
 
 function Invoke-Native {
     param([string] $File, [string[]] $Arguments)
