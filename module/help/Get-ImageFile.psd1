@@ -12,11 +12,11 @@ For each path asked, the output is an ImageFileInfo: Path, Type, Size, Mode/Perm
 Image references: docker-archive:PATH[:TAG], oci-dir:PATH[:TAG] (or oci:), oci-archive:PATH[:TAG], dir:PATH, or a bare path (an oci-layout file means an OCI layout, manifest.json a docker archive, any other directory a root file system). registry:HOST[:PORT]/REPO[:TAG|@DIGEST] reads from a registry over the OCI distribution API (anonymous, basic auth or bearer token; HTTPS except for loopback or with -AllowInsecureRegistry). docker:REF and podman:REF read an image from the local Docker daemon (DOCKER_HOST, else /var/run/docker.sock) or Podman service (CONTAINER_HOST, else its usual socket): layers from image inspect, data from one export stream per read, never written to disk.
 '@
     Parameters  = @{
-        Image                = 'The image: docker-archive:PATH, oci-dir:PATH, oci-archive:PATH, dir:PATH (an unpacked root file system), or a bare path that is sniffed. A :TAG after an archive or layout path picks one of several images.'
+        Image                = 'The image: docker-archive:PATH, oci-dir:PATH, oci-archive:PATH, dir:PATH (an unpacked root file system), or a bare path that is sniffed. A :TAG after an archive or layout path picks one of several images. Takes pipeline input, also files from Get-ChildItem (by FullName).'
         Path                 = 'Paths inside the image, absolute or relative to its root. Default: /.'
         Recurse              = 'Lists each path and everything below it (a symbolic link to a directory is followed). Content is not read.'
         AsByteStream         = 'Writes the file''s bytes (after links) as one byte[] instead of an ImageFileInfo.'
-        MaxDecompressedBytes = 'Ceiling on the decompressed bytes read from the image (all layers); reading stops with an error beyond it. Default 8 GiB.'
+        MaxDecompressedBytes = 'Ceiling on the decompressed bytes read from the image (all layers, per read; a link target outside what was kept costs another read); reading stops with an error beyond it. Default 8 GiB.'
         MaxContentBytes      = 'Largest file whose content is kept (Content, -AsByteStream). Default 16 MiB.'
         Credential            = 'User name and password for a registry: sent as basic auth, or to the registry''s bearer token realm when it asks for a token. Anonymous without it.'
         AllowInsecureRegistry = 'Speak plain HTTP to a registry that is not on loopback (loopback registries, 127.0.0.0/8 and ::1, are always spoken to over HTTP).'

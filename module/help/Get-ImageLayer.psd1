@@ -10,7 +10,7 @@ In a docker-archive the layer blobs have no digest of their own when they sit in
 Image references are those of Get-ImageFile: docker-archive:PATH, oci-dir:PATH, oci-archive:PATH, dir:PATH, registry:HOST[:PORT]/REPO[:TAG|@DIGEST], docker:REF, podman:REF or a bare path. For docker: and podman: the layers are the image's diff ids (the daemon keeps no compressed blobs).
 '@
     Parameters  = @{
-        Image    = 'The image: docker-archive:PATH, oci-dir:PATH, oci-archive:PATH, dir:PATH, or a bare path that is sniffed. A :TAG after an archive or layout path picks one of several images.'
+        Image    = 'The image: docker-archive:PATH, oci-dir:PATH, oci-archive:PATH, dir:PATH, or a bare path that is sniffed. A :TAG after an archive or layout path picks one of several images. Takes pipeline input, also files from Get-ChildItem (by FullName).'
         Credential            = 'User name and password for a registry: sent as basic auth, or to the registry''s bearer token realm when it asks for a token. Anonymous without it.'
         AllowInsecureRegistry = 'Speak plain HTTP to a registry that is not on loopback (loopback registries, 127.0.0.0/8 and ::1, are always spoken to over HTTP).'
         Platform = 'The platform to pick from a multi-platform index, os/arch[/variant] such as linux/arm64/v8. Default linux/amd64.'

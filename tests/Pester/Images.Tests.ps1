@@ -248,3 +248,21 @@ Describe 'Bad input is a clear error naming the input' {
         (Get-ChildItem -Recurse -Force $Fx | Measure-Object).Count | Should -Be $before
     }
 }
+
+# examples/Get-ImageResolver.ps1, run as a user would run it.
+Describe 'examples/Get-ImageResolver.ps1' {
+    It 'tells musl from glibc and shows the resolv.conf each image ships' {
+        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        $example = Join-Path $env:DNSTOOLS_REPO_ROOT 'examples/Get-ImageResolver.ps1'
+        $musl = & $example -Image "$Fx/musl.docker.tar" -ModuleManifest $env:DNSTOOLS_MODULE_MANIFEST
+        $musl.Libc | Should -Be 'musl'
+        $musl.Evidence | Should -Contain '/lib/ld-musl-x86_64.so.1'
+        $musl.ResolvConf | Should -Match 'ndots:5'
+        $glibc = & $example -Image "oci-archive:$Fx/glibc.oci.tar" -ModuleManifest $env:DNSTOOLS_MODULE_MANIFEST
+        $glibc.Libc | Should -Be 'glibc'
+        $glibc.NsSwitch | Should -Be 'files dns'
+        $glibc.OS | Should -Be 'DnsTools glibc fixture'
+        $link = & $example -Image "oci-dir:$Fx/oci:link-dangling" -ModuleManifest $env:DNSTOOLS_MODULE_MANIFEST
+        $link.ResolvConfIs | Should -Be 'a dangling link to /run/systemd/resolve/stub-resolv.conf'
+    }
+}

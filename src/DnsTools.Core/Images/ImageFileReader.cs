@@ -28,6 +28,7 @@ public static class ImageFileReader
         var budget = new ScanBudget(source.Reference.Original, options.MaxDecompressedBytes);
         for (var pass = 1; pass <= MaxPasses; pass++)
         {
+            budget.Used = 0; // the ceiling holds for each read of the image
             var view = Load(source, filter, options, budget, pass, cancellationToken);
             var results = new List<ImageFileInfo>();
             var missing = new List<string>();

@@ -24,7 +24,7 @@ internal sealed class LayerEntry
 /// <summary>Limits and reporting for a scan.</summary>
 public sealed class ImageScanOptions
 {
-    /// <summary>Ceiling on decompressed bytes read per image (all layers, all passes). Default 8 GiB.</summary>
+    /// <summary>Ceiling on decompressed bytes read per image (all layers of one read; a link target outside what was kept costs another read). Default 8 GiB.</summary>
     public long MaxDecompressedBytes { get; init; } = 8L << 30;
     /// <summary>Largest file content kept in memory. Default 16 MiB.</summary>
     public long MaxContentBytes { get; init; } = 16 << 20;

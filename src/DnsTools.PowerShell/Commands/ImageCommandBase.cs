@@ -9,7 +9,8 @@ public abstract class ImageCommandBase : PSCmdlet
     private readonly CancellationTokenSource _cts = new();
 
     /// <summary>docker-archive:PATH, oci-dir:PATH, oci-archive:PATH, dir:PATH, registry:REF, or a bare path or reference.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("FullName")]
     [ValidateNotNullOrEmpty]
     public string Image { get; set; } = "";
 
