@@ -13,9 +13,12 @@ public static class ImageFileReader
     private const int MaxLinkHops = 40;
 
     /// <summary>Files at <paramref name="paths"/> (with everything below them when <paramref name="recurse"/>).</summary>
-    /// <remarks>notFound is called with each asked path that is not in the image.</remarks>
+    /// <remarks>
+    /// pathError is called for each asked path that fails on its own (not in the image: NotFound; links that loop:
+    /// SymlinkLoop) while the other paths are still answered; errors of the image itself are thrown.
+    /// </remarks>
     public static IReadOnlyList<ImageFileInfo> Read(IImageSource source, IEnumerable<string> paths, bool recurse, ImageScanOptions? options = null,
-        Action<string>? notFound = null, CancellationToken cancellationToken = default)
+        Action<ImageException>? pathError = null, CancellationToken cancellationToken = default)
     {
         options ??= new ImageScanOptions();
         var asked = paths.Select(NormalizeAsked).Distinct(StringComparer.Ordinal).ToList();
@@ -31,17 +34,25 @@ public static class ImageFileReader
             budget.Used = 0; // the ceiling holds for each read of the image
             var view = Load(source, filter, options, budget, pass, cancellationToken);
             var results = new List<ImageFileInfo>();
-            var missing = new List<string>();
+            var errors = new List<ImageException>();
             var more = false;
             foreach (var p in asked)
             {
-                var r = Describe(source, view, filter, p, recurse, results, cancellationToken);
-                if (r == Outcome.NeedMore) more = true;
-                else if (r == Outcome.NotFound) missing.Add(p);
+                try
+                {
+                    var r = Describe(source, view, filter, p, recurse, results, cancellationToken);
+                    if (r == Outcome.NeedMore) more = true;
+                    else if (r == Outcome.NotFound)
+                        errors.Add(new ImageException(ImageErrorKind.NotFound, p, $"Image '{source.Reference.Original}' has no '{p}'."));
+                }
+                catch (ImageException e) when (e.Kind == ImageErrorKind.SymlinkLoop)
+                {
+                    errors.Add(e);
+                }
             }
             if (!more)
             {
-                foreach (var m in missing) notFound?.Invoke(m);
+                foreach (var e in errors) pathError?.Invoke(e);
                 return results;
             }
         }

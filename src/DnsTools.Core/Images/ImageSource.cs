@@ -145,6 +145,8 @@ internal static class Json
     public static string? Str(this JsonElement e, string name) =>
         e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
+    public static string? AsString(this JsonElement e) => e.ValueKind == JsonValueKind.String ? e.GetString() : null;
+
     public static long? Long(this JsonElement e, string name) =>
         e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var l) ? l : null;
 
@@ -296,7 +298,7 @@ internal static class ManifestSelector
         ImagePlatform? platform = c.Str("os") is { } os && c.Str("architecture") is { } arch ? new ImagePlatform(os, ImagePlatform.NormalizeArch(arch), c.Str("variant")) : null;
         if (asked is not null && platform is not null && !asked.Matches(platform.Os, platform.Architecture, platform.Variant))
             throw new ImageException(ImageErrorKind.PlatformNotFound, image, $"Image '{image}' is {platform}, not {asked}.");
-        var diffIds = c.Prop("rootfs").Prop("diff_ids").Items().Select(d => d.GetString()).ToList();
+        var diffIds = c.Prop("rootfs").Prop("diff_ids").Items().Select(d => d.AsString()).ToList();
         var layers = new List<ImageLayerInfo>();
         var i = 0;
         foreach (var l in root.Prop("layers").Items())
@@ -340,10 +342,10 @@ internal sealed class DockerArchiveSource : StoreSourceBase
             var images = doc.RootElement.Items().ToList();
             if (images.Count == 0) throw new ImageException(ImageErrorKind.NotAnImage, Name, $"'{Name}': manifest.json lists no images.");
             JsonElement chosen;
-            string TagsOf(JsonElement e) => string.Join(" ", e.Prop("RepoTags").Items().Select(t => t.GetString()));
+            string TagsOf(JsonElement e) => string.Join(" ", e.Prop("RepoTags").Items().Select(t => t.AsString()));
             if (reference.Tag is { } tag)
             {
-                var m = images.Where(e => e.Prop("RepoTags").Items().Any(t => t.GetString() is { } s && (s == tag || s.EndsWith("/" + tag, StringComparison.Ordinal) || s.Split('/').Last() == tag))).ToList();
+                var m = images.Where(e => e.Prop("RepoTags").Items().Any(t => t.AsString() is { } s && (s == tag || s.EndsWith("/" + tag, StringComparison.Ordinal) || s.Split('/').Last() == tag))).ToList();
                 if (m.Count == 0) throw new ImageException(ImageErrorKind.NotFound, Name, $"'{Name}' has no image tagged '{tag}' (tags: {string.Join(", ", images.Select(TagsOf))}).");
                 chosen = m[0];
             }
@@ -358,8 +360,8 @@ internal sealed class DockerArchiveSource : StoreSourceBase
             Platform = c.Str("os") is { } os && c.Str("architecture") is { } arch ? new ImagePlatform(os, ImagePlatform.NormalizeArch(arch), c.Str("variant")) : null;
             if (options.Platform is { } asked && Platform is not null && !asked.Matches(Platform.Os, Platform.Architecture, Platform.Variant))
                 throw new ImageException(ImageErrorKind.PlatformNotFound, Name, $"Image '{Name}' is {Platform}, not {asked}.");
-            var diffIds = c.Prop("rootfs").Prop("diff_ids").Items().Select(d => d.GetString()).ToList();
-            var paths = chosen.Prop("Layers").Items().Select(l => l.GetString() ?? "").ToList();
+            var diffIds = c.Prop("rootfs").Prop("diff_ids").Items().Select(d => d.AsString()).ToList();
+            var paths = chosen.Prop("Layers").Items().Select(l => l.AsString() ?? "").ToList();
             if (diffIds.Count != paths.Count)
                 throw new ImageException(ImageErrorKind.Corrupt, Name, $"'{Name}': manifest.json lists {paths.Count} layers but the config {diffIds.Count} diff ids.");
             var layers = new List<ImageLayerInfo>();

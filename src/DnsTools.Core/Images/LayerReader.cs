@@ -74,7 +74,8 @@ internal static class LayerReader
             blobDigest = raw.FinishDigest();
             diff = compression == LayerCompression.None ? blobDigest : diffIdCheck is null ? null : tarStream.FinishDigest();
         }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or IOException or SharpCompress.Compressors.ZStandard.ZstdException)
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or IOException or SharpCompress.Compressors.ZStandard.ZstdException
+                                      or InvalidOperationException or ArgumentException or OverflowException)
         {
             throw new ImageException(ImageErrorKind.Corrupt, name, $"Image '{layer.Image}': layer {name} is truncated or corrupt: {e.Message}", e);
         }

@@ -37,7 +37,14 @@ internal sealed class TarIndex : IDisposable
         }
         using (fs)
         {
-            index.Scan(fs);
+            try
+            {
+                index.Scan(fs);
+            }
+            catch (Exception e) when (e is OverflowException or IOException or ArgumentException)
+            {
+                throw new ImageException(ImageErrorKind.Corrupt, file, $"'{file}' is a corrupt tar: {e.Message}", e);
+            }
         }
         return index;
     }

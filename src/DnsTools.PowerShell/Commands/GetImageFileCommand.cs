@@ -57,7 +57,7 @@ public sealed class GetImageFileCommand : ImageCommandBase
         try
         {
             var files = ImageFileReader.Read(source, Path, Recurse, options,
-                missing => WriteError(new ErrorRecord(new ItemNotFoundException($"Image '{Image}' has no '{missing}'."), "ImageFileNotFound", ErrorCategory.ObjectNotFound, missing)),
+                WriteImageError,
                 Token);
             foreach (var f in files)
             {

@@ -77,7 +77,11 @@ public class ImageFileReaderTests
     private static IReadOnlyList<ImageFileInfo> Read(string image, string[] paths, bool recurse = false, ImageScanOptions? options = null, List<string>? missing = null)
     {
         using var src = ImageSource.Open(image);
-        return ImageFileReader.Read(src, paths, recurse, options, m => missing?.Add(m));
+        return ImageFileReader.Read(src, paths, recurse, options, e =>
+        {
+            if (e.Kind == ImageErrorKind.NotFound && missing is not null) missing.Add(e.Input);
+            else throw e;
+        });
     }
 
     private static TestImage Layered()
@@ -142,6 +146,14 @@ public class ImageFileReaderTests
         var loop = Assert.Throws<ImageException>(() => Read(oci, new[] { "/etc/loop1" }));
         Assert.Equal(ImageErrorKind.SymlinkLoop, loop.Kind);
         Assert.Contains("/etc/loop1", loop.Message);
+        // A loop fails its own path only.
+        using (var src = ImageSource.Open(oci))
+        {
+            var errors = new List<ImageException>();
+            var answered = ImageFileReader.Read(src, new[] { "/etc/loop2", "/etc/new.conf" }, false, null, errors.Add);
+            Assert.Equal("/etc/new.conf", Assert.Single(answered).Path);
+            Assert.Equal(ImageErrorKind.SymlinkLoop, Assert.Single(errors).Kind);
+        }
         var listed = Read(oci, new[] { "/lib" }, recurse: true).Select(x => x.Path).ToList();
         Assert.Equal(new[] { "/lib", "/usr/lib/libc.so.6" }, listed);
     }
@@ -293,6 +305,46 @@ public class ImageFileReaderTests
         var e = Assert.Throws<ImageException>(() => Read(oci, new[] { "/etc/a" }, options: new ImageScanOptions { MaxDecompressedBytes = 1 << 20 }));
         Assert.Equal(ImageErrorKind.LimitExceeded, e.Kind);
         Assert.Contains(oci, e.Message);
+    }
+
+    [Fact]
+    public void An_entry_claiming_an_absurd_size_is_refused_before_it_is_read()
+    {
+        var ms = new MemoryStream();
+        using (var w = new System.Formats.Tar.TarWriter(ms, System.Formats.Tar.TarEntryFormat.Ustar, leaveOpen: true))
+            w.WriteEntry(new System.Formats.Tar.UstarTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "etc/a") { DataStream = new MemoryStream("a"u8.ToArray()) });
+        var tar = ms.ToArray();
+        // Rewrite the ustar header's size to 2 GiB - 1 and fix its checksum.
+        var header = tar.AsSpan(0, 512);
+        Assert.Equal("ustar", Encoding.ASCII.GetString(header.Slice(257, 5)));
+        Encoding.ASCII.GetBytes("17777777777\0").CopyTo(header.Slice(124, 12));
+        header.Slice(148, 8).Fill((byte)' ');
+        var sum = 0;
+        foreach (var b in header) sum += b;
+        Encoding.ASCII.GetBytes(Convert.ToString(sum, 8).PadLeft(6, '0') + "\0 ").CopyTo(header.Slice(148, 8));
+        using var img = new TestImage();
+        img.Add(tar);
+        var e = Assert.Throws<ImageException>(() => Read("oci-dir:" + img.WriteOci(), new[] { "/etc/a" }, options: new ImageScanOptions { MaxDecompressedBytes = 1 << 30 }));
+        Assert.Equal(ImageErrorKind.LimitExceeded, e.Kind);
+        Assert.Contains("2147483647", e.Message);
+        Assert.Contains("etc/a", e.Message);
+    }
+
+    [Fact]
+    public void A_malformed_tar_header_is_reported_as_a_corrupt_layer()
+    {
+        var tar = TestImage.NewLayer().File("etc/a", "a").Bytes();
+        // The PAX extended header claims more than a PAX block may hold: TarReader refuses it.
+        var header = tar.AsSpan(0, 512);
+        Encoding.ASCII.GetBytes("17777777777\0").CopyTo(header.Slice(124, 12));
+        header.Slice(148, 8).Fill((byte)' ');
+        var sum = 0;
+        foreach (var b in header) sum += b;
+        Encoding.ASCII.GetBytes(Convert.ToString(sum, 8).PadLeft(6, '0') + "\0 ").CopyTo(header.Slice(148, 8));
+        using var img = new TestImage();
+        img.Add(tar);
+        var e = Assert.Throws<ImageException>(() => Read("oci-dir:" + img.WriteOci(), new[] { "/etc/a" }));
+        Assert.Equal(ImageErrorKind.Corrupt, e.Kind);
     }
 
     [Fact]
