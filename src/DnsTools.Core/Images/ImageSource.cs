@@ -136,10 +136,20 @@ internal static class Digests
 
 internal static class Json
 {
+    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(false, true);
+
     public static JsonDocument Parse(byte[] data, string image, string what)
     {
-        try { return JsonDocument.Parse(data, new JsonDocumentOptions { MaxDepth = 64 }); }
-        catch (JsonException e) { throw new ImageException(ImageErrorKind.Corrupt, image, $"Image '{image}': {what} is not valid JSON: {e.Message}", e); }
+        try
+        {
+            // JsonDocument checks the UTF-8 of strings only when they are read: check it all here.
+            _ = StrictUtf8.GetCharCount(data);
+            return JsonDocument.Parse(data, new JsonDocumentOptions { MaxDepth = 64 });
+        }
+        catch (Exception e) when (e is JsonException or System.Text.DecoderFallbackException)
+        {
+            throw new ImageException(ImageErrorKind.Corrupt, image, $"Image '{image}': {what} is not valid JSON: {e.Message}", e);
+        }
     }
 
     public static string? Str(this JsonElement e, string name) =>
