@@ -115,6 +115,8 @@ internal sealed class DaemonSource : IImageSource, ISequentialLayerSource
     public void ReadExport(Action<string, Stream> onLayer, CancellationToken ct)
     {
         using var export = Call(() => _client.Images.SaveImageAsync(_name, ct), "image save");
+        // Synchronous reads do not watch the token: a cancellation closes the export stream instead.
+        using var abort = ct.Register(export.Dispose);
         var diffIds = new HashSet<string>(Layers.Select(l => l.DiffId!), StringComparer.Ordinal);
         using var reader = new TarReader(export, leaveOpen: true);
         var count = 0;
@@ -134,7 +136,11 @@ internal sealed class DaemonSource : IImageSource, ISequentialLayerSource
                 onLayer(name, new BoundedStream(entry.DataStream, entry.Length));
             }
         }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IOException)
+        catch (Exception e) when (ct.IsCancellationRequested && e is not OperationCanceledException)
+        {
+            throw new OperationCanceledException("The read was stopped.", e, ct);
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IOException or ObjectDisposedException)
         {
             throw new ImageException(ImageErrorKind.Corrupt, Reference.Original, $"Image '{Reference.Original}': the daemon's export stream broke off: {e.Message}", e);
         }

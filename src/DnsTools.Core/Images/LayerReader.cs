@@ -74,6 +74,11 @@ internal static class LayerReader
             blobDigest = raw.FinishDigest();
             diff = compression == LayerCompression.None ? blobDigest : diffIdCheck is null ? null : tarStream.FinishDigest();
         }
+        catch (Exception e) when (ct.IsCancellationRequested && e is not OperationCanceledException)
+        {
+            // A stream aborted because of the cancellation (a network read cut off): report the stop, not damage.
+            throw new OperationCanceledException("The read was stopped.", e, ct);
+        }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or IOException or SharpCompress.Compressors.ZStandard.ZstdException
                                       or InvalidOperationException or ArgumentException or OverflowException)
         {

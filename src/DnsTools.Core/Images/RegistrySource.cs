@@ -165,7 +165,8 @@ internal sealed class RegistrySource : IImageSource
     public Stream OpenLayer(ImageLayerInfo layer, CancellationToken cancellationToken = default)
     {
         var response = Send(() => new HttpRequestMessage(HttpMethod.Get, $"{_base}{_ref.Repository}/blobs/{layer.Locator}"), $"layer {layer.Locator}", cancellationToken);
-        return new ResponseStream(response, response.Content.ReadAsStream(cancellationToken));
+        // Synchronous reads do not watch the token: a cancellation aborts the response instead.
+        return new ResponseStream(response, response.Content.ReadAsStream(cancellationToken), cancellationToken.Register(response.Dispose));
     }
 
     /// <summary>Sends, answering one authentication challenge (basic, or bearer via the token realm).</summary>
@@ -284,7 +285,8 @@ internal sealed class RegistrySource : IImageSource
     {
         private readonly HttpResponseMessage _response;
         private readonly Stream _inner;
-        public ResponseStream(HttpResponseMessage response, Stream inner) { _response = response; _inner = inner; }
+        private readonly CancellationTokenRegistration _abort;
+        public ResponseStream(HttpResponseMessage response, Stream inner, CancellationTokenRegistration abort) { _response = response; _inner = inner; _abort = abort; }
         public override bool CanRead => true;
         public override bool CanSeek => false;
         public override bool CanWrite => false;
@@ -298,7 +300,7 @@ internal sealed class RegistrySource : IImageSource
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         protected override void Dispose(bool disposing)
         {
-            if (disposing) { _inner.Dispose(); _response.Dispose(); }
+            if (disposing) { _abort.Dispose(); _inner.Dispose(); _response.Dispose(); }
             base.Dispose(disposing);
         }
     }
