@@ -117,6 +117,18 @@ public static class ImageFileReader
             return Outcome.NeedMore;
         }
 
+        if (recurse && final is { Type: ImageFileType.Directory } && resolved is not null)
+        {
+            // Hard links below whose targets lie outside what was kept: read again to give their size.
+            var outside = view.Descendants(resolved).Where(d => d.Type == ImageFileType.HardLink && d.LinkTarget is not null && !filter.Covers(d.LinkTarget))
+                .Select(d => d.LinkTarget!).Distinct().ToList();
+            if (outside.Count > 0)
+            {
+                foreach (var t in outside) filter.Exact.Add(t);
+                return Outcome.NeedMore;
+            }
+        }
+
         var content = recurse ? null : final?.Content;
         results.Add(new ImageFileInfo
         {

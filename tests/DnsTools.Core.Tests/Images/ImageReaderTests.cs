@@ -170,6 +170,16 @@ public class ImageFileReaderTests
     }
 
     [Fact]
+    public void Listing_a_subtree_gives_hard_links_the_size_of_targets_outside_it()
+    {
+        using var img = new TestImage();
+        img.Add(TestImage.NewLayer().File("usr/bin/perl", "#!perl 12345\n").HardLink("usr/local/bin/perl", "usr/bin/perl"));
+        var listed = Read("oci-dir:" + img.WriteOci(), new[] { "/usr/local" }, recurse: true).ToDictionary(f => f.Path);
+        Assert.Equal(13, listed["/usr/local/bin/perl"].Size);
+        Assert.DoesNotContain("/usr/bin/perl", listed.Keys);
+    }
+
+    [Fact]
     public void Keeps_only_the_asked_entries_plus_links()
     {
         using var img = Layered();
