@@ -239,7 +239,7 @@ internal sealed class MeteredStream : Stream
             if (_budget.Used > _budget.Max)
                 throw new ImageException(ImageErrorKind.LimitExceeded, _budget.Image, $"Image '{_budget.Image}': more than {_budget.Max} decompressed bytes (the -MaxDecompressedBytes ceiling); stopped.");
         }
-        if (_progress is not null && Count - _lastReport >= 1 << 20)
+        if (_progress is not null && Count - _lastReport >= 1 << 18)
         {
             _lastReport = Count;
             _progress(Count);

@@ -386,7 +386,7 @@ public class ImageFileReaderTests
     public void Stops_mid_layer_when_cancelled()
     {
         using var img = new TestImage();
-        // Incompressible, so the compressed stream passes the 1 MB progress mark.
+        // Incompressible, so the compressed stream passes the 256 KB progress mark.
         img.Add(TestImage.NewLayer().File("big", Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6 << 20))).File("etc/a", "a"));
         using var src = ImageSource.Open("oci-dir:" + img.WriteOci());
         using var cts = new CancellationTokenSource();
