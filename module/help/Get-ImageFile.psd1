@@ -16,13 +16,14 @@ Image references: docker-archive:PATH[:TAG], oci-dir:PATH[:TAG] (or oci:), oci-a
         Path                 = 'Paths inside the image, absolute or relative to its root. Default: /.'
         Recurse              = 'Lists each path and everything below it (a symbolic link to a directory is followed). Content is not read.'
         AsByteStream         = 'Writes the file''s bytes (after links) as one byte[] instead of an ImageFileInfo.'
+        Raw                  = 'Writes the file''s text (after links) as one string, as Get-Content -Raw does, instead of an ImageFileInfo.'
         MaxDecompressedBytes = 'Ceiling on the decompressed bytes read from the image (all layers, per read; a link target outside what was kept costs another read); reading stops with an error beyond it. Default 8 GiB.'
         MaxContentBytes      = 'Largest file whose content is kept (Content, -AsByteStream). Default 16 MiB.'
         Credential            = 'User name and password for a registry: sent as basic auth, or to the registry''s bearer token realm when it asks for a token. Anonymous without it.'
         AllowInsecureRegistry = 'Speak plain HTTP to a registry that is not on loopback (loopback registries, 127.0.0.0/8 and ::1, are always spoken to over HTTP).'
         Platform             = 'The platform to pick from a multi-platform index, os/arch[/variant] such as linux/arm64/v8. Default linux/amd64; an image whose config says another platform is an error when -Platform is given.'
     }
-    Outputs     = 'DnsTools.Core.Images.ImageFileInfo'
+    Outputs     = 'DnsTools.Core.Images.ImageFileInfo; with -Raw a string; with -AsByteStream a byte[]'
     Examples    = @(
         @{
             Code    = @'
@@ -34,7 +35,7 @@ $diffId = 'sha256:' + (Get-FileHash layer.tar -Algorithm SHA256).Hash.ToLower()
 @{ architecture = 'amd64'; os = 'linux'; rootfs = @{ type = 'layers'; diff_ids = @($diffId) } } | ConvertTo-Json -Depth 3 | Set-Content config.json
 ConvertTo-Json -Depth 3 -InputObject @(@{ Config = 'config.json'; RepoTags = @('app:1.4'); Layers = @('layer.tar') }) | Set-Content manifest.json
 tar -cf app.tar manifest.json config.json layer.tar
-(Get-ImageFile -Image docker-archive:./app.tar -Path /etc/resolv.conf).Content
+Get-ImageFile -Image docker-archive:./app.tar -Path /etc/resolv.conf -Raw
 '@
             Remarks = 'Builds a one-layer image the way docker save lays it out, then reads /etc/resolv.conf from it. The next example uses ./app.tar and ./rootfs.'
         }

@@ -82,6 +82,7 @@ Describe 'Get-ImageFile content' {
             $f = Get-ImageFile -Image (ImageRef $tr $Tag) -Path /etc/resolv.conf -ErrorAction Stop
             $f.Content | Should -BeExactly $expected -Because $tr
             $f.ResolvedPath | Should -Be "/$Target"
+            Get-ImageFile -Image (ImageRef $tr $Tag) -Path /etc/resolv.conf -Raw | Should -BeExactly $expected
         }
     }
 
@@ -93,6 +94,8 @@ Describe 'Get-ImageFile content' {
         $f.LinkTarget | Should -Be '/run/systemd/resolve/stub-resolv.conf'
         $f.Content | Should -BeNullOrEmpty
         "$w" | Should -Match 'dangling'
+        Get-ImageFile -Image (ImageRef 'oci-dir' 'link-dangling') -Path /etc/resolv.conf -Raw -ErrorVariable e2 -ErrorAction SilentlyContinue -WarningAction SilentlyContinue | Should -BeNullOrEmpty
+        "$e2" | Should -Match 'leads nowhere'
     }
 
     It 'musl: libc.musl-x86_64.so.1 leads to the bytes of Debian''s musl libc.so (-AsByteStream)' {

@@ -6,7 +6,7 @@ namespace DnsTools.PowerShell.Commands;
 
 /// <summary>Reads files from an image's merged file system, without a container runtime.</summary>
 [Cmdlet(VerbsCommon.Get, "ImageFile")]
-[OutputType(typeof(ImageFileInfo), typeof(byte[]))]
+[OutputType(typeof(ImageFileInfo), typeof(byte[]), typeof(string))]
 public sealed class GetImageFileCommand : ImageCommandBase
 {
     /// <summary>Paths inside the image.</summary>
@@ -21,6 +21,9 @@ public sealed class GetImageFileCommand : ImageCommandBase
     public SwitchParameter AsByteStream { get; set; }
 
     [Parameter]
+    public SwitchParameter Raw { get; set; }
+
+    [Parameter]
     [ValidateRange(1, long.MaxValue)]
     public long MaxDecompressedBytes { get; set; } = 8L << 30;
 
@@ -30,9 +33,13 @@ public sealed class GetImageFileCommand : ImageCommandBase
 
     protected override void ProcessRecord()
     {
-        if (AsByteStream && Recurse)
+        if ((AsByteStream || Raw) && Recurse)
         {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException("-AsByteStream reads one file's bytes; it cannot be used with -Recurse."), "AsByteStreamWithRecurse", ErrorCategory.InvalidArgument, null));
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("-AsByteStream and -Raw read files' content; they cannot be used with -Recurse."), "ContentWithRecurse", ErrorCategory.InvalidArgument, null));
+        }
+        if (AsByteStream && Raw)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("Use -AsByteStream (bytes) or -Raw (text), not both."), "AsByteStreamWithRaw", ErrorCategory.InvalidArgument, null));
         }
         using var source = OpenImage();
         if (source is null) return;
@@ -71,6 +78,16 @@ public sealed class GetImageFileCommand : ImageCommandBase
                         continue;
                     }
                     WriteObject(bytes, enumerateCollection: false);
+                    continue;
+                }
+                if (Raw)
+                {
+                    if (f.Content is null)
+                    {
+                        WriteError(new ErrorRecord(new InvalidOperationException($"'{f.Path}' in {Image} has no text content: a {f.Type}{(f.IsDangling ? " that leads nowhere" : "")}, a binary file (use -AsByteStream), or larger than -MaxContentBytes."), "ImageFileNoText", ErrorCategory.InvalidType, f.Path));
+                        continue;
+                    }
+                    WriteObject(f.Content);
                     continue;
                 }
                 if (!Recurse && f.Content is null && f.ResolvedPath is not null && f.Type is ImageFileType.File or ImageFileType.HardLink or ImageFileType.SymbolicLink
