@@ -38,7 +38,11 @@ $ModuleDir = Join-Path $Out "DnsTools/$Version"
 $PesterVersion = '6.2.0'
 
 # Debian packages the integration tests use; installed when running as root with apt.
-$AptPackages = @('tcpdump', 'dnsmasq-base', 'bind9-dnsutils', 'gcc', 'libc6-dev', 'musl-tools', 'golang-go')
+$AptPackages = @(
+    'tcpdump', 'dnsmasq-base', 'bind9-dnsutils'                                 # captures, a real DNS server
+    'gcc', 'libc6-dev', 'musl-tools', 'golang-go'                               # real resolvers (conformance)
+    'umoci', 'skopeo', 'musl', 'docker-registry', 'apache2-utils', 'docker.io', 'podman'   # real images, registry, engines
+)
 
 function Invoke-Native {
     param([string] $File, [string[]] $Arguments)
@@ -156,7 +160,9 @@ function Invoke-Demo {
 
 function Invoke-Bench {
     Invoke-Build
-    Write-Host 'No benchmarks yet: the image-scan and probe benchmarks arrive with their features.'
+    # Image scan: Get-ImageFile over a multi-layer image of several hundred MB vs a bare GZipStream loop.
+    Invoke-Native (Join-Path $PSHOME 'pwsh') @('-NoProfile', '-NonInteractive', '-File', (Join-Path $Root 'tests/bench/Invoke-ImageBench.ps1'),
+        '-ModuleManifest', (Join-Path $ModuleDir 'DnsTools.psd1'), '-WorkDir', (Join-Path $Out 'bench'))
 }
 
 function Invoke-Package {

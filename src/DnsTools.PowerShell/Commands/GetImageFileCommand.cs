@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Management.Automation;
+using DnsTools.Core.Images;
+
+namespace DnsTools.PowerShell.Commands;
+
+/// <summary>Reads files from an image's merged file system, without a container runtime.</summary>
+[Cmdlet(VerbsCommon.Get, "ImageFile")]
+[OutputType(typeof(ImageFileInfo), typeof(byte[]), typeof(string))]
+public sealed class GetImageFileCommand : ImageCommandBase
+{
+    /// <summary>Paths inside the image.</summary>
+    [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = { "/" };
+
+    [Parameter]
+    public SwitchParameter Recurse { get; set; }
+
+    [Parameter]
+    public SwitchParameter AsByteStream { get; set; }
+
+    [Parameter]
+    public SwitchParameter Raw { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, long.MaxValue)]
+    public long MaxDecompressedBytes { get; set; } = 8L << 30;
+
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public long MaxContentBytes { get; set; } = 16 << 20;
+
+    protected override void ProcessRecord()
+    {
+        if ((AsByteStream || Raw) && Recurse)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("-AsByteStream and -Raw read files' content; they cannot be used with -Recurse."), "ContentWithRecurse", ErrorCategory.InvalidArgument, null));
+        }
+        if (AsByteStream && Raw)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("Use -AsByteStream (bytes) or -Raw (text), not both."), "AsByteStreamWithRaw", ErrorCategory.InvalidArgument, null));
+        }
+        using var source = OpenImage();
+        if (source is null) return;
+        var activity = $"Reading {Image}";
+        var watch = Stopwatch.StartNew();
+        var lastPass = 0;
+        var options = new ImageScanOptions
+        {
+            MaxDecompressedBytes = MaxDecompressedBytes,
+            MaxContentBytes = MaxContentBytes,
+            Progress = p =>
+            {
+                // Called on this thread, between reads.
+                if (p.BytesRead != 0 && watch.ElapsedMilliseconds < 250) return;
+                watch.Restart();
+                if (p.Pass != lastPass && p.Pass > 1) WriteVerbose($"{Image}: reading the layers again (pass {p.Pass}) for link targets");
+                lastPass = p.Pass;
+                var percent = p.LayerSize is > 0 ? (int)Math.Min(100, 100 * p.BytesRead / p.LayerSize.Value) : -1;
+                WriteProgress(new ProgressRecord(1, activity, $"layer {p.LayerIndex + 1}/{p.LayerCount} {p.Layer}") { PercentComplete = percent });
+            },
+        };
+        try
+        {
+            var files = ImageFileReader.Read(source, Path, Recurse, options,
+                WriteImageError,
+                Token);
+            foreach (var f in files)
+            {
+                if (f.IsDangling) WriteWarning($"{f.Path} is a dangling symbolic link (-> {f.LinkTarget}) in {Image}.");
+                if (AsByteStream)
+                {
+                    var bytes = f.GetContentBytes();
+                    if (bytes is null)
+                    {
+                        WriteError(new ErrorRecord(new InvalidOperationException($"'{f.Path}' in {Image} is a {f.Type} whose bytes were not read (not a regular file, or larger than -MaxContentBytes)."), "ImageFileNoContent", ErrorCategory.InvalidType, f.Path));
+                        continue;
+                    }
+                    WriteObject(bytes, enumerateCollection: false);
+                    continue;
+                }
+                if (Raw)
+                {
+                    if (f.Content is null)
+                    {
+                        WriteError(new ErrorRecord(new InvalidOperationException($"'{f.Path}' in {Image} has no text content: a {f.Type}{(f.IsDangling ? " that leads nowhere" : "")}, a binary file (use -AsByteStream), or larger than -MaxContentBytes."), "ImageFileNoText", ErrorCategory.InvalidType, f.Path));
+                        continue;
+                    }
+                    WriteObject(f.Content);
+                    continue;
+                }
+                if (!Recurse && f.Content is null && f.ResolvedPath is not null && f.Type is ImageFileType.File or ImageFileType.HardLink or ImageFileType.SymbolicLink
+                    && f.GetContentBytes() is null && MaxContentBytes > 0 && !f.IsDangling)
+                {
+                    WriteVerbose($"{f.Path}: content not kept (larger than -MaxContentBytes {MaxContentBytes}, or not a regular file)");
+                }
+                WriteObject(f);
+            }
+        }
+        catch (ImageException e)
+        {
+            WriteImageError(e);
+        }
+        catch (OperationCanceledException) when (Token.IsCancellationRequested)
+        {
+            // Stopped (Ctrl+C): the engine ends the pipeline.
+        }
+        finally
+        {
+            WriteProgress(new ProgressRecord(1, activity, "done") { RecordType = ProgressRecordType.Completed });
+        }
+    }
+}

@@ -1,0 +1,185 @@
+# registry: sources against a REAL Debian docker-registry (distribution 2.8) on 127.0.0.1, started
+# here with a config file of ours and filesystem storage under TestDrive, images pushed by skopeo.
+# Anonymous, basic auth (htpasswd) and bearer token (tests/fixtures/Start-TokenServer.ps1) registries.
+# Every process started here is stopped by its PID in AfterAll.
+BeforeAll {
+    Import-Module $env:DNSTOOLS_MODULE_MANIFEST -Force
+    $script:SkipReason = $null
+    $script:Started = [System.Collections.Generic.List[System.Diagnostics.Process]]::new()
+    $missingTools = @('docker-registry', 'skopeo', 'umoci', 'htpasswd', 'find') | Where-Object { -not (Get-Command $_ -CommandType Application -ErrorAction SilentlyContinue) }
+    if (-not (Test-Path /usr/lib/x86_64-linux-musl/libc.so)) { $missingTools += 'musl' }
+    if ($missingTools) {
+        $script:SkipReason = "needs $($missingTools -join ', ')" + $(if ($env:DNSTOOLS_APT_UNAVAILABLE) { " ($env:DNSTOOLS_APT_UNAVAILABLE)" })
+        return
+    }
+    $script:Fx = Join-Path $TestDrive 'fx'
+    $log = & bash (Join-Path $env:DNSTOOLS_REPO_ROOT 'tests/fixtures/New-ImageFixtures.sh') $Fx 2>&1 | Out-String
+    if ($LASTEXITCODE -ne 0) { throw "New-ImageFixtures.sh failed ($LASTEXITCODE): $log" }
+
+    function script:Get-FreePort {
+        $l = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+        $l.Start(); $port = $l.LocalEndpoint.Port; $l.Stop()
+        $port
+    }
+
+    function script:Wait-Port([int] $Port, [System.Diagnostics.Process] $Process) {
+        for ($i = 0; $i -lt 100; $i++) {
+            if ($Process.HasExited) { throw "process $($Process.Id) exited with $($Process.ExitCode)" }
+            $c = [Net.Sockets.TcpClient]::new()
+            try { $c.Connect('127.0.0.1', $Port); return } catch { Start-Sleep -Milliseconds 100 } finally { $c.Dispose() }
+        }
+        throw "nothing listens on 127.0.0.1:$Port after 10 s"
+    }
+
+    function script:Start-Registry([string] $Name, [string] $AuthYaml = '') {
+        $dir = New-Item -ItemType Directory (Join-Path $TestDrive "registry-$Name") -Force
+        $port = Get-FreePort
+        $config = Join-Path $dir 'config.yml'
+        @"
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $dir/data
+http:
+  addr: 127.0.0.1:$port
+$AuthYaml
+"@ | Set-Content $config
+        $p = Start-Process -FilePath (Get-Command docker-registry -CommandType Application | Select-Object -First 1).Source -ArgumentList 'serve', $config -PassThru `
+            -RedirectStandardOutput (Join-Path $dir 'out.log') -RedirectStandardError (Join-Path $dir 'err.log')
+        $Started.Add($p)
+        Wait-Port $port $p
+        "127.0.0.1:$port"
+    }
+
+    function script:Push([string] $Source, [string] $Dest, [string[]] $Extra = @()) {
+        $out = & skopeo copy -q --dest-tls-verify=false @Extra $Source "docker://$Dest" 2>&1 | Out-String
+        if ($LASTEXITCODE -ne 0) { throw "skopeo copy $Source $Dest failed: $out" }
+    }
+
+    function script:ExpectedTree([string] $Tag) {
+        & find (Join-Path $Fx "expected/$Tag") -mindepth 1 -printf '/%P\t%y\t%s\t%l\n' | ForEach-Object {
+            $p, $y, $s, $l = $_ -split "`t"
+            '{0} {1} {2} {3}' -f $p, $y, $(if ($y -eq 'f') { $s } else { '' }), $l
+        } | Sort-Object -CaseSensitive
+    }
+
+    function script:ActualTree($files) {
+        $files | Where-Object Path -ne '/' | ForEach-Object {
+            $y = switch ($_.Type) { 'Directory' { 'd' } 'SymbolicLink' { 'l' } default { 'f' } }
+            '{0} {1} {2} {3}' -f $_.Path, $y, $(if ($y -eq 'f') { $_.Size } else { '' }), $(if ($y -eq 'l') { $_.LinkTarget } else { '' })
+        } | Sort-Object -CaseSensitive
+    }
+
+    $script:Anon = Start-Registry 'anon'
+    Push "oci:$Fx/oci:musl" "$Anon/team/app:1.4"
+    Push "oci:$Fx/oci:glibc" "$Anon/team/glibc:v2s2" @('--format', 'v2s2')
+    Push "oci:$Fx/oci:layers" "$Anon/team/layers:zstd" @('--dest-compress-format', 'zstd')
+    Push "oci:$Fx/multi:multi" "$Anon/team/multi:1" @('--all')
+
+    $script:Cred = [pscredential]::new('alice', (ConvertTo-SecureString 's3cret-pw' -AsPlainText -Force))
+    $htpasswd = Join-Path $TestDrive 'htpasswd'
+    & htpasswd -Bbn alice 's3cret-pw' | Set-Content $htpasswd
+    $script:Basic = Start-Registry 'basic' "auth:`n  htpasswd:`n    realm: dnstools-test`n    path: $htpasswd"
+    Push "oci:$Fx/oci:musl" "$Basic/team/app:1.4" @('--dest-creds', 'alice:s3cret-pw')
+}
+
+AfterAll {
+    foreach ($p in $Started) {
+        if (-not $p.HasExited) { Stop-Process -Id $p.Id -Force -ErrorAction SilentlyContinue; $p.WaitForExit(5000) | Out-Null }
+    }
+}
+
+Describe 'registry: anonymous' {
+    It 'lists the layers the registry serves (OCI manifest), as skopeo inspect reports them' {
+        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        $manifest = & skopeo inspect --raw --tls-verify=false "docker://$Anon/team/app:1.4" | ConvertFrom-Json
+        $layers = Get-ImageLayer -Image "registry:$Anon/team/app:1.4"
+        $layers.Digest | Should -Be $manifest.layers.digest
+        $layers.CompressedSize | Should -Be $manifest.layers.size
+        $layers.MediaType | Should -Be $manifest.layers.mediaType
+    }
+
+    It 'reads /etc/os-release from an OCI image and a Docker v2s2 image' {
+        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        (Get-ImageFile -Image "registry:$Anon/team/app:1.4" -Path /etc/os-release).Content | Should -BeExactly ([IO.File]::ReadAllText("$Fx/expected/musl/etc/os-release"))
+        (Get-ImageLayer -Image "registry:$Anon/team/glibc:v2s2").MediaType | Should -Be 'application/vnd.docker.image.rootfs.diff.tar.gzip'
+        (Get-ImageFile -Image "registry:$Anon/team/glibc:v2s2" -Path /etc/os-release).Content | Should -BeExactly ([IO.File]::ReadAllText("$Fx/expected/glibc/etc/os-release"))
+    }
+
+    It 'merges zstd layers to the tree umoci unpacked' {
+        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        (Get-ImageLayer -Image "registry:$Anon/team/layers:zstd").Compression | Should -Be @('Zstd', 'Zstd')
+        (ActualTree (Get-ImageFile -Image "registry:$Anon/team/layers:zstd" -Path / -Recurse)) | Should -Be (ExpectedTree 'layers')
+    }
+
+    It 'picks the platform from a pushed index, and pins by digest' {
+        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        (Get-ImageFile -Image "registry:$Anon/team/multi:1" -Path /etc/os-release).Content | Should -Match 'ID=debian'
+        (Get-ImageFile -Image "registry:$Anon/team/multi:1" -Platform linux/arm64/v8 -Path /etc/os-release).Content | Should -Match 'ID=alpine'
+        $digest = (& skopeo inspect --tls-verify=false "docker://$Anon/team/app:1.4" | ConvertFrom-Json).Digest
+        (Get-ImageLayer -Image "registry:$Anon/team/app@$digest") | Should -HaveCount 2
+        Get-ImageLayer -Image "registry:$Anon/team/multi:1" -Platform linux/ppc64le -ErrorVariable e -ErrorAction SilentlyContinue
+        "$e" | Should -Match 'linux/amd64, linux/arm64/v8'
+    }
+
+    It 'names a missing repository or tag' {
+        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        Get-ImageLayer -Image "registry:$Anon/team/nope:1" -ErrorVariable e -ErrorAction SilentlyContinue
+        "$e" | Should -Match '404'
+        "$e" | Should -Match 'team/nope:1'
+        $e[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+    }
+}
+
+Describe 'registry: basic auth' {
+    It 'asks for -Credential, refuses a wrong password, reads with the right one' {
+        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        Get-ImageLayer -Image "registry:$Basic/team/app:1.4" -ErrorVariable e1 -ErrorAction SilentlyContinue
+        "$e1" | Should -Match 'Credential'
+        $wrong = [pscredential]::new('alice', (ConvertTo-SecureString 'nope' -AsPlainText -Force))
+        Get-ImageLayer -Image "registry:$Basic/team/app:1.4" -Credential $wrong -ErrorVariable e2 -ErrorAction SilentlyContinue
+        $e2[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
+        (Get-ImageFile -Image "registry:$Basic/team/app:1.4" -Credential $Cred -Path /etc/resolv.conf).Content | Should -Match 'ndots:5'
+    }
+}
+
+Describe 'registry: bearer token' {
+    BeforeAll {
+        if ($SkipReason) { return }
+        $dir = New-Item -ItemType Directory (Join-Path $TestDrive 'token') -Force
+        $rsa = [Security.Cryptography.RSA]::Create(2048)
+        $req = [Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=dnstools-test-token', $rsa, [Security.Cryptography.HashAlgorithmName]::SHA256, [Security.Cryptography.RSASignaturePadding]::Pkcs1)
+        $req.CertificateExtensions.Add([Security.Cryptography.X509Certificates.X509BasicConstraintsExtension]::new($true, $false, 0, $true))
+        $cert = $req.CreateSelfSigned([DateTimeOffset]::UtcNow.AddDays(-1), [DateTimeOffset]::UtcNow.AddDays(1))
+        $cert.ExportCertificatePem() | Set-Content "$dir/cert.pem"
+        $rsa.ExportRSAPrivateKeyPem() | Set-Content "$dir/key.pem"
+        $tokenPort = Get-FreePort
+        $script:TokenLog = "$dir/requests.log"
+        $tp = Start-Process -FilePath (Join-Path $PSHOME 'pwsh') -PassThru -RedirectStandardError "$dir/err.log" -RedirectStandardOutput "$dir/out.log" -ArgumentList @(
+            '-NoProfile', '-NonInteractive', '-File', (Join-Path $env:DNSTOOLS_REPO_ROOT 'tests/fixtures/Start-TokenServer.ps1'),
+            '-Port', $tokenPort, '-KeyFile', "$dir/key.pem", '-CertFile', "$dir/cert.pem", '-User', 'alice', '-Password', 's3cret-pw',
+            '-Service', 'dnstools-registry', '-Issuer', 'dnstools-token', '-LogFile', $TokenLog)
+        $Started.Add($tp)
+        Wait-Port $tokenPort $tp
+        $auth = "auth:`n  token:`n    realm: http://127.0.0.1:$tokenPort/token`n    service: dnstools-registry`n    issuer: dnstools-token`n    rootcertbundle: $dir/cert.pem"
+        $script:Token = Start-Registry 'token' $auth
+        Push "oci:$Fx/oci:musl" "$Token/team/app:1.4" @('--dest-creds', 'alice:s3cret-pw')
+    }
+
+    It 'fetches a token from the realm the registry names and reads with it' {
+        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        $before = @(Get-Content $TokenLog).Count
+        (Get-ImageFile -Image "registry:$Token/team/app:1.4" -Credential $Cred -Path /etc/os-release).Content | Should -Match 'ID=alpine'
+        $asked = @(Get-Content $TokenLog | Select-Object -Skip $before)
+        $asked | Should -Contain 'True repository:team/app:pull 200'
+    }
+
+    It 'reports a refused token request' {
+        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        Get-ImageLayer -Image "registry:$Token/team/app:1.4" -ErrorVariable e -ErrorAction SilentlyContinue
+        "$e" | Should -Match 'token realm'
+        $e[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
+    }
+}
