@@ -68,6 +68,7 @@ internal sealed class LiveNetwork : Simulation
         public bool Tcp;
         public bool ClosedForModel;
         public IPEndPoint? Local;
+        public byte[]? Buffer;
     }
 
     public override int Open()
@@ -104,25 +105,14 @@ internal sealed class LiveNetwork : Simulation
             _wireIds[identity] = wireId;
         }
         var message = DnsWire.BuildQuery(wireId, fqdn, (ushort)type, recursionDesired: true, authenticData: _wire.AuthenticData, ednsUdpSize: transport == DnsTransport.Udp ? _wire.EdnsUdpSize : _wire.EdnsUdpSize);
-        var planned = new PlannedQuery
-        {
-            SendTime = Now,
-            Name = fqdn,
-            Type = type,
-            Server = server,
-            Transport = transport,
-            RawSocket = socket,
-            Attempt = _sent.Count(s => s.Planned.Name == fqdn && s.Planned.Type == type && s.Planned.Server == server) + 1,
-            Reason = reason,
-            Identity = identity,
-            Sequence = ++_sequence,
-            Response = ServerResponseKind.NoAnswer,
-        };
+        // The send time is taken right before the system call: building the message is not latency.
+        var sentAt = Now;
+        string? failure = null;
         try
         {
             if (transport == DnsTransport.Udp)
             {
-                live.Os ??= NewUdp(endpoint);
+                if (live.Os is null) { live.Os = NewUdp(endpoint); sentAt = Now; }
                 live.Os.SendTo(message, endpoint);
                 live.Local ??= SourceFor(live.Os, endpoint);
             }
@@ -138,14 +128,30 @@ internal sealed class LiveNetwork : Simulation
                 var framed = new byte[message.Length + 2];
                 BinaryPrimitives.WriteUInt16BigEndian(framed, (ushort)message.Length);
                 message.CopyTo(framed, 2);
+                sentAt = Now;
                 live.Os.Send(framed);
             }
             live.Local ??= live.Os.LocalEndPoint as IPEndPoint;
         }
         catch (Exception e) when (e is SocketException or TimeoutException or AggregateException)
         {
-            planned.Handling = $"not sent: {e.GetBaseException().Message}";
+            failure = $"not sent: {e.GetBaseException().Message}";
         }
+        var planned = new PlannedQuery
+        {
+            SendTime = sentAt,
+            Name = fqdn,
+            Type = type,
+            Server = server,
+            Transport = transport,
+            RawSocket = socket,
+            Attempt = _sent.Count(s => s.Planned.Name == fqdn && s.Planned.Type == type && s.Planned.Server == server) + 1,
+            Reason = reason,
+            Identity = identity,
+            Sequence = ++_sequence,
+            Response = ServerResponseKind.NoAnswer,
+        };
+        if (failure is not null) planned.Handling = failure;
         var observed = new ObservedQuery
         {
             Name = fqdn,
@@ -184,7 +190,16 @@ internal sealed class LiveNetwork : Simulation
                 return null;
             }
             var waitMicros = remaining <= TimeSpan.Zero ? 0 : (int)Math.Min(Remaining(remaining).TotalMicroseconds, int.MaxValue);
-            Socket.Select(readable, null, null, Math.Max(0, Math.Min(waitMicros, 200_000)));
+            var micros = Math.Max(0, Math.Min(waitMicros, 200_000));
+            if (readable.Count == 1)
+            {
+                // One socket (the usual case): poll(2) on it directly, no lists to build.
+                if (!readable[0].Poll(micros, SelectMode.SelectRead)) readable.Clear();
+            }
+            else
+            {
+                Socket.Select(readable, null, null, micros);
+            }
             if (readable.Count == 0)
             {
                 if (Now >= until) return null;
@@ -246,7 +261,7 @@ internal sealed class LiveNetwork : Simulation
             }
             else
             {
-                var buffer = new byte[65535];
+                var buffer = live.Buffer ??= new byte[65535];
                 EndPoint from = new IPEndPoint(live.Os!.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
                 var n = live.Os.ReceiveFrom(buffer, ref from);
                 message = buffer[..n];
