@@ -35,7 +35,7 @@
 0.1.0
 - ConvertFrom-ResolvConf / ConvertTo-ResolvConf: resolv.conf as a typed object, with what musl, glibc and Go each make of it (caps, defaults, ignored options) and warnings that name the line.
 - New-PodResolvConf: the resolv.conf kubelet forms for a pod (dnsPolicy, dnsConfig, search-list limits).
-- Get-ImageFile / Get-ImageLayer: read any container image without a runtime (docker-archive, OCI layout and archive, unpacked rootfs): layers, and files of the merged file system with whiteouts, opaque directories and links resolved inside the image.
+- Get-ImageFile / Get-ImageLayer: read any container image without a runtime (docker-archive, OCI layout and archive, unpacked rootfs, registry, Docker or Podman daemon): layers, and files of the merged file system with whiteouts, opaque directories and links resolved inside the image; digests verified while streaming.
 '@
         }
     }
