@@ -145,6 +145,38 @@ Describe 'registry: basic auth' {
     }
 }
 
+Describe 'registry: TLS on loopback' {
+    BeforeAll {
+        if ($SkipReason) { return }
+        $dir = New-Item -ItemType Directory (Join-Path $TestDrive 'tls') -Force
+        $rsa = [Security.Cryptography.RSA]::Create(2048)
+        $req = [Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=127.0.0.1', $rsa, [Security.Cryptography.HashAlgorithmName]::SHA256, [Security.Cryptography.RSASignaturePadding]::Pkcs1)
+        $san = [Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder]::new()
+        $san.AddIpAddress([Net.IPAddress]::Loopback)
+        $req.CertificateExtensions.Add($san.Build())
+        $req.CertificateExtensions.Add([Security.Cryptography.X509Certificates.X509BasicConstraintsExtension]::new($true, $false, 0, $true))
+        $cert = $req.CreateSelfSigned([DateTimeOffset]::UtcNow.AddDays(-1), [DateTimeOffset]::UtcNow.AddDays(1))
+        $script:TlsCert = "$dir/cert.pem"
+        $cert.ExportCertificatePem() | Set-Content $TlsCert
+        $rsa.ExportRSAPrivateKeyPem() | Set-Content "$dir/key.pem"
+        $script:Tls = Start-Registry 'tls' "  tls:`n    certificate: $TlsCert`n    key: $dir/key.pem"
+        Push "oci:$Fx/oci:musl" "$Tls/team/app:1.4"
+    }
+
+    It 'speaks HTTPS when the registry does, and says when its certificate is not trusted' {
+        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        Get-ImageLayer -Image "registry:$Tls/team/app:1.4" -ErrorVariable e -ErrorAction SilentlyContinue
+        "$e" | Should -Match 'not trusted'
+        # A fresh process that trusts the certificate (SSL_CERT_FILE is read by .NET's OpenSSL at start).
+        $env:SSL_CERT_FILE = $TlsCert
+        try {
+            $count = & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -Command "Import-Module '$env:DNSTOOLS_MODULE_MANIFEST'; (Get-ImageLayer -Image 'registry:$Tls/team/app:1.4' -ErrorAction Stop).Count"
+        }
+        finally { Remove-Item Env:SSL_CERT_FILE }
+        $count | Should -Be 2
+    }
+}
+
 Describe 'registry: bearer token' {
     BeforeAll {
         if ($SkipReason) { return }

@@ -59,7 +59,9 @@ internal sealed class RegistrySource : IImageSource
     private readonly HttpClient _http;
     private readonly RegistryReference _ref;
     private readonly ImageOpenOptions _options;
-    private readonly string _base;
+    private string _base;
+    private volatile bool _sawTls;
+    private System.Net.Security.SslPolicyErrors _tlsErrors;
     private string? _authorization;
 
     private RegistrySource(ImageReference reference, RegistryReference r, ImageOpenOptions options)
@@ -67,16 +69,23 @@ internal sealed class RegistrySource : IImageSource
         Reference = reference;
         _ref = r;
         _options = options;
-        if (!r.IsLoopback && !options.AllowInsecureRegistry)
-            _base = $"https://{r.Host}/v2/";
-        else
-            _base = $"http://{r.Host}/v2/";
+        _base = $"https://{r.Host}/v2/";
         _http = new HttpClient(new SocketsHttpHandler
         {
             AllowAutoRedirect = true,
             MaxAutomaticRedirections = 5,
             AutomaticDecompression = DecompressionMethods.None,
             ConnectTimeout = TimeSpan.FromSeconds(15),
+            SslOptions = new System.Net.Security.SslClientAuthenticationOptions
+            {
+                // The system's validation, noting that the server spoke TLS and what was wrong with its certificate.
+                RemoteCertificateValidationCallback = (_, _, _, errors) =>
+                {
+                    _sawTls = true;
+                    _tlsErrors = errors;
+                    return errors == System.Net.Security.SslPolicyErrors.None;
+                },
+            },
         })
         { Timeout = options.Timeout };
         _http.DefaultRequestHeaders.UserAgent.ParseAdd("DnsTools/0.1");
@@ -104,8 +113,29 @@ internal sealed class RegistrySource : IImageSource
         }
     }
 
+    /// <summary>
+    /// HTTPS always; plain HTTP only for a loopback registry (or with -AllowInsecureRegistry), and only when
+    /// it does not speak TLS — as docker does for insecure registries.
+    /// </summary>
+    private void ChooseScheme(CancellationToken ct)
+    {
+        if (!_ref.IsLoopback && !_options.AllowInsecureRegistry) return;
+        try
+        {
+            using var probe = new HttpRequestMessage(HttpMethod.Get, _base);
+            using var response = _http.Send(probe, HttpCompletionOption.ResponseHeadersRead, ct);
+        }
+        catch (HttpRequestException e)
+        {
+            if (_sawTls && _tlsErrors != System.Net.Security.SslPolicyErrors.None)
+                throw new ImageException(ImageErrorKind.Network, Name, $"Image '{Name}': the registry at {_ref.Host} speaks TLS but its certificate is not trusted ({_tlsErrors}); add its CA to the system's trust (or SSL_CERT_FILE).", e);
+            if (!_sawTls) _base = $"http://{_ref.Host}/v2/"; // no TLS there: plain HTTP, allowed for this registry
+        }
+    }
+
     private void Load(CancellationToken ct)
     {
+        ChooseScheme(ct);
         var (bytes, mediaType, digest) = GetManifest(_ref.Reference, ct);
         if (_ref.Digest is { } pinned && digest != pinned)
             throw new ImageException(ImageErrorKind.DigestMismatch, pinned, $"Image '{Name}': the registry's manifest for {pinned} hashes to {digest}.");
@@ -183,6 +213,8 @@ internal sealed class RegistrySource : IImageSource
             }
             catch (HttpRequestException e)
             {
+                if (_sawTls && _tlsErrors != System.Net.Security.SslPolicyErrors.None)
+                    throw new ImageException(ImageErrorKind.Network, Name, $"Image '{Name}': the certificate of {_base} is not trusted ({_tlsErrors}).", e);
                 throw new ImageException(ImageErrorKind.Network, Name, $"Image '{Name}': cannot reach {_base} ({e.Message}).", e);
             }
             catch (TaskCanceledException e) when (!ct.IsCancellationRequested)
