@@ -163,6 +163,8 @@ function Invoke-Bench {
     # Image scan: Get-ImageFile over a multi-layer image of several hundred MB vs a bare GZipStream loop.
     Invoke-Native (Join-Path $PSHOME 'pwsh') @('-NoProfile', '-NonInteractive', '-File', (Join-Path $Root 'tests/bench/Invoke-ImageBench.ps1'),
         '-ModuleManifest', (Join-Path $ModuleDir 'DnsTools.psd1'), '-WorkDir', (Join-Path $Out 'bench'))
+    # Probe: its measured latency over a bare UDP round trip to the same loopback server, and lookups/s.
+    Invoke-Native dotnet @('run', '-c', 'Release', '--project', (Join-Path $Root 'tests/bench/DnsTools.Bench/DnsTools.Bench.csproj'), '--', 'probe')
 }
 
 function Invoke-Package {
