@@ -99,7 +99,7 @@ BeforeAll {
         else {
             # Offline, stdlib only, pure-Go resolver (CGO_ENABLED=0); the build cache stays in the lab folder.
             $env:CGO_ENABLED = '0'; $env:GO111MODULE = 'off'; $env:GOPROXY = 'off'; $env:GOFLAGS = ''
-            $env:GOCACHE = Join-Path $Lab 'gocache'; $env:GOTOOLCHAIN = 'local'
+            $env:GOCACHE = Join-Path $Lab 'gocache'; $env:GOPATH = Join-Path $Lab 'gopath'; $env:GOTOOLCHAIN = 'local'
             $out = & $go build -o (Join-Path $Lab 'golookup') (Join-Path $Source 'golookup.go') 2>&1
             if ($LASTEXITCODE -ne 0) { $script:GoSkipReason = "go build failed: $out" }
             elseif ((& $go version) -match 'go(\d+\.\d+)') { $script:GoSpec = "go-$($Matches[1])" }

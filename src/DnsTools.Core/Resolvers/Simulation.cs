@@ -66,7 +66,10 @@ internal sealed class Simulation
     /// <summary>A plan stops here: Go's attempts have no cap, so a resolv.conf can ask for millions of queries.</summary>
     public const int MaxQueries = 5000;
 
-    public SimReply? Send(TimeSpan at, string fqdn, DnsQueryType type, string server, DnsTransport transport, int socket, QueryReason reason, int identity)
+    // step: for concurrent lanes (Go's goroutines), how many sends this lane made before this one.
+    // Queries leaving at the same instant are ordered by it, so the lanes' first sends come before
+    // their follow-ups.
+    public SimReply? Send(TimeSpan at, string fqdn, DnsQueryType type, string server, DnsTransport transport, int socket, QueryReason reason, int identity, int step = 0)
     {
         if (_queries.Count >= MaxQueries) throw new PlanLimitException(at);
         // "Parallel": an earlier query left this socket for the same server at the same instant and
@@ -91,6 +94,7 @@ internal sealed class Simulation
             ResponseTime = arrives,
             Rule = response.Rule?.Text,
             Identity = identity,
+            Step = step,
             Sequence = ++_sequence,
             Handling = response.Rule is { OnlyIfParallel: true } ? "no reply: lost as the second parallel query on the socket"
                 : response.Kind == ServerResponseKind.NoAnswer ? "no reply" : "",
@@ -120,7 +124,7 @@ internal sealed class Simulation
     /// <summary>Sorts the queries into send order, numbers them and their sockets, and says what became of unread replies.</summary>
     public IReadOnlyList<PlannedQuery> Finish()
     {
-        var ordered = _queries.OrderBy(q => q.SendTime).ThenBy(q => q.Sequence).ToList();
+        var ordered = _queries.OrderBy(q => q.SendTime).ThenBy(q => q.Step).ThenBy(q => q.Sequence).ToList();
         var socketNumbers = new Dictionary<int, int>();
         for (var i = 0; i < ordered.Count; i++)
         {
