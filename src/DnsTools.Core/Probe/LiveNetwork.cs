@@ -88,7 +88,7 @@ internal sealed class LiveNetwork : Simulation
         lock (_gate) if (_sockets.TryGetValue(socket, out var s)) s.ClosedForModel = true;
     }
 
-    public override SimReply? Send(TimeSpan at, string fqdn, DnsQueryType type, string server, DnsTransport transport, int socket, QueryReason reason, int identity)
+    public override SimReply? Send(TimeSpan at, string fqdn, DnsQueryType type, string server, DnsTransport transport, int socket, QueryReason reason, int identity, int step = 0)
     {
         WaitUntil(at);
         // Go's two lanes send from two threads (see GoResolverModel): one at a time here.

@@ -106,6 +106,7 @@ public sealed class GoResolverModel : ResolverModel
         var offset = settings.Rotate ? soffset++ : 0;
         var now = start;
         var lastErr = LaneError.None;
+        var step = 0;
         for (var attempt = 0; attempt < Math.Max(1, settings.Attempts); attempt++)
         {
             for (var j = 0; j < servers.Length; j++)
@@ -114,7 +115,7 @@ public sealed class GoResolverModel : ResolverModel
                 var reason = attempt == 0 && j == 0 ? firstReason
                     : j > 0 ? QueryReason.NextServer
                     : lastErr == LaneError.Timeout ? QueryReason.RetryAfterTimeout : QueryReason.RetryAfterError;
-                var (end, kind) = Exchange(fqdn, type, server, now, reason, settings, sim);
+                var (end, kind) = Exchange(fqdn, type, server, now, reason, settings, sim, ref step);
                 now = end;
                 switch (kind)
                 {
@@ -136,7 +137,7 @@ public sealed class GoResolverModel : ResolverModel
     /// to TCP. Returns null on timeout.
     /// </summary>
     private static (TimeSpan End, ServerResponseKind? Kind) Exchange(string fqdn, DnsQueryType type, string server, TimeSpan start,
-        QueryReason reason, ResolverSettings settings, Simulation sim)
+        QueryReason reason, ResolverSettings settings, Simulation sim, ref int step)
     {
         var identity = sim.NewIdentity(); // newRequest: a fresh random ID per exchange
         var now = start;
@@ -145,7 +146,7 @@ public sealed class GoResolverModel : ResolverModel
         {
             var sock = sim.Open();
             var deadline = now + TimeSpan.FromSeconds(Math.Max(1, settings.TimeoutSeconds));
-            sim.Send(now, fqdn, type, server, network, sock, reason, identity);
+            sim.Send(now, fqdn, type, server, network, sock, reason, identity, step++);
             var reply = sim.Next(sock, now, deadline);
             if (reply is null)
             {

@@ -73,6 +73,7 @@ public sealed class PlannedQuery
 
     internal int Identity { get; init; }
     internal int RawSocket { get; init; }
+    internal int Step { get; init; }
     internal long Sequence { get; init; }
 
     public override string ToString()

@@ -67,7 +67,10 @@ internal class Simulation
     /// <summary>A plan stops here: Go's attempts have no cap, so a resolv.conf can ask for millions of queries.</summary>
     public const int MaxQueries = 5000;
 
-    public virtual SimReply? Send(TimeSpan at, string fqdn, DnsQueryType type, string server, DnsTransport transport, int socket, QueryReason reason, int identity)
+    // step: for concurrent lanes (Go's goroutines), how many sends this lane made before this one.
+    // Queries leaving at the same instant are ordered by it, so the lanes' first sends come before
+    // their follow-ups.
+    public virtual SimReply? Send(TimeSpan at, string fqdn, DnsQueryType type, string server, DnsTransport transport, int socket, QueryReason reason, int identity, int step = 0)
     {
         if (_queries.Count >= MaxQueries) throw new PlanLimitException(at);
         // "Parallel": an earlier query left this socket for the same server at the same instant and
@@ -92,6 +95,7 @@ internal class Simulation
             ResponseTime = arrives,
             Rule = response.Rule?.Text,
             Identity = identity,
+            Step = step,
             Sequence = ++_sequence,
             Handling = response.Rule is { OnlyIfParallel: true } ? "no reply: lost as the second parallel query on the socket"
                 : response.Kind == ServerResponseKind.NoAnswer ? "no reply" : "",
@@ -121,7 +125,7 @@ internal class Simulation
     /// <summary>Sorts the queries into send order, numbers them and their sockets, and says what became of unread replies.</summary>
     public virtual IReadOnlyList<PlannedQuery> Finish()
     {
-        var ordered = _queries.OrderBy(q => q.SendTime).ThenBy(q => q.Sequence).ToList();
+        var ordered = _queries.OrderBy(q => q.SendTime).ThenBy(q => q.Step).ThenBy(q => q.Sequence).ToList();
         var socketNumbers = new Dictionary<int, int>();
         for (var i = 0; i < ordered.Count; i++)
         {

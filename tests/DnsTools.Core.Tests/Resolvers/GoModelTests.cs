@@ -56,6 +56,8 @@ public class GoModelTests
         Assert.Equal(3, tc.QueryCount);
         Assert.Equal(3, tc.SocketCount);
         Assert.Single(tc.Queries, q => q.Transport == DnsTransport.Tcp && q.Reason == QueryReason.TcpAfterTruncation);
+        // The lanes run concurrently: both first sends come before A's TCP retry at the same instant.
+        Assert.Equal(new[] { "A Udp", "AAAA Udp", "A Tcp" }, tc.Queries.Select(q => $"{q.Type} {q.Transport}"));
         var vc = Plan("go-1.22", "nameserver 10.0.0.1\noptions use-vc\n", "x.example", "* -> answer");
         Assert.All(vc.Queries, q => Assert.Equal(DnsTransport.Tcp, q.Transport));
     }
