@@ -30,22 +30,27 @@ public static class CaptureAnalyzer
         DateTime? origin = null;
         var window = new List<(ObservedQuery Query, DnsPacket Packet)>();
         var open = new Dictionary<(string, int, string, ushort), (ObservedQuery Query, DnsPacket Packet)>();
+        // Per client, name and type: how many queries are in the window and when the last left (O(1) look-ups).
+        var recent = new Dictionary<(string, string, string), (int Count, TimeSpan LastSentAt)>();
         var index = 0;
         foreach (var p in packets)
         {
             origin ??= p.Timestamp;
             var at = p.Timestamp - origin.Value;
             // Settle what is older than the window, in send order.
-            while (window.Count > 0 && at - window[0].Query.SentAt > PairingWindow)
+            var settledCount = 0;
+            while (settledCount < window.Count && at - window[settledCount].Query.SentAt > PairingWindow)
             {
-                var (settled, packet) = window[0];
-                window.RemoveAt(0);
+                var (settled, packet) = window[settledCount++];
                 var key = (settled.Client, settled.SourcePort, packet.DestinationHost, settled.Id);
                 if (open.TryGetValue(key, out var o) && o.Query == settled) open.Remove(key);
+                var asked = (settled.Client, settled.Name, settled.Type);
+                if (recent.TryGetValue(asked, out var r)) { if (r.Count <= 1) recent.Remove(asked); else recent[asked] = (r.Count - 1, r.LastSentAt); }
                 settled.Index = ++index;
                 yield return settled;
             }
-            if (!p.IsResponse) AddQuery(p, at, window, open);
+            if (settledCount > 0) window.RemoveRange(0, settledCount);
+            if (!p.IsResponse) AddQuery(p, at, window, open, recent);
             else AddResponse(p, at, window, open);
         }
         foreach (var (q, _) in window)
@@ -55,7 +60,8 @@ public static class CaptureAnalyzer
         }
     }
 
-    private static void AddQuery(DnsPacket p, TimeSpan at, List<(ObservedQuery Query, DnsPacket Packet)> window, Dictionary<(string, int, string, ushort), (ObservedQuery Query, DnsPacket Packet)> open)
+    private static void AddQuery(DnsPacket p, TimeSpan at, List<(ObservedQuery Query, DnsPacket Packet)> window, Dictionary<(string, int, string, ushort), (ObservedQuery Query, DnsPacket Packet)> open,
+        Dictionary<(string, string, string), (int Count, TimeSpan LastSentAt)> recent)
     {
         var key = (p.SourceHost, p.SourcePort, p.DestinationHost, p.Id);
         var reason = QuerySendReason.FirstTry;
@@ -72,10 +78,10 @@ public static class CaptureAnalyzer
         {
             reason = window.Any(w => w.Query.Name == p.Name && w.Query.Type == p.Type && w.Query.Truncated) ? QuerySendReason.TcpAfterTruncation : QuerySendReason.FirstTry;
         }
-        else if (window.Any(w => w.Query.Client == p.SourceHost && w.Query.Name == p.Name && w.Query.Type == p.Type && at - w.Query.SentAt <= LookupGap + LookupGap))
+        else if (recent.TryGetValue((p.SourceHost, p.Name, p.Type), out var asked) && at - asked.LastSentAt <= LookupGap + LookupGap)
         {
             reason = QuerySendReason.NextAttempt;
-            attempt = window.Count(w => w.Query.Client == p.SourceHost && w.Query.Name == p.Name && w.Query.Type == p.Type) + 1;
+            attempt = asked.Count + 1;
         }
         var query = new ObservedQuery
         {
@@ -96,6 +102,8 @@ public static class CaptureAnalyzer
         };
         window.Add((query, p));
         open[key] = (query, p);
+        var k = (p.SourceHost, p.Name, p.Type);
+        recent[k] = (recent.TryGetValue(k, out var c) ? c.Count + 1 : 1, at);
     }
 
     private static void AddResponse(DnsPacket p, TimeSpan at, List<(ObservedQuery Query, DnsPacket Packet)> window, Dictionary<(string, int, string, ushort), (ObservedQuery Query, DnsPacket Packet)> open)
