@@ -58,19 +58,7 @@ $AuthYaml
         if ($LASTEXITCODE -ne 0) { throw "skopeo copy $Source $Dest failed: $out" }
     }
 
-    function script:ExpectedTree([string] $Tag) {
-        & find (Join-Path $Fx "expected/$Tag") -mindepth 1 -printf '/%P\t%y\t%s\t%l\n' | ForEach-Object {
-            $p, $y, $s, $l = $_ -split "`t"
-            '{0} {1} {2} {3}' -f $p, $y, $(if ($y -eq 'f') { $s } else { '' }), $l
-        } | Sort-Object -CaseSensitive
-    }
-
-    function script:ActualTree($files) {
-        $files | Where-Object Path -ne '/' | ForEach-Object {
-            $y = switch ($_.Type) { 'Directory' { 'd' } 'SymbolicLink' { 'l' } default { 'f' } }
-            '{0} {1} {2} {3}' -f $_.Path, $y, $(if ($y -eq 'f') { $_.Size } else { '' }), $(if ($y -eq 'l') { $_.LinkTarget } else { '' })
-        } | Sort-Object -CaseSensitive
-    }
+    . (Join-Path $env:DNSTOOLS_REPO_ROOT 'tests/Pester/Helpers/ImageTrees.ps1')
 
     $script:Anon = Start-Registry 'anon'
     Push "oci:$Fx/oci:musl" "$Anon/team/app:1.4"
