@@ -178,8 +178,10 @@ BeforeAll {
     # and another trace of the same lookup ($Other: the plan, or the server's log of the probe), in
     # words. Both are lists of Name, Type, Server, Transport, TimeMs (after the lookup's start) and
     # Socket; $Other also has Index. $Label names the other side ('model', 'probe').
-    function Compare-Trace($Real, $Other, [string] $Label) {
+    # $Stats (a hashtable), when given, gets MaxDtMs: the largest send-time difference of a matched pair.
+    function Compare-Trace($Real, $Other, [string] $Label, [hashtable] $Stats) {
         $diffs = [System.Collections.Generic.List[string]]::new()
+        $maxDt = 0.0
         $model = @($Other)
         $seen = [System.Collections.Generic.List[object]]::new()
         foreach ($q in $Real) { $seen.Add($q) }
@@ -205,6 +207,7 @@ BeforeAll {
                 $diffs.Add("#$($m.Index) ${key}: out of order (the real resolver sent $($seen[$first].Name) $($seen[$first].Type) first)")
             }
             $dt = [math]::Abs($r.TimeMs - $m.TimeMs)
+            $maxDt = [math]::Max($maxDt, $dt)
             if ($dt -gt $ToleranceMs) { $diffs.Add(('#{0} {1}: sent at {2:0.0} ms, {3} {4:0.0} ms' -f $m.Index, $key, $r.TimeMs, $Label, $m.TimeMs)) }
             if ($modelToReal.ContainsKey($m.Socket) -and $modelToReal[$m.Socket] -ne $r.Socket) { $diffs.Add("#$($m.Index): $Label socket $($m.Socket) is real $($modelToReal[$m.Socket]) and $($r.Socket)") }
             # One port for two other sockets is a mismatch unless the first one was last used well before
@@ -220,6 +223,7 @@ BeforeAll {
         for ($i = 0; $i -lt $seen.Count; $i++) {
             if (-not $used[$i]) { $diffs.Add(('real query not in the {5}: {0} {1} {2} {3} at {4:0.0} ms' -f $seen[$i].Name, $seen[$i].Type, $seen[$i].Server, $seen[$i].Transport, $seen[$i].TimeMs, $Label)) }
         }
+        if ($null -ne $Stats) { $Stats.MaxDtMs = $maxDt }
         $diffs
     }
 
@@ -339,9 +343,9 @@ BeforeAll {
     }
 
     # Every difference between the probe's run and the real client's run of a cell, in words.
-    function Compare-Probe($Real, $Probe) {
+    function Compare-Probe($Real, $Probe, [hashtable] $Stats) {
         $diffs = [System.Collections.Generic.List[string]]::new()
-        foreach ($d in @(Compare-Trace $Real.Queries $Probe.Queries 'probe')) { $diffs.Add($d) }
+        foreach ($d in @(Compare-Trace $Real.Queries $Probe.Queries 'probe' $Stats)) { $diffs.Add($d) }
         if ([math]::Abs($Real.ElapsedMs - $Probe.ElapsedMs) -gt $ToleranceMs) {
             $diffs.Add(('total: real {0:0.0} ms, probe {1:0.0} ms' -f $Real.ElapsedMs, $Probe.ElapsedMs))
         }
@@ -396,11 +400,62 @@ Describe 'Conformance of the probe with the real libc resolvers' -Tag ProbeConfo
         if ($real -is [string]) { Set-ItResult -Skipped -Because $real; return }
         $probe = Invoke-ProbeLookup -Resolver $Resolver -Conf $Conf -Name $Name -Rules $Rules -Id $Id
         if ($probe -is [string]) { Set-ItResult -Skipped -Because $probe; return }
-        $diffs = @(Compare-Probe $real $probe)
+        $stats = @{ MaxDtMs = 0.0 }
+        $diffs = @(Compare-Probe $real $probe $stats)
         $status = if ($diffs.Count) { 'FAIL' } else { 'pass' }
-        $script:ProbeReport.Add(('{0,-32} {1,-11} {2}  real {3,3} queries {4,8:0.0} ms rc {5,2}  probe {6,3} queries {7,8:0.0} ms {8}' -f
-            $Id, $Resolver, $status, $real.Queries.Count, $real.ElapsedMs, $real.Rc, $probe.Queries.Count, $probe.ElapsedMs, $probe.Outcome))
+        $script:ProbeReport.Add(('{0,-32} {1,-11} {2}  real {3,3} queries {4,8:0.0} ms rc {5,2}  probe {6,3} queries {7,8:0.0} ms {8,-15} max send-time diff {9,5:0.0} ms' -f
+            $Id, $Resolver, $status, $real.Queries.Count, $real.ElapsedMs, $real.Rc, $probe.Queries.Count, $probe.ElapsedMs, $probe.Outcome, $stats.MaxDtMs))
         Write-Host ('    real: {0} queries, {1:0.0} ms, rc {2}, {3}; probe: {4} queries, {5:0.0} ms, {6}' -f $real.Queries.Count, $real.ElapsedMs, $real.Rc, $real.Addresses, $probe.Queries.Count, $probe.ElapsedMs, $probe.Outcome)
         $diffs -join "`n" | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'The probe conformance comparer' -Tag ProbeConformance {
+    BeforeAll {
+        function script:Q([string] $Type, [double] $TimeMs, [string] $Socket, [int] $Index = 0) {
+            [pscustomobject]@{ Index = $Index; Name = 'a.example.'; Type = $Type; Server = '127.0.0.1'; Transport = 'UDP'; TimeMs = $TimeMs; Socket = $Socket }
+        }
+        $script:RealPair = @((Q A 0.1 'udp:1000'), (Q AAAA 0.2 'udp:1000'))
+    }
+
+    It 'finds nothing between equal traces' {
+        @(Compare-Trace $RealPair @((Q A 0.3 'udp:2000' 1), (Q AAAA 0.4 'udp:2000' 2)) 'probe') | Should -BeNullOrEmpty
+    }
+
+    It 'sees socket sharing differ in both directions' {
+        @(Compare-Trace $RealPair @((Q A 0.3 'udp:2000' 1), (Q AAAA 0.4 'udp:2001' 2)) 'probe') -join "`n" | Should -Match 'real udp:1000 carries probe sockets udp:2000 and udp:2001'
+        $realTwo = @((Q A 0.1 'udp:1000'), (Q AAAA 0.2 'udp:1001'))
+        @(Compare-Trace $realTwo @((Q A 0.3 'udp:2000' 1), (Q AAAA 0.4 'udp:2000' 2)) 'probe') -join "`n" | Should -Match 'probe socket udp:2000 is real udp:1000 and udp:1001'
+    }
+
+    It 'sees times, order, retries and missing queries differ' {
+        @(Compare-Trace $RealPair @((Q A 0.3 'udp:2000' 1), (Q AAAA 150 'udp:2000' 2)) 'probe') -join "`n" | Should -Match 'sent at 0.2 ms, probe 150.0 ms'
+        @(Compare-Trace @((Q A 0.1 'udp:1'), (Q AAAA 20 'udp:1')) @((Q AAAA 0.3 'udp:2' 1), (Q A 20 'udp:2' 2)) 'probe') -join "`n" | Should -Match 'out of order'
+        $retry = @(Compare-Trace $RealPair @((Q A 0.3 'udp:2' 1), (Q AAAA 0.4 'udp:2' 2), (Q AAAA 1000 'udp:2' 3)) 'probe') -join "`n"
+        $retry | Should -Match 'query count: real 2, probe 3'
+        $retry | Should -Match 'AAAA 127.0.0.1 UDP at 1000.0 ms: not sent by the real resolver'
+        @(Compare-Trace $RealPair @((Q A 0.3 'udp:2' 1)) 'probe') -join "`n" | Should -Match 'real query not in the probe: a.example. AAAA'
+    }
+
+    It 'sees the total time, the result and the success differ' {
+        $real = [pscustomobject]@{ Queries = $RealPair; ElapsedMs = 1000.0; Rc = -3; Addresses = '' }
+        $probe = [pscustomobject]@{ Queries = @((Q A 0.3 'udp:2' 1), (Q AAAA 0.4 'udp:2' 2)); ElapsedMs = 1.0; Rc = 0; Outcome = 'ok'; Succeeded = $true; ReportDiffs = @() }
+        $text = @(Compare-Probe $real $probe) -join "`n"
+        $text | Should -Match 'total: real 1000.0 ms, probe 1.0 ms'
+        $text | Should -Match 'result: real rc -3, probe ok \(0\)'
+        $text | Should -Match "success: real returned '', probe Succeeded True"
+    }
+
+    It 'fails a probe that replays another libc than the real one (ndots-1: glibc probe, musl client)' {
+        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        $conf = "nameserver 127.0.0.1`nsearch ns1.svc.cluster.local`noptions ndots:1 timeout:1"
+        $rules = @('svc-a.example -> NXDOMAIN')
+        $real = Get-RealLookup -Resolver musl-1.2.3 -Conf $conf -Name svc-a.example -Rules $rules -Id ndots-1
+        if ($real -is [string]) { Set-ItResult -Skipped -Because $real; return }
+        $probe = Invoke-ProbeLookup -Resolver glibc-2.36 -Conf $conf -Name svc-a.example -Rules $rules -Id ndots-1
+        if ($probe -is [string]) { Set-ItResult -Skipped -Because $probe; return }
+        $text = @(Compare-Probe $real $probe) -join "`n"
+        $text | Should -Match 'query count: real 2, probe 4'
+        $text | Should -Match 'result: real rc -2, probe ok'
     }
 }
