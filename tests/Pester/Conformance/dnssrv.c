@@ -1,8 +1,10 @@
 /* DnsTools conformance server: a scripted DNS server for 127.0.0.x:53 (UDP and TCP) that logs every
  * query (CLOCK_MONOTONIC ns, transport, server address, client port, id, name, type, action) and
- * answers per rules. It must run inside a private network namespace; it brings "lo" up itself.
+ * answers per rules. For the real clients it runs inside a private network namespace and brings "lo"
+ * up itself; for the probe (a user-space program that takes a port) it runs beside it on loopback,
+ * on another port (ADDR:PORT), where "lo" is already up and is left alone.
  *
- * usage: dnssrv RULES LOG READYFILE MAXSECONDS ADDR...
+ * usage: dnssrv RULES LOG READYFILE MAXSECONDS ADDR[:PORT]...
  * RULES: one rule per line: SERVER|* TYPE|* PATTERN KIND DELAYMS SPECIFICITY PARALLEL(0|1)
  *   KIND: answer nxdomain nodata servfail refused none tc
  *   The most specific matching rule wins (ties: first); a PARALLEL rule applies only to a UDP query
@@ -226,16 +228,20 @@ int main(int argc, char **argv)
     s = socket(AF_INET, SOCK_DGRAM, 0);
     memset(&ifr, 0, sizeof ifr);
     strcpy(ifr.ifr_name, "lo");
-    if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) { ifr.ifr_flags |= IFF_UP; ioctl(s, SIOCSIFFLAGS, &ifr); }
+    if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0 && !(ifr.ifr_flags & IFF_UP)) { ifr.ifr_flags |= IFF_UP; ioctl(s, SIOCSIFFLAGS, &ifr); }
     close(s);
 
     for (i = 5; i < argc && i < 5 + MAXADDR; i++) {
         struct sockaddr_in a;
-        int u, t;
+        char host[64], *colon;
+        int u, t, port = 53;
         memset(&a, 0, sizeof a);
         a.sin_family = AF_INET;
-        a.sin_port = htons(53);
-        if (inet_pton(AF_INET, argv[i], &a.sin_addr) != 1) return 2;
+        snprintf(host, sizeof host, "%s", argv[i]);
+        if ((colon = strchr(host, ':'))) { *colon = 0; port = atoi(colon + 1); }
+        if (port <= 0 || port > 65535) return 2;
+        a.sin_port = htons((unsigned short)port);
+        if (inet_pton(AF_INET, host, &a.sin_addr) != 1) return 2;
         u = socket(AF_INET, SOCK_DGRAM, 0);
         t = socket(AF_INET, SOCK_STREAM, 0);
         setsockopt(t, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
