@@ -83,7 +83,8 @@ public static class DnsProbe
             ResolverSpec = resolver.ToString(),
             Mitigation = mitigation.ToString(),
             Start = TimeSpan.Zero,
-            Duration = plan.TotalTime,
+            // Measured: from the start to when the model returned (a timeout ends when the wait really ended).
+            Duration = world.EndedAt ?? plan.TotalTime,
             Outcome = plan.ResultCode,
             Succeeded = plan.Result == LookupResult.Success,
             AnsweredName = plan.AnsweredName,
@@ -103,15 +104,21 @@ public static class DnsProbe
     {
         using var sink = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
         sink.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        // A TCP listener on the same port, so the TCP path (use-vc, truncation) is warmed too.
+        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, ((IPEndPoint)sink.LocalEndPoint!).Port);
+        try { listener.Start(); } catch (System.Net.Sockets.SocketException) { listener = null; }
         var conf = ResolvConfParser.Parse("nameserver 127.0.0.1\noptions timeout:1 attempts:1\n");
         var ports = new Dictionary<string, int> { ["127.0.0.1"] = ((IPEndPoint)sink.LocalEndPoint!).Port };
-        foreach (var family in new[] { "musl-1.2.3", "glibc-2.36" })
+        var tcpConf = ResolvConfParser.Parse("nameserver 127.0.0.1\noptions timeout:1 attempts:1 use-vc\n");
+        foreach (var (family, c) in new[] { ("musl-1.2.3", conf), ("glibc-2.36", conf), ("glibc-2.36", tcpConf) })
         {
+            if (c == tcpConf && listener is null) continue;
             var spec = ResolverSpec.Parse(family);
             var model = ResolverModel.For(spec);
-            var world = new LiveNetwork(server => Endpoint(server, ports), WireFormat.For(spec.Family, model.SettingsFor(conf)), TimeSpan.FromMilliseconds(30), CancellationToken.None);
-            model.Execute("warm-up.invalid.", conf, world, ServerBehavior.AlwaysAnswer);
+            var world = new LiveNetwork(server => Endpoint(server, ports), WireFormat.For(spec.Family, model.SettingsFor(c)), TimeSpan.FromMilliseconds(30), CancellationToken.None);
+            model.Execute("warm-up.invalid.", c, world, ServerBehavior.AlwaysAnswer);
         }
+        listener?.Stop();
         return true;
     });
 

@@ -215,8 +215,12 @@ internal sealed class LiveNetwork : Simulation
         }
     }
 
+    /// <summary>When the model returned: the lookup's measured end (set when the model finishes).</summary>
+    public TimeSpan? EndedAt { get; private set; }
+
     public override IReadOnlyList<PlannedQuery> Finish()
     {
+        EndedAt ??= Now;
         lock (_gate) return FinishNow();
     }
 
