@@ -5,6 +5,8 @@ Get-ImageDnsProfile reads an image without a runtime (the same references as Get
 
 When no package database names the C library, the library directories (/lib, /lib64, /usr/lib, /usr/lib64) are listed: a musl loader (/lib/ld-musl-ARCH.so.1) means musl, and its version is read from the loader's own version string; a libc.so.6 means glibc, and its version is read from the "GNU C Library ... version X" string. With neither, the image has no C library (Libc.Family None): its programs are static and bring their own resolver (a Go binary built with CGO_ENABLED=0 uses Go's).
 
+For oci-dir, oci-archive and docker-archive images the config's Entrypoint and Cmd are read too: the program is looked up in the image (by the config's PATH when it has no slash) and analysed — ELF PT_INTERP (the loader: musl or glibc; none means static), DT_NEEDED, and the Go build info (Go version, CGO_ENABLED, -tags netgo) — giving Entrypoint.Resolver: Musl, Glibc, GoPure, GoCgo, StaticOther or Unknown (with a Note saying why).
+
 Every fact carries its evidence: the path, the digest of the layer that supplied it and that layer's index, so a resolv.conf replaced by a later layer is attributed to that layer. /etc/resolv.conf is parsed as ConvertFrom-ResolvConf does (ResolvConf.Musl, .Glibc, .Go). Kubernetes replaces /etc/resolv.conf in a pod; what the image ships matters outside Kubernetes and tells what its authors meant to set.
 
 Several images may be given, or piped in; an image that cannot be read is a non-terminating error and the others are still profiled. Test-ImageDns checks the profile against the rule catalogue.

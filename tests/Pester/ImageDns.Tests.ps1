@@ -42,6 +42,20 @@ Describe 'Get-ImageDnsProfile' -Tag ImageDns {
         $profiles[0].Platform | Should -Be 'linux/amd64'
     }
 
+    It 'reads the entrypoint: a glibc binary found by PATH on a musl base, and a pure-Go binary' {
+        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        $p = Get-ImageDnsProfile -Image "docker-archive:$Fx/alpine-glibc-entry.docker.tar"
+        $p.Entrypoint.Path | Should -Be '/usr/bin/env'
+        $p.Entrypoint.Resolver | Should -Be 'Glibc'
+        (Test-ImageDns -Image "docker-archive:$Fx/alpine-glibc-entry.docker.tar").RuleId | Should -Contain 'DNS-ENTRY-001'
+        if (-not (Test-Path "$Fx/go-alpine.oci.tar")) { Set-ItResult -Skipped -Because (Get-Content "$Fx/expected/go.missing" -Raw); return }
+        $go = Get-ImageDnsProfile -Image "oci-archive:$Fx/go-alpine.oci.tar"
+        $go.Entrypoint.Resolver | Should -Be 'GoPure'
+        $go.Entrypoint.GoVersion | Should -Be (Get-Content "$Fx/expected/go.version" -Raw).Trim()
+        ($go | Out-String) | Should -Match 'Entrypoint +: /app/server: GoPure go1\.'
+        (Test-ImageDns -Image "oci-archive:$Fx/go-alpine.oci.tar").RuleId | Should -Contain 'DNS-GO-001'
+    }
+
     It 'shows a readable view, and keeps going past an image it cannot read' {
         if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
         $text = Get-ImageDnsProfile -Image $Glibc | Out-String

@@ -56,6 +56,7 @@ public static class ImageDnsInspector
             NsswitchHosts = nss?.Content is { } n ? HostsLine(n) : null,
             GaiConf = Config(Get("/etc/gai.conf")),
             Hosts = Config(Get("/etc/hosts")),
+            Entrypoint = ImageEntrypointAnalyzer.Analyze(source, options, cancellationToken),
             Layers = source.Layers.Select(l => l.Name).ToList(),
         };
     }

@@ -122,7 +122,41 @@ public static class ImageDnsRules
                 ? new[] { (p.NsswitchHosts is null ? "No C library and no hosts: line in /etc/nsswitch.conf: a Go program uses its default order (files, dns)." : $"No C library; /etc/nsswitch.conf says hosts: {p.NsswitchHosts}.", p.NsswitchConf?.Evidence, (string?)null) }
                 : Array.Empty<(string, ImageEvidence?, string?)>(),
         },
+        new()
+        {
+            Id = "DNS-GO-001", Severity = DnsRuleSeverity.Info,
+            Title = "Go resolver without /etc/nsswitch.conf",
+            Description = "The entrypoint is a Go binary that resolves names with Go's own resolver (always without cgo; by default with it). Go decides between /etc/hosts and DNS from the hosts: line of /etc/nsswitch.conf (src/net/conf.go, hostLookupOrder); without the file, recent Go on Linux uses files then DNS, older Go used DNS first. Its DNS client sends A and AAAA in parallel, each query on its own socket, and succeeds when one family has an address (src/net/dnsclient_unix.go).",
+            Remediation = "Ship /etc/nsswitch.conf with 'hosts: files dns' so the order does not depend on the Go version; see what the resolver sends with Get-ResolverQueryPlan -Resolver go-1.22.",
+            Check = p => p.Entrypoint is { Resolver: EntrypointResolver.GoPure or EntrypointResolver.GoCgo } e && p.NsswitchHosts is null
+                ? new[] { ($"{e.Path} is a Go binary ({e.GoVersion}, {(e.Resolver == EntrypointResolver.GoPure ? "pure Go resolver" : "cgo")}) and the image has no hosts: line in /etc/nsswitch.conf.", e.Evidence, e.GoVersion) }
+                : Array.Empty<(string, ImageEvidence?, string?)>(),
+        },
+        new()
+        {
+            Id = "DNS-ENTRY-001", Severity = DnsRuleSeverity.Warning,
+            Title = "The entrypoint's resolver differs from the base image's C library",
+            Description = "The program the image runs does not resolve names with the image's C library: a static or pure-Go binary on an Alpine or Debian base brings its own resolver (Go: src/net/dnsclient_unix.go, src/net/conf.go), and a binary linked against another libc uses that one (PT_INTERP names the loader). Findings about the base image's libc (musl src/network/res_msend.c, glibc resolv/res_send.c) then describe the shell and tools, not the service; a glibc binary on a musl base needs a compatibility layer to start at all.",
+            Remediation = "Judge the service's DNS by the entrypoint's resolver; exclude the base-libc rules for this image if they do not apply, or pick a base whose libc matches the binary (or a scratch/distroless base for a static binary).",
+            Check = EntryDiffers,
+        },
     };
+
+    private static IEnumerable<(string, ImageEvidence?, string?)> EntryDiffers(ImageDnsProfile p)
+    {
+        if (p.Entrypoint is not { } e || p.Libc.Family is not (LibcFamily.Musl or LibcFamily.Glibc)) yield break;
+        var base_ = p.Libc.Family == LibcFamily.Musl ? EntrypointResolver.Musl : EntrypointResolver.Glibc;
+        if (e.Resolver is EntrypointResolver.Unknown || e.Resolver == base_) yield break;
+        var what = e.Resolver switch
+        {
+            EntrypointResolver.GoPure => $"a Go binary ({e.GoVersion}) using Go's own resolver",
+            EntrypointResolver.GoCgo => $"a Go binary ({e.GoVersion}) with cgo, linked against {e.Interpreter}",
+            EntrypointResolver.StaticOther => "a static binary with its own resolver",
+            EntrypointResolver.Musl => $"linked against musl ({e.Interpreter})",
+            _ => $"linked against glibc ({e.Interpreter})",
+        };
+        yield return ($"The entrypoint {e.Path} is {what}, while the image's C library is {p.Libc}.", e.Evidence, e.GoVersion ?? e.Interpreter);
+    }
 
     private static IEnumerable<(string, ImageEvidence?, string?)> ConfIgnored(ImageDnsProfile p)
     {

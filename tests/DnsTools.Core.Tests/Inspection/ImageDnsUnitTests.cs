@@ -46,6 +46,24 @@ public class ImageDnsParsingTests
     public void Nsswitch_hosts_line(string text, string? expected) => Assert.Equal(expected, ImageDnsInspector.HostsLine(text));
 
     [Fact]
+    public void Go_build_info_inline_strings_give_version_cgo_and_tags()
+    {
+        var mod = "path\texample.com/x\nbuild\tCGO_ENABLED=1\nbuild\t-tags=netgo,osusergo\n";
+        var data = new byte[48 + 64 + mod.Length];
+        var magic = Encoding.Latin1.GetBytes("\xff Go buildinf:");
+        magic.CopyTo(data, 48);
+        data[48 + 14] = 8; data[48 + 15] = 2;
+        var pos = 48 + 32;
+        data[pos++] = 8; Encoding.ASCII.GetBytes("go1.22.4").CopyTo(data, pos); pos += 8;
+        data[pos++] = (byte)mod.Length; Encoding.ASCII.GetBytes(mod).CopyTo(data, pos);
+        var (v, cgo, tags) = ImageEntrypointAnalyzer.ReadGoBuildInfo(data);
+        Assert.Equal("go1.22.4", v);
+        Assert.True(cgo);
+        Assert.Equal(new[] { "netgo", "osusergo" }, tags);
+        Assert.Null(ImageEntrypointAnalyzer.ReadGoBuildInfo(new byte[64]).Version);
+    }
+
+    [Fact]
     public void Glibc_and_musl_version_strings()
     {
         Assert.Equal("2.35", ImageDnsInspector.GlibcVersion(Encoding.ASCII.GetBytes("\0GNU C Library (Ubuntu GLIBC 2.35-0ubuntu3.8) stable release version 2.35.\n\0")));
