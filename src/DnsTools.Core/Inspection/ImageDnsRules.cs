@@ -162,8 +162,14 @@ public static class ImageDnsRules
     {
         if (p.ResolvConf is not { } rc || p.ResolvConfFile is not { } f) yield break;
         ResolverSettings? s = p.Libc.Family switch { LibcFamily.Musl => rc.Musl, LibcFamily.Glibc => rc.Glibc, _ => null };
-        if (s is null || s.IgnoredOptions.Count == 0) yield break;
-        yield return ($"/etc/resolv.conf sets {string.Join(", ", s.IgnoredOptions)}, which {p.Libc.Family.ToString().ToLowerInvariant()} ignores.", f.Evidence, p.Libc.Version);
+        if (s is null) yield break;
+        var ignored = s.IgnoredOptions.ToList();
+        // no-aaaa arrived in glibc 2.36 (resolv/res_init.c); older versions skip it as unknown.
+        if (p.Libc.Family == LibcFamily.Glibc && p.Libc.ParsedVersion is { } v && v < Glibc236
+            && rc.GetOption(ResolvConfOptionNames.NoAaaa) is not null && !ignored.Contains(ResolvConfOptionNames.NoAaaa))
+            ignored.Add(ResolvConfOptionNames.NoAaaa + " (glibc before 2.36)");
+        if (ignored.Count == 0) yield break;
+        yield return ($"/etc/resolv.conf sets {string.Join(", ", ignored)}, which {p.Libc} ignores.", f.Evidence, p.Libc.Version);
     }
 
     /// <summary>The rule with this id (case-insensitive), or null.</summary>

@@ -72,6 +72,31 @@ public class ImageDnsParsingTests
     }
 }
 
+public class ImageDnsRuleUnitTests
+{
+    private static ImageDnsProfile Glibc(string version, string resolv) => new()
+    {
+        Image = "test",
+        Libc = new ImageLibcInfo { Family = LibcFamily.Glibc, Version = version, Source = "dpkg" },
+        ResolvConfFile = new ImageConfigFile { Evidence = new ImageEvidence("/etc/resolv.conf", "sha256:" + new string('c', 64), 3), Content = resolv },
+        ResolvConf = DnsTools.Core.ResolvConf.ResolvConfParser.Parse(resolv),
+    };
+
+    [Fact]
+    public void No_aaaa_is_ignored_before_glibc_2_36_and_offered_from_it()
+    {
+        var old = ImageDnsRules.Evaluate(Glibc("2.31", "nameserver 10.96.0.10\noptions no-aaaa\n"));
+        var conf = Assert.Single(old, f => f.RuleId == "DNS-CONF-001");
+        Assert.Contains("no-aaaa (glibc before 2.36)", conf.Message);
+        Assert.Equal(3, conf.LayerIndex);
+        Assert.DoesNotContain(old, f => f.RuleId == "DNS-GLIBC-001");
+
+        var set = ImageDnsRules.Evaluate(Glibc("2.36", "nameserver 10.96.0.10\noptions no-aaaa\n"));
+        Assert.DoesNotContain(set, f => f.RuleId is "DNS-CONF-001" or "DNS-GLIBC-001");
+        Assert.Contains(ImageDnsRules.Evaluate(Glibc("2.39", "nameserver 10.96.0.10\n")), f => f.RuleId == "DNS-GLIBC-001");
+    }
+}
+
 public class ImageDnsReportTests
 {
     private static List<ImageDnsFinding> Findings() => new()
