@@ -1,0 +1,42 @@
+@{
+    Synopsis    = 'Tells what resolves names in a container image: OS, C library (musl, glibc or none) and version, and the resolver configuration baked in, each with the layer it came from.'
+    Description = @'
+Get-ImageDnsProfile reads an image without a runtime (the same references as Get-ImageFile) and returns an ImageDnsProfile. It reads only the paths it needs from the merged file system: /etc/os-release (else /usr/lib/os-release), the package databases (/lib/apk/db/installed for Alpine's musl package, /var/lib/dpkg/status or /var/lib/dpkg/status.d/libc6 for Debian's libc6), /etc/resolv.conf, /etc/nsswitch.conf, /etc/gai.conf and /etc/hosts.
+
+When no package database names the C library, the library directories (/lib, /lib64, /usr/lib, /usr/lib64) are listed: a musl loader (/lib/ld-musl-ARCH.so.1) means musl, and its version is read from the loader's own version string; a libc.so.6 means glibc, and its version is read from the "GNU C Library ... version X" string. With neither, the image has no C library (Libc.Family None): its programs are static and bring their own resolver (a Go binary built with CGO_ENABLED=0 uses Go's).
+
+For oci-dir, oci-archive and docker-archive images the config's Entrypoint and Cmd are read too: the program is looked up in the image (by the config's PATH when it has no slash) and analysed — ELF PT_INTERP (the loader: musl or glibc; none means static), DT_NEEDED, and the Go build info (Go version, CGO_ENABLED, -tags netgo) — giving Entrypoint.Resolver: Musl, Glibc, GoPure, GoCgo, StaticOther or Unknown (with a Note saying why).
+
+Every fact carries its evidence: the path, the digest of the layer that supplied it and that layer's index, so a resolv.conf replaced by a later layer is attributed to that layer. /etc/resolv.conf is parsed as ConvertFrom-ResolvConf does (ResolvConf.Musl, .Glibc, .Go). Kubernetes replaces /etc/resolv.conf in a pod; what the image ships matters outside Kubernetes and tells what its authors meant to set.
+
+Several images may be given, or piped in; an image that cannot be read is a non-terminating error and the others are still profiled. Test-ImageDns checks the profile against the rule catalogue.
+'@
+    Parameters  = @{
+        Image                 = 'The images: docker-archive:PATH, oci-dir:PATH, oci-archive:PATH, dir:PATH (an unpacked root file system), registry:HOST/REPO:TAG, docker:REF, podman:REF, or a bare path that is sniffed. Takes pipeline input, also files from Get-ChildItem (by FullName).'
+        Platform              = 'The platform to pick from a multi-platform index, os/arch[/variant] such as linux/arm64/v8. Default linux/amd64.'
+        Credential            = 'User name and password for a registry (basic auth, or the bearer token realm). Anonymous without it.'
+        AllowInsecureRegistry = 'Allow plain HTTP to a registry that is not on loopback when it does not speak TLS.'
+    }
+    Outputs     = 'DnsTools.Core.Inspection.ImageDnsProfile'
+    Examples    = @(
+        @{
+            Code    = @'
+# An unpacked root file system laid out as Alpine: the apk database names the musl package.
+New-Item -ItemType Directory ./alpine/lib/apk/db, ./alpine/etc -Force | Out-Null
+"P:musl`nV:1.2.3-r5`n" | Set-Content ./alpine/lib/apk/db/installed
+"nameserver 10.96.0.10`noptions ndots:5 single-request-reopen" | Set-Content ./alpine/etc/resolv.conf
+Get-ImageDnsProfile -Image dir:./alpine
+'@
+            Remarks = 'Profiles a tiny Alpine-like root file system: musl 1.2.3 (from the apk database) and the resolv.conf it ships. The next example uses ./alpine.'
+        }
+        @{
+            Code    = @'
+$p = Get-ImageDnsProfile -Image dir:./alpine
+$p.Libc | Format-List Family, Version, PackageVersion, Source, Evidence
+$p.ResolvConf.Musl.IgnoredOptions
+'@
+            Remarks = 'The C library and where its version came from, then the resolv.conf options musl ignores (single-request-reopen). For an image archive, use -Image oci-archive:./app.tar; the Evidence then names the layer digest.'
+        }
+    )
+    Links       = @('Test-ImageDns', 'Get-ImageFile', 'ConvertFrom-ResolvConf', 'about_DnsTools')
+}

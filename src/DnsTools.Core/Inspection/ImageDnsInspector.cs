@@ -1,0 +1,208 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using DnsTools.Core.Images;
+using DnsTools.Core.ResolvConf;
+
+namespace DnsTools.Core.Inspection;
+
+/// <summary>
+/// Builds an <see cref="ImageDnsProfile"/> from an image through the lookup API: it names the few paths it needs
+/// (package databases, os-release, resolver configuration) and reads the layers for those only. When the package
+/// databases do not name the C library, the library directories are listed and the loader or libc.so.6 is read for
+/// its version string.
+/// </summary>
+public static class ImageDnsInspector
+{
+    internal static readonly string[] ConfigPaths =
+    {
+        "/etc/os-release", "/usr/lib/os-release",
+        "/lib/apk/db/installed", "/var/lib/dpkg/status", "/var/lib/dpkg/status.d/libc6",
+        "/etc/resolv.conf", "/etc/nsswitch.conf", "/etc/gai.conf", "/etc/hosts",
+    };
+
+    internal static readonly string[] LibraryDirectories = { "/lib", "/lib64", "/usr/lib", "/usr/lib64" };
+
+    private static readonly Regex MuslLoader = new(@"^ld-musl-[A-Za-z0-9_]+\.so\.1$", RegexOptions.CultureInvariant);
+    private static readonly Regex GlibcString = new(@"GNU C Library [^\n\0]*?version (\d+\.\d+(?:\.\d+)?)", RegexOptions.CultureInvariant);
+    private static readonly Regex BareVersion = new(@"^\d\.\d{1,2}\.\d{1,2}$", RegexOptions.CultureInvariant);
+
+    /// <summary>Profiles an open image.</summary>
+    public static ImageDnsProfile Inspect(IImageSource source, ImageScanOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var files = ImageFileReader.Read(source, ConfigPaths, recurse: false, options, _ => { }, cancellationToken)
+            .GroupBy(f => f.Path, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        ImageFileInfo? Get(string p) => files.TryGetValue(p, out var f) ? f : null;
+
+        var os = ReadOs(Get("/etc/os-release")) ?? ReadOs(Get("/usr/lib/os-release"));
+        var libc = FromApk(Get("/lib/apk/db/installed"))
+            ?? FromDpkg(Get("/var/lib/dpkg/status"))
+            ?? FromDpkg(Get("/var/lib/dpkg/status.d/libc6"))
+            ?? FromLibraries(source, options, cancellationToken);
+
+        var resolvFile = Config(Get("/etc/resolv.conf"));
+        ResolvConf.ResolvConf? resolv = null;
+        if (resolvFile?.Content is { } text) resolv = ResolvConfParser.Parse(text, $"{source.Reference.Original}:/etc/resolv.conf");
+        var nss = Config(Get("/etc/nsswitch.conf"));
+        return new ImageDnsProfile
+        {
+            Image = source.Reference.Original,
+            Platform = source.Platform?.ToString(),
+            ManifestDigest = source.ManifestDigest,
+            Os = os,
+            Libc = libc,
+            ResolvConfFile = resolvFile,
+            ResolvConf = resolv,
+            NsswitchConf = nss,
+            NsswitchHosts = nss?.Content is { } n ? HostsLine(n) : null,
+            GaiConf = Config(Get("/etc/gai.conf")),
+            Hosts = Config(Get("/etc/hosts")),
+            Entrypoint = ImageEntrypointAnalyzer.Analyze(source, options, cancellationToken),
+            Layers = source.Layers.Select(l => l.Name).ToList(),
+        };
+    }
+
+    /// <summary>Opens <paramref name="reference"/> and profiles it.</summary>
+    public static ImageDnsProfile Inspect(string reference, ImageOpenOptions? openOptions = null, ImageScanOptions? options = null, string? currentDirectory = null, CancellationToken cancellationToken = default)
+    {
+        using var source = ImageSource.Open(reference, openOptions, currentDirectory, cancellationToken);
+        return Inspect(source, options, cancellationToken);
+    }
+
+    private static ImageConfigFile? Config(ImageFileInfo? f)
+    {
+        if (f is null) return null;
+        if (f.Type is ImageFileType.Directory) return null;
+        return new ImageConfigFile { Evidence = ImageEvidence.From(f), Content = f.Content, IsDangling = f.IsDangling, LinkTarget = f.LinkTarget };
+    }
+
+    internal static string? HostsLine(string nsswitch)
+    {
+        string? last = null;
+        foreach (var raw in nsswitch.Split('\n'))
+        {
+            var line = raw;
+            var hash = line.IndexOf('#');
+            if (hash >= 0) line = line[..hash];
+            line = line.Trim();
+            if (!line.StartsWith("hosts", StringComparison.Ordinal)) continue;
+            var rest = line[5..].TrimStart();
+            if (!rest.StartsWith(':')) continue;
+            last = Regex.Replace(rest[1..].Trim(), @"\s+", " ");
+        }
+        return last;
+    }
+
+    private static ImageOsInfo? ReadOs(ImageFileInfo? f)
+    {
+        if (f?.Content is not { } text) return null;
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var raw in text.Split('\n'))
+        {
+            var line = raw.Trim();
+            if (line.Length == 0 || line[0] == '#') continue;
+            var eq = line.IndexOf('=');
+            if (eq <= 0) continue;
+            var v = line[(eq + 1)..].Trim();
+            if (v.Length >= 2 && (v[0] == '"' || v[0] == '\'') && v[^1] == v[0]) v = v[1..^1];
+            values[line[..eq]] = v;
+        }
+        return new ImageOsInfo
+        {
+            Id = values.GetValueOrDefault("ID"),
+            VersionId = values.GetValueOrDefault("VERSION_ID"),
+            Name = values.GetValueOrDefault("NAME"),
+            PrettyName = values.GetValueOrDefault("PRETTY_NAME"),
+            Evidence = ImageEvidence.From(f),
+        };
+    }
+
+    /// <summary>Alpine's package database: stanzas of "K:value" lines separated by blank lines; P: name, V: version.</summary>
+    internal static ImageLibcInfo? FromApk(ImageFileInfo? f)
+    {
+        if (f?.Content is not { } text) return null;
+        foreach (var stanza in Regex.Split(text.Replace("\r", ""), @"\n\s*\n"))
+        {
+            string? name = null, version = null;
+            foreach (var line in stanza.Split('\n'))
+            {
+                if (line.StartsWith("P:", StringComparison.Ordinal)) name = line[2..].Trim();
+                else if (line.StartsWith("V:", StringComparison.Ordinal)) version = line[2..].Trim();
+            }
+            if (name == "musl" && version is not null)
+                return new ImageLibcInfo { Family = LibcFamily.Musl, Version = Upstream(version), PackageVersion = version, Source = "apk", Evidence = ImageEvidence.From(f) };
+        }
+        return null;
+    }
+
+    /// <summary>Debian's package database: RFC 822 stanzas; Package: libc6 (installed), Version.</summary>
+    internal static ImageLibcInfo? FromDpkg(ImageFileInfo? f)
+    {
+        if (f?.Content is not { } text) return null;
+        foreach (var stanza in Regex.Split(text.Replace("\r", ""), @"\n\s*\n"))
+        {
+            string? name = null, version = null, status = null;
+            foreach (var line in stanza.Split('\n'))
+            {
+                if (line.StartsWith("Package:", StringComparison.Ordinal)) name = line[8..].Trim();
+                else if (line.StartsWith("Version:", StringComparison.Ordinal)) version = line[8..].Trim();
+                else if (line.StartsWith("Status:", StringComparison.Ordinal)) status = line[7..].Trim();
+            }
+            if (name is "libc6" or "libc6-amd64" && version is not null && (status is null || status.EndsWith(" installed", StringComparison.Ordinal)))
+                return new ImageLibcInfo { Family = LibcFamily.Glibc, Version = Upstream(version), PackageVersion = version, Source = "dpkg", Evidence = ImageEvidence.From(f) };
+        }
+        return null;
+    }
+
+    /// <summary>"1.2.3-r5" → "1.2.3"; "2.36-9+deb12u4" → "2.36"; "1:2.31-0ubuntu9" → "2.31".</summary>
+    internal static string Upstream(string packageVersion)
+    {
+        var v = packageVersion;
+        var colon = v.IndexOf(':');
+        if (colon >= 0) v = v[(colon + 1)..];
+        var dash = v.IndexOf('-');
+        return dash > 0 ? v[..dash] : v;
+    }
+
+    private static ImageLibcInfo FromLibraries(IImageSource source, ImageScanOptions? options, CancellationToken ct)
+    {
+        var listing = ImageFileReader.Read(source, LibraryDirectories, recurse: true, options, _ => { }, ct);
+        ImageFileInfo? muslLoader = null, glibc = null;
+        foreach (var f in listing)
+        {
+            var name = f.Path[(f.Path.LastIndexOf('/') + 1)..];
+            if (muslLoader is null && MuslLoader.IsMatch(name) && f.Type is ImageFileType.File or ImageFileType.SymbolicLink or ImageFileType.HardLink) muslLoader = f;
+            if (glibc is null && name == "libc.so.6" && f.Type is ImageFileType.File or ImageFileType.SymbolicLink or ImageFileType.HardLink) glibc = f;
+        }
+        if (muslLoader is null && glibc is null)
+            return new ImageLibcInfo { Family = LibcFamily.None, Source = "none" };
+
+        var path = (muslLoader ?? glibc)!.Path;
+        var read = ImageFileReader.Read(source, new[] { path }, recurse: false, options, _ => { }, ct).FirstOrDefault();
+        var bytes = read?.GetContentBytes();
+        var evidence = read is null ? ImageEvidence.From((muslLoader ?? glibc)!) : ImageEvidence.From(read);
+        if (muslLoader is not null)
+        {
+            var version = bytes is null ? null : MuslVersion(bytes);
+            return new ImageLibcInfo { Family = LibcFamily.Musl, Version = version, Source = version is null ? "loader-name" : "loader-string", Evidence = evidence };
+        }
+        var gv = bytes is null ? null : GlibcVersion(bytes);
+        return new ImageLibcInfo { Family = LibcFamily.Glibc, Version = gv, Source = gv is null ? "loader-name" : "libc-string", Evidence = evidence };
+    }
+
+    /// <summary>The version string musl's dynamic linker prints with its usage ("Version %s"): a NUL-terminated "1.2.3" in its read-only data.</summary>
+    internal static string? MuslVersion(byte[] data)
+    {
+        var text = Encoding.Latin1.GetString(data);
+        if (!text.Contains("musl libc", StringComparison.Ordinal)) return null;
+        foreach (var s in text.Split('\0'))
+            if (s.Length is >= 5 and <= 8 && BareVersion.IsMatch(s)) return s;
+        return null;
+    }
+
+    /// <summary>"GNU C Library (Debian GLIBC 2.36-9) stable release version 2.36." → "2.36".</summary>
+    internal static string? GlibcVersion(byte[] data)
+    {
+        var m = GlibcString.Match(Encoding.Latin1.GetString(data));
+        return m.Success ? m.Groups[1].Value : null;
+    }
+}

@@ -1,0 +1,111 @@
+using DnsTools.Core.Images;
+using RC = DnsTools.Core.ResolvConf;
+
+namespace DnsTools.Core.Inspection;
+
+/// <summary>Which C library (and so which stub resolver) an image ships.</summary>
+public enum LibcFamily
+{
+    /// <summary>Neither musl nor glibc was found (and the image is not known to be static).</summary>
+    Unknown,
+    Musl,
+    Glibc,
+    /// <summary>No C library in the image: static binaries only (Go, Rust musl-static, distroless static).</summary>
+    None,
+}
+
+/// <summary>Where a fact about an image came from: the path in the merged file system and the layer that supplied it.</summary>
+public sealed record ImageEvidence(string Path, string? Layer, int LayerIndex)
+{
+    public override string ToString() => Layer is null ? Path : $"{Path} (layer {LayerIndex} {Short(Layer)})";
+
+    internal static string Short(string digest) => digest.Length > 19 ? digest[..19] : digest;
+
+    internal static ImageEvidence From(ImageFileInfo f) => new(f.Path, f.Layer, f.LayerIndex);
+}
+
+/// <summary>The operating system as /etc/os-release (or /usr/lib/os-release) names it.</summary>
+public sealed class ImageOsInfo
+{
+    public string? Id { get; init; }
+    public string? VersionId { get; init; }
+    public string? Name { get; init; }
+    public string? PrettyName { get; init; }
+    public required ImageEvidence Evidence { get; init; }
+
+    public override string ToString() => PrettyName ?? $"{Id} {VersionId}".Trim();
+}
+
+/// <summary>The C library: family, version and how the version was learnt.</summary>
+public sealed class ImageLibcInfo
+{
+    public required LibcFamily Family { get; init; }
+    /// <summary>Upstream version ("1.2.3", "2.36"), null when it could not be read.</summary>
+    public string? Version { get; init; }
+    /// <summary>The package version as the package database has it ("1.2.3-r5", "2.36-9+deb12u4").</summary>
+    public string? PackageVersion { get; init; }
+    /// <summary>apk, dpkg, loader-string, libc-string, loader-name, or none.</summary>
+    public required string Source { get; init; }
+    /// <summary>The file the family/version came from (null for None).</summary>
+    public ImageEvidence? Evidence { get; init; }
+
+    /// <summary>The version as a comparable <see cref="System.Version"/>, when it parses.</summary>
+    public Version? ParsedVersion => ParseVersion(Version);
+
+    internal static Version? ParseVersion(string? v)
+    {
+        if (v is null) return null;
+        var m = System.Text.RegularExpressions.Regex.Match(v, @"^(\d+)\.(\d+)(?:\.(\d+))?");
+        if (!m.Success) return null;
+        return new Version(int.Parse(m.Groups[1].Value), int.Parse(m.Groups[2].Value), m.Groups[3].Success ? int.Parse(m.Groups[3].Value) : 0);
+    }
+
+    public override string ToString() => Family switch
+    {
+        LibcFamily.None => "none (static)",
+        LibcFamily.Unknown => "unknown",
+        _ => Version is null ? Family.ToString().ToLowerInvariant() : $"{Family.ToString().ToLowerInvariant()} {Version}",
+    };
+}
+
+/// <summary>A configuration file baked into the image.</summary>
+public sealed class ImageConfigFile
+{
+    public required ImageEvidence Evidence { get; init; }
+    /// <summary>The text (after links); null when the file is not text or is a dangling link.</summary>
+    public string? Content { get; init; }
+    /// <summary>A symbolic link whose target is not in the image (e.g. /etc/resolv.conf -> /run/systemd/resolve/stub-resolv.conf).</summary>
+    public bool IsDangling { get; init; }
+    public string? LinkTarget { get; init; }
+
+    public override string ToString() => IsDangling ? $"{Evidence} -> {LinkTarget} (dangling)" : Evidence.ToString();
+}
+
+/// <summary>What resolves names in an image: OS, C library, and the resolver configuration baked in, each with the layer it came from.</summary>
+public sealed class ImageDnsProfile
+{
+    public required string Image { get; init; }
+    /// <summary>os/arch[/variant] from the image config, when known.</summary>
+    public string? Platform { get; init; }
+    public string? ManifestDigest { get; init; }
+    public ImageOsInfo? Os { get; init; }
+    public required ImageLibcInfo Libc { get; init; }
+    /// <summary>/etc/resolv.conf as shipped (Kubernetes replaces it in a pod).</summary>
+    public ImageConfigFile? ResolvConfFile { get; init; }
+    /// <summary>/etc/resolv.conf parsed (null when absent, dangling or not text).</summary>
+    public RC.ResolvConf? ResolvConf { get; init; }
+    public ImageConfigFile? NsswitchConf { get; init; }
+    /// <summary>The hosts: line of /etc/nsswitch.conf, without the "hosts:" key ("files dns"); null when there is none.</summary>
+    public string? NsswitchHosts { get; init; }
+    public ImageConfigFile? GaiConf { get; init; }
+    public ImageConfigFile? Hosts { get; init; }
+    /// <summary>The image config's Entrypoint/Cmd and what its binary resolves names with; null when the config cannot be read (dir:, registry:, daemons).</summary>
+    public ImageEntrypointInfo? Entrypoint { get; init; }
+    /// <summary>Layer digests bottom to top.</summary>
+    public IReadOnlyList<string> Layers { get; init; } = Array.Empty<string>();
+
+    /// <summary>Which stub resolver getaddrinfo uses in this image: musl, glibc, none.</summary>
+    public string Resolver => Libc.ToString();
+
+    public override string ToString() => $"{Image}: {Libc}";
+}

@@ -1,0 +1,223 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Xml.Linq;
+
+namespace DnsTools.Core.Inspection;
+
+/// <summary>Report formats for Test-ImageDns (and any other front end).</summary>
+public enum DnsReportFormat { Table, Json, Sarif, JUnit }
+
+/// <summary>One entry of an ignore file: "RULE-ID [YYYY-MM-DD] [# reason]".</summary>
+public sealed record DnsIgnoreEntry(string RuleId, DateOnly? Expires, string? Reason, int LineNumber)
+{
+    public bool IsExpired(DateOnly today) => Expires is { } e && e < today;
+}
+
+/// <summary>Reads ignore files: one rule id per line, an optional expiry date, "# reason"; blank and '#' lines are skipped.</summary>
+public static class DnsIgnoreFile
+{
+    public static IReadOnlyList<DnsIgnoreEntry> Parse(string text, string source = "ignore file")
+    {
+        var list = new List<DnsIgnoreEntry>();
+        var n = 0;
+        foreach (var raw in text.Replace("\r", "").Split('\n'))
+        {
+            n++;
+            var line = raw;
+            string? reason = null;
+            var hash = line.IndexOf('#');
+            if (hash >= 0) { reason = line[(hash + 1)..].Trim(); line = line[..hash]; if (reason.Length == 0) reason = null; }
+            var fields = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length == 0) continue;
+            DateOnly? expires = null;
+            if (fields.Length > 1)
+            {
+                if (!DateOnly.TryParseExact(fields[1], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d))
+                    throw new FormatException($"{source}:{n}: '{fields[1]}' is not an expiry date (yyyy-MM-dd).");
+                expires = d;
+            }
+            if (fields.Length > 2) throw new FormatException($"{source}:{n}: expected 'RULE-ID [yyyy-MM-dd] [# reason]', found '{raw.Trim()}'.");
+            list.Add(new DnsIgnoreEntry(fields[0].ToUpperInvariant(), expires, reason, n));
+        }
+        return list;
+    }
+
+    /// <summary>Marks findings covered by a live entry as suppressed; returns one warning per expired entry that would have matched.</summary>
+    public static IReadOnlyList<string> Apply(IEnumerable<ImageDnsFinding> findings, IReadOnlyList<DnsIgnoreEntry> entries, DateOnly today)
+    {
+        var warnings = new List<string>();
+        var warned = new HashSet<DnsIgnoreEntry>();
+        foreach (var f in findings)
+        {
+            foreach (var e in entries.Where(e => string.Equals(e.RuleId, f.RuleId, StringComparison.OrdinalIgnoreCase)))
+            {
+                if (e.IsExpired(today))
+                {
+                    if (warned.Add(e)) warnings.Add($"The ignore entry for {e.RuleId} (line {e.LineNumber}) expired on {e.Expires:yyyy-MM-dd} and no longer applies{(e.Reason is null ? "" : $" (reason was: {e.Reason})")}.");
+                    continue;
+                }
+                f.Suppressed = true;
+                f.SuppressionReason = e.Reason ?? "ignored";
+                break;
+            }
+        }
+        return warnings;
+    }
+}
+
+/// <summary>Writes findings as JSON, SARIF 2.1.0 or JUnit XML. The report always holds every finding; the gate only decides the exit.</summary>
+public static class ImageDnsReport
+{
+    /// <summary>Findings at or above <paramref name="threshold"/> that are not suppressed.</summary>
+    public static IReadOnlyList<ImageDnsFinding> Failing(IEnumerable<ImageDnsFinding> findings, DnsRuleSeverity threshold) =>
+        threshold == DnsRuleSeverity.None ? Array.Empty<ImageDnsFinding>() : findings.Where(f => !f.Suppressed && f.Severity >= threshold).ToList();
+
+    public static string Render(DnsReportFormat format, IReadOnlyList<ImageDnsFinding> findings, IReadOnlyList<string> images, DnsRuleSeverity threshold, string toolVersion = "0.0.0") => format switch
+    {
+        DnsReportFormat.Json => ToJson(findings, images),
+        DnsReportFormat.Sarif => ToSarif(findings, toolVersion),
+        DnsReportFormat.JUnit => ToJUnit(findings, images, threshold),
+        _ => ToTable(findings),
+    };
+
+    public static string ToTable(IReadOnlyList<ImageDnsFinding> findings)
+    {
+        var sb = new StringBuilder();
+        foreach (var f in findings)
+            sb.Append(f.Image).Append('\t').Append(f.RuleId).Append('\t').Append(f.Severity).Append(f.Suppressed ? " (suppressed)" : "").Append('\t').Append(f.Message).Append('\n');
+        return sb.ToString();
+    }
+
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public static string ToJson(IReadOnlyList<ImageDnsFinding> findings, IReadOnlyList<string> images)
+    {
+        var arr = new JsonArray();
+        foreach (var f in findings)
+        {
+            arr.Add(new JsonObject
+            {
+                ["image"] = f.Image,
+                ["platform"] = f.Platform,
+                ["ruleId"] = f.RuleId,
+                ["severity"] = f.Severity.ToString(),
+                ["title"] = f.Title,
+                ["message"] = f.Message,
+                ["path"] = f.Path,
+                ["layer"] = f.Layer,
+                ["layerIndex"] = f.LayerIndex,
+                ["version"] = f.Version,
+                ["remediation"] = f.Remediation,
+                ["helpUri"] = f.HelpUri,
+                ["suppressed"] = f.Suppressed,
+                ["suppressionReason"] = f.SuppressionReason,
+            });
+        }
+        var root = new JsonObject { ["images"] = new JsonArray(images.Select(i => (JsonNode?)JsonValue.Create(i)).ToArray()), ["findings"] = arr };
+        return root.ToJsonString(Indented);
+    }
+
+    private static string Level(DnsRuleSeverity s) => s switch { DnsRuleSeverity.Error => "error", DnsRuleSeverity.Warning => "warning", _ => "note" };
+
+    public static string ToSarif(IReadOnlyList<ImageDnsFinding> findings, string toolVersion)
+    {
+        var rules = new JsonArray();
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var r in ImageDnsRules.All)
+        {
+            index[r.Id] = rules.Count;
+            rules.Add(new JsonObject
+            {
+                ["id"] = r.Id,
+                ["name"] = r.Id.Replace("-", ""),
+                ["shortDescription"] = new JsonObject { ["text"] = r.Title },
+                ["fullDescription"] = new JsonObject { ["text"] = r.Description },
+                ["help"] = new JsonObject { ["text"] = r.Remediation },
+                ["helpUri"] = r.HelpUri,
+                ["defaultConfiguration"] = new JsonObject { ["level"] = Level(r.Severity) },
+            });
+        }
+        var results = new JsonArray();
+        foreach (var f in findings)
+        {
+            var result = new JsonObject
+            {
+                ["ruleId"] = f.RuleId,
+                ["ruleIndex"] = index.TryGetValue(f.RuleId, out var i) ? i : -1,
+                ["level"] = Level(f.Severity),
+                ["message"] = new JsonObject { ["text"] = f.Message },
+                ["locations"] = new JsonArray(new JsonObject
+                {
+                    ["physicalLocation"] = new JsonObject { ["artifactLocation"] = new JsonObject { ["uri"] = Uri.EscapeDataString(f.Image) + (f.Path ?? "/") } },
+                    ["logicalLocations"] = new JsonArray(new JsonObject { ["name"] = f.Path ?? "/", ["fullyQualifiedName"] = $"{f.Image}:{f.Path ?? "/"}", ["kind"] = "resource" }),
+                }),
+                ["properties"] = new JsonObject
+                {
+                    ["image"] = f.Image,
+                    ["platform"] = f.Platform,
+                    ["layer"] = f.Layer,
+                    ["layerIndex"] = f.LayerIndex,
+                    ["version"] = f.Version,
+                },
+            };
+            if (f.Suppressed)
+                result["suppressions"] = new JsonArray(new JsonObject { ["kind"] = "external", ["justification"] = f.SuppressionReason ?? "ignored" });
+            results.Add(result);
+        }
+        var root = new JsonObject
+        {
+            ["$schema"] = "https://json.schemastore.org/sarif-2.1.0.json",
+            ["version"] = "2.1.0",
+            ["runs"] = new JsonArray(new JsonObject
+            {
+                ["tool"] = new JsonObject
+                {
+                    ["driver"] = new JsonObject
+                    {
+                        ["name"] = "DnsTools",
+                        ["version"] = toolVersion,
+                        ["informationUri"] = "https://github.com/dnstools/DnsTools",
+                        ["rules"] = rules,
+                    },
+                },
+                ["results"] = results,
+            }),
+        };
+        return root.ToJsonString(Indented);
+    }
+
+    public static string ToJUnit(IReadOnlyList<ImageDnsFinding> findings, IReadOnlyList<string> images, DnsRuleSeverity threshold)
+    {
+        var suites = new XElement("testsuites", new XAttribute("name", "Test-ImageDns"));
+        var allImages = images.Concat(findings.Select(f => f.Image)).Distinct(StringComparer.Ordinal);
+        var totalTests = 0; var totalFail = 0; var totalSkip = 0;
+        foreach (var image in allImages)
+        {
+            var mine = findings.Where(f => f.Image == image).ToList();
+            var suite = new XElement("testsuite", new XAttribute("name", image));
+            var failures = 0; var skipped = 0;
+            foreach (var r in ImageDnsRules.All)
+            {
+                var hits = mine.Where(f => f.RuleId == r.Id).ToList();
+                var tc = new XElement("testcase", new XAttribute("classname", image), new XAttribute("name", $"{r.Id}: {r.Title}"));
+                if (hits.Count > 0)
+                {
+                    var text = string.Join("\n", hits.Select(h => $"{h.Severity}: {h.Message} [{h.Path} {h.Layer}] {h.HelpUri}"));
+                    if (hits.All(h => h.Suppressed)) { tc.Add(new XElement("skipped", new XAttribute("message", "suppressed: " + hits[0].SuppressionReason), text)); skipped++; }
+                    else if (threshold != DnsRuleSeverity.None && hits.Any(h => !h.Suppressed && h.Severity >= threshold))
+                    { tc.Add(new XElement("failure", new XAttribute("type", r.Severity.ToString()), new XAttribute("message", hits[0].Message), text)); failures++; }
+                    else tc.Add(new XElement("system-out", text));
+                }
+                suite.Add(tc);
+            }
+            var tests = ImageDnsRules.All.Count;
+            suite.Add(new XAttribute("tests", tests), new XAttribute("failures", failures), new XAttribute("errors", 0), new XAttribute("skipped", skipped));
+            totalTests += tests; totalFail += failures; totalSkip += skipped;
+            suites.Add(suite);
+        }
+        suites.Add(new XAttribute("tests", totalTests), new XAttribute("failures", totalFail), new XAttribute("errors", 0), new XAttribute("skipped", totalSkip));
+        return new XDocument(new XDeclaration("1.0", "utf-8", null), suites).Declaration + "\n" + suites.ToString();
+    }
+}

@@ -1,0 +1,207 @@
+using DnsTools.Core.ResolvConf;
+
+namespace DnsTools.Core.Inspection;
+
+/// <summary>How much a finding matters; <see cref="None"/> is only a threshold (fail on nothing).</summary>
+public enum DnsRuleSeverity { None = 0, Info = 1, Warning = 2, Error = 3 }
+
+/// <summary>One rule of the catalogue: a stable id, what it checks and how to fix what it finds.</summary>
+public sealed class ImageDnsRule
+{
+    public const string HelpBase = "https://github.com/dnstools/DnsTools/blob/main/docs/rules/";
+
+    public required string Id { get; init; }
+    public required DnsRuleSeverity Severity { get; init; }
+    public required string Title { get; init; }
+    /// <summary>The behaviour behind the rule, with the libc source file it comes from.</summary>
+    public required string Description { get; init; }
+    public required string Remediation { get; init; }
+    public string HelpUri => HelpBase + Id + ".md";
+    internal Func<ImageDnsProfile, IEnumerable<(string Message, ImageEvidence? Evidence, string? Version)>> Check { get; init; } = _ => Array.Empty<(string, ImageEvidence?, string?)>();
+
+    public override string ToString() => $"{Id} {Severity}: {Title}";
+}
+
+/// <summary>What one rule found in one image.</summary>
+public sealed class ImageDnsFinding
+{
+    public required string Image { get; init; }
+    public string? Platform { get; init; }
+    public required string RuleId { get; init; }
+    public required DnsRuleSeverity Severity { get; init; }
+    public required string Title { get; init; }
+    public required string Message { get; init; }
+    /// <summary>Path in the image the finding rests on.</summary>
+    public string? Path { get; init; }
+    /// <summary>Digest of the layer that path came from.</summary>
+    public string? Layer { get; init; }
+    public int? LayerIndex { get; init; }
+    /// <summary>The C library (or other) version the finding rests on.</summary>
+    public string? Version { get; init; }
+    public required string Remediation { get; init; }
+    public required string HelpUri { get; init; }
+    /// <summary>Set when an ignore file entry covers the finding: it stays in the report but no longer fails a gate.</summary>
+    public bool Suppressed { get; set; }
+    public string? SuppressionReason { get; set; }
+
+    public override string ToString() => $"{Image}: {RuleId} {Severity}: {Message}";
+}
+
+/// <summary>The rule catalogue, evaluated over an <see cref="ImageDnsProfile"/>.</summary>
+public static class ImageDnsRules
+{
+    private static readonly Version Musl1113 = new(1, 1, 13), Musl124 = new(1, 2, 4), Glibc236 = new(2, 36);
+
+    public static IReadOnlyList<ImageDnsRule> All { get; } = new List<ImageDnsRule>
+    {
+        new()
+        {
+            Id = "DNS-MUSL-001", Severity = DnsRuleSeverity.Warning,
+            Title = "musl resolver: A and AAAA in parallel on one socket; a SERVFAIL of either fails the lookup",
+            Description = "musl's getaddrinfo sends A and AAAA together from one UDP socket and re-sends a query at once on SERVFAIL (src/network/res_msend.c). A candidate succeeds only when both answers are NOERROR or NXDOMAIN; an AAAA that keeps failing makes the whole lookup fail with EAI_AGAIN after the full timeout (5 s by default), even though A was answered (src/network/lookup_name.c). The search list is tried before the bare name when the name has fewer dots than ndots.",
+            Remediation = "Make sure the cluster DNS answers AAAA (NODATA, not SERVFAIL or silence) for every name; lower ndots (dnsConfig options ndots:2) or use fully qualified names with a trailing dot; or move the image to a glibc base if the upstream cannot be fixed.",
+            Check = p => p.Libc.Family == LibcFamily.Musl
+                ? new[] { ($"The image resolves names with musl {p.Libc.Version ?? "(version unknown)"}: A and AAAA go out together on one socket and a SERVFAIL or lost AAAA fails the lookup after the timeout.", p.Libc.Evidence, p.Libc.Version) }
+                : Array.Empty<(string, ImageEvidence?, string?)>(),
+        },
+        new()
+        {
+            Id = "DNS-MUSL-002", Severity = DnsRuleSeverity.Warning,
+            Title = "musl before 1.2.4: no TCP fallback for truncated answers",
+            Description = "Before musl 1.2.4 a UDP answer with the TC bit set is accepted as it is, cut to 512 bytes; the query is never retried over TCP (src/network/res_msend.c). Names with many addresses (large headless Services, CDN names) come back incomplete or fail to parse. musl 1.2.4 added the TCP fallback.",
+            Remediation = "Upgrade to a base image with musl 1.2.4 or later (Alpine 3.18+), or keep answers under 512 bytes.",
+            Check = p => p.Libc.Family == LibcFamily.Musl && p.Libc.ParsedVersion is { } v && v < Musl124
+                ? new[] { ($"musl {p.Libc.Version} has no TCP fallback: truncated answers are used as they are.", p.Libc.Evidence, p.Libc.Version) }
+                : Array.Empty<(string, ImageEvidence?, string?)>(),
+        },
+        new()
+        {
+            Id = "DNS-MUSL-003", Severity = DnsRuleSeverity.Error,
+            Title = "musl before 1.1.13: the search list and ndots are ignored",
+            Description = "musl before 1.1.13 looks up only the name as given: the search and domain lines of resolv.conf and ndots have no effect (src/network/lookup_name.c, src/network/resolvconf.c). Kubernetes short names such as 'my-svc' or 'my-svc.my-namespace' do not resolve.",
+            Remediation = "Upgrade the base image (Alpine 3.4 and later ship musl 1.1.14 or newer), or use fully qualified service names (my-svc.my-namespace.svc.cluster.local).",
+            Check = p => p.Libc.Family == LibcFamily.Musl && p.Libc.ParsedVersion is { } v && v < Musl1113
+                ? new[] { ($"musl {p.Libc.Version} ignores the search list: short Kubernetes service names will not resolve.", p.Libc.Evidence, p.Libc.Version) }
+                : Array.Empty<(string, ImageEvidence?, string?)>(),
+        },
+        new()
+        {
+            Id = "DNS-CONF-001", Severity = DnsRuleSeverity.Warning,
+            Title = "resolv.conf options baked into the image that its resolver ignores",
+            Description = "The image ships an /etc/resolv.conf with options its own C library does not act on: musl reads only ndots, timeout and attempts (src/network/resolvconf.c), so single-request, single-request-reopen, use-vc, rotate, edns0 and no-aaaa do nothing there; glibc ignores options it does not know (resolv/res_init.c). A fix that works for a glibc image is silently lost on musl.",
+            Remediation = "Remove the ignored options, and fix the behaviour they were meant to fix where the resolver does act (for musl: ndots, timeout, attempts, or the DNS server's AAAA answers).",
+            Check = ConfIgnored,
+        },
+        new()
+        {
+            Id = "DNS-CONF-002", Severity = DnsRuleSeverity.Info,
+            Title = "The image ships its own /etc/resolv.conf",
+            Description = "In a Kubernetes pod kubelet mounts its own /etc/resolv.conf over the image's, so what the image ships applies only outside Kubernetes (docker run without --dns, podman, build steps). Settings meant for pods belong in the pod's dnsConfig.",
+            Remediation = "Put pod DNS settings in spec.dnsConfig; drop /etc/resolv.conf from the image unless it is needed outside Kubernetes.",
+            Check = p => p.ResolvConfFile is { } f
+                ? new[] { (f.IsDangling ? $"/etc/resolv.conf is a link to {f.LinkTarget}, which is not in the image." : "The image ships /etc/resolv.conf; kubelet replaces it in a pod.", (ImageEvidence?)f.Evidence, (string?)null) }
+                : Array.Empty<(string, ImageEvidence?, string?)>(),
+        },
+        new()
+        {
+            Id = "DNS-GLIBC-001", Severity = DnsRuleSeverity.Info,
+            Title = "glibc 2.36 or later: options no-aaaa is available",
+            Description = "glibc 2.36 added the resolv.conf option no-aaaa: getaddrinfo then sends only A queries (resolv/nss_dns/dns-host.c, flag parsed in resolv/res_init.c). In an IPv4-only cluster this halves the queries and removes the AAAA SERVFAIL and timeout paths (resolv/res_send.c).",
+            Remediation = "In an IPv4-only cluster, add dnsConfig options: [{name: no-aaaa}] to the pod spec.",
+            Check = p => p.Libc.Family == LibcFamily.Glibc && p.Libc.ParsedVersion is { } v && v >= Glibc236 && !(p.ResolvConf?.Glibc.NoAaaa ?? false)
+                ? new[] { ($"glibc {p.Libc.Version} supports options no-aaaa (A queries only) for IPv4-only clusters.", p.Libc.Evidence, p.Libc.Version) }
+                : Array.Empty<(string, ImageEvidence?, string?)>(),
+        },
+        new()
+        {
+            Id = "DNS-LIBC-001", Severity = DnsRuleSeverity.Info,
+            Title = "No C library: names are resolved by the program itself",
+            Description = "The image has neither musl nor glibc, so its programs are static: a Go binary built with CGO_ENABLED=0 uses Go's own resolver (src/net/dnsclient_unix.go), which reads /etc/nsswitch.conf to order files and DNS (src/net/conf.go) and, without it, uses files then DNS on Linux. Other static programs bring their own resolver.",
+            Remediation = "Know which resolver the program brings. For Go, ship an /etc/nsswitch.conf with 'hosts: files dns' to make the order explicit.",
+            Check = p => p.Libc.Family == LibcFamily.None
+                ? new[] { (p.NsswitchHosts is null ? "No C library and no hosts: line in /etc/nsswitch.conf: a Go program uses its default order (files, dns)." : $"No C library; /etc/nsswitch.conf says hosts: {p.NsswitchHosts}.", p.NsswitchConf?.Evidence, (string?)null) }
+                : Array.Empty<(string, ImageEvidence?, string?)>(),
+        },
+        new()
+        {
+            Id = "DNS-GO-001", Severity = DnsRuleSeverity.Info,
+            Title = "Go resolver without /etc/nsswitch.conf",
+            Description = "The entrypoint is a Go binary that resolves names with Go's own resolver (always without cgo; by default with it). Go decides between /etc/hosts and DNS from the hosts: line of /etc/nsswitch.conf (src/net/conf.go, hostLookupOrder); without the file, recent Go on Linux uses files then DNS, older Go used DNS first. Its DNS client sends A and AAAA in parallel, each query on its own socket, and succeeds when one family has an address (src/net/dnsclient_unix.go).",
+            Remediation = "Ship /etc/nsswitch.conf with 'hosts: files dns' so the order does not depend on the Go version; see what the resolver sends with Get-ResolverQueryPlan -Resolver go-1.22.",
+            Check = p => p.Entrypoint is { Resolver: EntrypointResolver.GoPure or EntrypointResolver.GoCgo } e && p.NsswitchHosts is null
+                ? new[] { ($"{e.Path} is a Go binary ({e.GoVersion}, {(e.Resolver == EntrypointResolver.GoPure ? "pure Go resolver" : "cgo")}) and the image has no hosts: line in /etc/nsswitch.conf.", e.Evidence, e.GoVersion) }
+                : Array.Empty<(string, ImageEvidence?, string?)>(),
+        },
+        new()
+        {
+            Id = "DNS-ENTRY-001", Severity = DnsRuleSeverity.Warning,
+            Title = "The entrypoint's resolver differs from the base image's C library",
+            Description = "The program the image runs does not resolve names with the image's C library: a static or pure-Go binary on an Alpine or Debian base brings its own resolver (Go: src/net/dnsclient_unix.go, src/net/conf.go), and a binary linked against another libc uses that one (PT_INTERP names the loader). Findings about the base image's libc (musl src/network/res_msend.c, glibc resolv/res_send.c) then describe the shell and tools, not the service; a glibc binary on a musl base needs a compatibility layer to start at all.",
+            Remediation = "Judge the service's DNS by the entrypoint's resolver; exclude the base-libc rules for this image if they do not apply, or pick a base whose libc matches the binary (or a scratch/distroless base for a static binary).",
+            Check = EntryDiffers,
+        },
+    };
+
+    private static IEnumerable<(string, ImageEvidence?, string?)> EntryDiffers(ImageDnsProfile p)
+    {
+        if (p.Entrypoint is not { } e || p.Libc.Family is not (LibcFamily.Musl or LibcFamily.Glibc)) yield break;
+        var base_ = p.Libc.Family == LibcFamily.Musl ? EntrypointResolver.Musl : EntrypointResolver.Glibc;
+        if (e.Resolver is EntrypointResolver.Unknown || e.Resolver == base_) yield break;
+        var what = e.Resolver switch
+        {
+            EntrypointResolver.GoPure => $"a Go binary ({e.GoVersion}) using Go's own resolver",
+            EntrypointResolver.GoCgo => $"a Go binary ({e.GoVersion}) with cgo, linked against {e.Interpreter}",
+            EntrypointResolver.StaticOther => "a static binary with its own resolver",
+            EntrypointResolver.Musl => $"linked against musl ({e.Interpreter})",
+            _ => $"linked against glibc ({e.Interpreter})",
+        };
+        yield return ($"The entrypoint {e.Path} is {what}, while the image's C library is {p.Libc}.", e.Evidence, e.GoVersion ?? e.Interpreter);
+    }
+
+    private static IEnumerable<(string, ImageEvidence?, string?)> ConfIgnored(ImageDnsProfile p)
+    {
+        if (p.ResolvConf is not { } rc || p.ResolvConfFile is not { } f) yield break;
+        ResolverSettings? s = p.Libc.Family switch { LibcFamily.Musl => rc.Musl, LibcFamily.Glibc => rc.Glibc, _ => null };
+        if (s is null) yield break;
+        var ignored = s.IgnoredOptions.ToList();
+        // no-aaaa arrived in glibc 2.36 (resolv/res_init.c); older versions skip it as unknown.
+        if (p.Libc.Family == LibcFamily.Glibc && p.Libc.ParsedVersion is { } v && v < Glibc236
+            && rc.GetOption(ResolvConfOptionNames.NoAaaa) is not null && !ignored.Contains(ResolvConfOptionNames.NoAaaa))
+            ignored.Add(ResolvConfOptionNames.NoAaaa + " (glibc before 2.36)");
+        if (ignored.Count == 0) yield break;
+        yield return ($"/etc/resolv.conf sets {string.Join(", ", ignored)}, which {p.Libc} ignores.", f.Evidence, p.Libc.Version);
+    }
+
+    /// <summary>The rule with this id (case-insensitive), or null.</summary>
+    public static ImageDnsRule? Find(string id) => All.FirstOrDefault(r => string.Equals(r.Id, id, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Every finding for a profile, in catalogue order; rules in <paramref name="exclude"/> are not evaluated.</summary>
+    public static IReadOnlyList<ImageDnsFinding> Evaluate(ImageDnsProfile profile, IEnumerable<string>? exclude = null)
+    {
+        var skip = new HashSet<string>(exclude ?? Array.Empty<string>(), StringComparer.OrdinalIgnoreCase);
+        var list = new List<ImageDnsFinding>();
+        foreach (var rule in All)
+        {
+            if (skip.Contains(rule.Id)) continue;
+            foreach (var (message, evidence, version) in rule.Check(profile))
+            {
+                list.Add(new ImageDnsFinding
+                {
+                    Image = profile.Image,
+                    Platform = profile.Platform,
+                    RuleId = rule.Id,
+                    Severity = rule.Severity,
+                    Title = rule.Title,
+                    Message = message,
+                    Path = evidence?.Path,
+                    Layer = evidence?.Layer,
+                    LayerIndex = evidence?.LayerIndex,
+                    Version = version,
+                    Remediation = rule.Remediation,
+                    HelpUri = rule.HelpUri,
+                });
+            }
+        }
+        return list;
+    }
+}

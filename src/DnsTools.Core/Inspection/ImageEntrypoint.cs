@@ -1,0 +1,238 @@
+using System.Text;
+using System.Text.Json;
+using DnsTools.Core.Images;
+using ELFSharp.ELF;
+using ELFSharp.ELF.Sections;
+using ELFSharp.ELF.Segments;
+
+namespace DnsTools.Core.Inspection;
+
+/// <summary>What the image's entrypoint binary brings for name resolution.</summary>
+public enum EntrypointResolver
+{
+    /// <summary>Not determined (no config, a script, not found, not ELF).</summary>
+    Unknown,
+    /// <summary>Dynamically linked against musl: musl's getaddrinfo.</summary>
+    Musl,
+    /// <summary>Dynamically linked against glibc: glibc's getaddrinfo.</summary>
+    Glibc,
+    /// <summary>A Go binary without cgo (CGO_ENABLED=0 or the netgo tag): Go's own resolver, always.</summary>
+    GoPure,
+    /// <summary>A Go binary with cgo: Go's resolver by default, the C library's getaddrinfo when nsswitch.conf or resolv.conf asks for what Go cannot do.</summary>
+    GoCgo,
+    /// <summary>A static binary that is not Go: it brings its own resolver (or none).</summary>
+    StaticOther,
+}
+
+/// <summary>The image config's Entrypoint and Cmd, the binary they run, and what that binary resolves names with.</summary>
+public sealed class ImageEntrypointInfo
+{
+    /// <summary>Entrypoint followed by Cmd, as the image config has them.</summary>
+    public IReadOnlyList<string> Command { get; init; } = Array.Empty<string>();
+    /// <summary>The program's path in the image (after PATH lookup), when found.</summary>
+    public string? Path { get; init; }
+    public ImageEvidence? Evidence { get; init; }
+    public bool IsElf { get; init; }
+    /// <summary>PT_INTERP: the dynamic loader the kernel starts; null for static binaries.</summary>
+    public string? Interpreter { get; init; }
+    /// <summary>DT_NEEDED libraries.</summary>
+    public IReadOnlyList<string> Needed { get; init; } = Array.Empty<string>();
+    public bool IsStatic => IsElf && Interpreter is null;
+    /// <summary>Go toolchain version from the build info ("go1.22.4"), for Go binaries.</summary>
+    public string? GoVersion { get; init; }
+    /// <summary>CGO_ENABLED from the Go build settings (null when not recorded).</summary>
+    public bool? GoCgoEnabled { get; init; }
+    /// <summary>-tags from the Go build settings.</summary>
+    public IReadOnlyList<string> GoTags { get; init; } = Array.Empty<string>();
+    public EntrypointResolver Resolver { get; init; }
+    /// <summary>Why the analysis stopped short, when it did.</summary>
+    public string? Note { get; init; }
+
+    public override string ToString() => $"{Path ?? string.Join(' ', Command)}: {Resolver}{(GoVersion is null ? "" : " " + GoVersion)}";
+}
+
+/// <summary>Reads the image config (file-based transports) and analyses the entrypoint binary: ELF PT_INTERP, DT_NEEDED, Go build info.</summary>
+public static class ImageEntrypointAnalyzer
+{
+    private const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    private static readonly byte[] GoMagic = Encoding.Latin1.GetBytes("\xff Go buildinf:");
+
+    /// <summary>Entrypoint, Cmd and Env from the image config; null when the transport keeps no config this reader knows (dir:, registry:, daemons).</summary>
+    internal static (string[] Entrypoint, string[] Cmd, string[] Env)? ReadConfig(IImageSource source)
+    {
+        var r = source.Reference;
+        byte[]? config = null;
+        try
+        {
+            if (r.Transport is ImageTransport.OciDirectory or ImageTransport.OciArchive && source.ManifestDigest is { } md)
+            {
+                using IFileStore store = r.Transport == ImageTransport.OciDirectory ? new DirectoryStore(r.Location) : new TarStore(r.Location);
+                using var manifest = JsonDocument.Parse(ReadAll(store, Digests.BlobPath(md)));
+                var cd = manifest.RootElement.GetProperty("config").GetProperty("digest").GetString()!;
+                config = ReadAll(store, Digests.BlobPath(cd));
+            }
+            else if (r.Transport == ImageTransport.DockerArchive && source.ManifestDigest is { } id)
+            {
+                using IFileStore store = Directory.Exists(r.Location) ? new DirectoryStore(r.Location) : new TarStore(r.Location);
+                using var manifest = JsonDocument.Parse(ReadAll(store, "manifest.json"));
+                var hex = id[(id.IndexOf(':') + 1)..];
+                foreach (var e in manifest.RootElement.EnumerateArray())
+                {
+                    if (e.TryGetProperty("Config", out var c) && c.GetString() is { } path && path.Contains(hex, StringComparison.Ordinal))
+                    {
+                        config = ReadAll(store, path);
+                        break;
+                    }
+                }
+            }
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or ImageException or IOException)
+        {
+            return null;
+        }
+        if (config is null) return null;
+        using var doc = JsonDocument.Parse(config);
+        var c2 = doc.RootElement.TryGetProperty("config", out var cc) && cc.ValueKind == JsonValueKind.Object ? cc : default;
+        static string[] Arr(JsonElement parent, string name) =>
+            parent.ValueKind == JsonValueKind.Object && parent.TryGetProperty(name, out var a) && a.ValueKind == JsonValueKind.Array
+                ? a.EnumerateArray().Where(x => x.ValueKind == JsonValueKind.String).Select(x => x.GetString()!).ToArray()
+                : Array.Empty<string>();
+        return (Arr(c2, "Entrypoint"), Arr(c2, "Cmd"), Arr(c2, "Env"));
+    }
+
+    private static byte[] ReadAll(IFileStore store, string path)
+    {
+        var size = store.SizeOf(path) ?? throw new IOException($"no {path}");
+        if (size > 16 << 20) throw new IOException($"{path} too large");
+        using var s = store.Open(path);
+        var data = new byte[size];
+        s.ReadExactly(data);
+        return data;
+    }
+
+    /// <summary>Finds and analyses the entrypoint binary; null when the image config cannot be read.</summary>
+    public static ImageEntrypointInfo? Analyze(IImageSource source, ImageScanOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        if (ReadConfig(source) is not { } cfg) return null;
+        var command = cfg.Entrypoint.Concat(cfg.Cmd).ToList();
+        if (command.Count == 0) return new ImageEntrypointInfo { Note = "the image config names no Entrypoint or Cmd" };
+        var program = command[0];
+        var candidates = new List<string>();
+        if (program.Contains('/')) candidates.Add(program.StartsWith('/') ? program : "/" + program);
+        else
+        {
+            var path = cfg.Env.FirstOrDefault(e => e.StartsWith("PATH=", StringComparison.Ordinal))?[5..] ?? DefaultPath;
+            candidates.AddRange(path.Split(':', StringSplitOptions.RemoveEmptyEntries).Select(d => d.TrimEnd('/') + "/" + program));
+        }
+        var big = new ImageScanOptions
+        {
+            MaxDecompressedBytes = options?.MaxDecompressedBytes ?? 8L << 30,
+            MaxContentBytes = Math.Max(options?.MaxContentBytes ?? 0, 512L << 20),
+            Progress = options?.Progress,
+        };
+        var found = ImageFileReader.Read(source, candidates, recurse: false, big, _ => { }, cancellationToken)
+            .Where(f => f.Type is ImageFileType.File or ImageFileType.HardLink or ImageFileType.SymbolicLink && !f.IsDangling)
+            .OrderBy(f => candidates.IndexOf(f.Path)).FirstOrDefault();
+        if (found is null) return new ImageEntrypointInfo { Command = command, Note = $"'{program}' is not in the image" };
+        var bytes = found.GetContentBytes();
+        if (bytes is null) return new ImageEntrypointInfo { Command = command, Path = found.Path, Evidence = ImageEvidence.From(found), Note = "the program could not be read" };
+        return AnalyzeBinary(bytes, command, found.Path, ImageEvidence.From(found));
+    }
+
+    internal static ImageEntrypointInfo AnalyzeBinary(byte[] bytes, IReadOnlyList<string> command, string? path, ImageEvidence? evidence)
+    {
+        if (bytes.Length < 4 || bytes[0] != 0x7f || bytes[1] != (byte)'E' || bytes[2] != (byte)'L' || bytes[3] != (byte)'F')
+        {
+            var note = bytes.Length > 2 && bytes[0] == '#' && bytes[1] == '!' ? "a script: " + Encoding.UTF8.GetString(bytes, 0, Math.Min(bytes.Length, 80)).Split('\n')[0] : "not an ELF binary";
+            return new ImageEntrypointInfo { Command = command, Path = path, Evidence = evidence, Note = note };
+        }
+        string? interp = null;
+        var needed = new List<string>();
+        using (var ms = new MemoryStream(bytes, writable: false))
+        {
+            if (!ELFReader.TryLoad(ms, false, out IELF elf))
+                return new ImageEntrypointInfo { Command = command, Path = path, Evidence = evidence, Note = "an ELF header ELFSharp cannot read" };
+            using (elf)
+            {
+                var seg = elf.Segments.FirstOrDefault(s => s.Type == SegmentType.Interpreter);
+                if (seg is not null) interp = Encoding.ASCII.GetString(seg.GetFileContents()).TrimEnd('\0');
+                IStringTable? dynstr = elf.TryGetSection(".dynstr", out var s) ? s as IStringTable : null;
+                if (dynstr is not null)
+                {
+                    IEnumerable<(DynamicTag Tag, ulong Value)> entries = elf switch
+                    {
+                        ELF<ulong> e64 => e64.GetSections<DynamicSection<ulong>>().SelectMany(d => d.Entries).OfType<DynamicEntry<ulong>>().Select(x => (x.Tag, x.Value)),
+                        ELF<uint> e32 => e32.GetSections<DynamicSection<uint>>().SelectMany(d => d.Entries).OfType<DynamicEntry<uint>>().Select(x => (x.Tag, (ulong)x.Value)),
+                        _ => Array.Empty<(DynamicTag, ulong)>(),
+                    };
+                    foreach (var (tag, value) in entries)
+                        if (tag == DynamicTag.Needed) needed.Add(dynstr[(long)value]);
+                }
+            }
+        }
+        var (goVersion, cgo, tags) = ReadGoBuildInfo(bytes);
+        EntrypointResolver resolver;
+        if (goVersion is not null)
+            resolver = cgo == false || tags.Contains("netgo") || interp is null ? EntrypointResolver.GoPure : EntrypointResolver.GoCgo;
+        else if (interp is null) resolver = EntrypointResolver.StaticOther;
+        else if (interp.Contains("ld-musl", StringComparison.Ordinal) || needed.Any(n => n.StartsWith("libc.musl", StringComparison.Ordinal))) resolver = EntrypointResolver.Musl;
+        else if (interp.Contains("ld-linux", StringComparison.Ordinal) || needed.Contains("libc.so.6")) resolver = EntrypointResolver.Glibc;
+        else resolver = EntrypointResolver.Unknown;
+        return new ImageEntrypointInfo
+        {
+            Command = command, Path = path, Evidence = evidence, IsElf = true, Interpreter = interp, Needed = needed,
+            GoVersion = goVersion, GoCgoEnabled = cgo, GoTags = tags, Resolver = resolver,
+        };
+    }
+
+    /// <summary>
+    /// Go build info (Go 1.18+ layout): a 32-byte header starting "\xff Go buildinf:" on a 16-byte boundary, with the
+    /// pointer size and a flags byte (bit 1: strings inline); then the Go version and the module info as varint-length
+    /// strings. The module info's "build" lines carry CGO_ENABLED and -tags. Older layouts give the version as unknown.
+    /// </summary>
+    internal static (string? Version, bool? Cgo, IReadOnlyList<string> Tags) ReadGoBuildInfo(byte[] data)
+    {
+        var span = data.AsSpan();
+        var at = 0;
+        while (true)
+        {
+            var i = span[at..].IndexOf(GoMagic);
+            if (i < 0) return (null, null, Array.Empty<string>());
+            at += i;
+            if (at % 16 == 0) break;
+            at++;
+        }
+        if (at + 32 > data.Length) return (null, null, Array.Empty<string>());
+        var flags = data[at + 15];
+        if ((flags & 2) == 0) return ("go (before 1.18)", null, Array.Empty<string>());
+        var pos = at + 32;
+        string? ReadString()
+        {
+            ulong len = 0; var shift = 0;
+            while (pos < data.Length)
+            {
+                var b = data[pos++];
+                len |= (ulong)(b & 0x7f) << shift;
+                if ((b & 0x80) == 0) break;
+                shift += 7;
+                if (shift > 63) return null;
+            }
+            if (len > (ulong)(data.Length - pos)) return null;
+            var s = Encoding.UTF8.GetString(data, pos, (int)len);
+            pos += (int)len;
+            return s;
+        }
+        var version = ReadString();
+        var mod = ReadString() ?? "";
+        bool? cgo = null;
+        var tags = new List<string>();
+        foreach (var line in mod.Split('\n'))
+        {
+            if (!line.StartsWith("build\t", StringComparison.Ordinal)) continue;
+            var kv = line[6..];
+            if (kv.StartsWith("CGO_ENABLED=", StringComparison.Ordinal)) cgo = kv[12..].Trim() == "1";
+            else if (kv.StartsWith("-tags=", StringComparison.Ordinal)) tags.AddRange(kv[6..].Trim('"').Split(',', StringSplitOptions.RemoveEmptyEntries));
+        }
+        return (version, cgo, tags);
+    }
+}

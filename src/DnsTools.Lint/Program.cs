@@ -1,0 +1,131 @@
+using System.Text;
+using DnsTools.Core.Images;
+using DnsTools.Core.Inspection;
+
+namespace DnsTools.Lint;
+
+/// <summary>dnstools-lint: Test-ImageDns for shells and CI systems without PowerShell.</summary>
+public static class Program
+{
+    public const int Pass = 0, Findings = 1, Usage = 2;
+
+    private const string Help = """
+        Usage: dnstools-lint [options] IMAGE...
+
+        Checks container images for DNS resolver pitfalls (rules DNS-MUSL-001 ...; docs/rules/<id>.md).
+        IMAGE: docker-archive:PATH, oci-dir:PATH[:TAG], oci-archive:PATH, dir:PATH, registry:HOST/REPO:TAG, ...
+
+        Options:
+          --fail-on none|info|warning|error   exit 1 when a finding (not ignored) has this severity or higher (default: error)
+          --format table|json|sarif|junit     report format (default: table)
+          -o, --output FILE                   write the report to FILE instead of standard output
+          --exclude RULE-ID                   do not evaluate this rule (repeatable)
+          --ignore-file FILE                  lines 'RULE-ID [yyyy-MM-dd] # reason': suppress until the date
+          --platform OS/ARCH[/VARIANT]        pick a platform from a multi-platform index (default linux/amd64)
+          --list-rules                        print the rule catalogue and exit
+          -h, --help                          this text
+
+        Exit codes: 0 no finding at the threshold; 1 findings at the threshold (the report lists every
+        finding either way); 2 usage error, unreadable ignore file or an image that could not be read.
+        """;
+
+    public static int Main(string[] args) => Run(args, Console.Out, Console.Error, Directory.GetCurrentDirectory());
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, string cwd)
+    {
+        var failOn = DnsRuleSeverity.Error;
+        var format = DnsReportFormat.Table;
+        string? output = null, ignoreFile = null, platform = null;
+        var exclude = new List<string>();
+        var images = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var a = args[i];
+            string Value()
+            {
+                if (i + 1 >= args.Length) throw new UsageException($"{a} needs a value");
+                return args[++i];
+            }
+            try
+            {
+                switch (a)
+                {
+                    case "-h" or "--help": stdout.WriteLine(Help); return Pass;
+                    case "--list-rules":
+                        foreach (var r in ImageDnsRules.All) stdout.WriteLine($"{r.Id}\t{r.Severity}\t{r.Title}\t{r.HelpUri}");
+                        return Pass;
+                    case "--fail-on": failOn = ParseEnum<DnsRuleSeverity>(Value(), a); break;
+                    case "--format": format = ParseEnum<DnsReportFormat>(Value(), a); break;
+                    case "-o" or "--output": output = Value(); break;
+                    case "--exclude": exclude.Add(Value()); break;
+                    case "--ignore-file": ignoreFile = Value(); break;
+                    case "--platform": platform = Value(); break;
+                    default:
+                        if (a.StartsWith('-') && a.Length > 1) throw new UsageException($"unknown option {a}");
+                        images.Add(a);
+                        break;
+                }
+            }
+            catch (UsageException e)
+            {
+                stderr.WriteLine($"dnstools-lint: {e.Message} (see --help)");
+                return Usage;
+            }
+        }
+        if (images.Count == 0) { stderr.WriteLine("dnstools-lint: name at least one image (see --help)"); return Usage; }
+        foreach (var id in exclude.Where(id => ImageDnsRules.Find(id) is null))
+            stderr.WriteLine($"dnstools-lint: warning: --exclude {id}: no such rule");
+
+        IReadOnlyList<DnsIgnoreEntry> ignore = Array.Empty<DnsIgnoreEntry>();
+        if (ignoreFile is not null)
+        {
+            try { ignore = DnsIgnoreFile.Parse(File.ReadAllText(Path.Combine(cwd, ignoreFile)), ignoreFile); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+            {
+                stderr.WriteLine($"dnstools-lint: {e.Message}");
+                return Usage;
+            }
+        }
+
+        ImageOpenOptions open;
+        try { open = new ImageOpenOptions { Platform = platform is null ? null : ImagePlatform.Parse(platform) }; }
+        catch (FormatException e) { stderr.WriteLine($"dnstools-lint: --platform: {e.Message}"); return Usage; }
+
+        var findings = new List<ImageDnsFinding>();
+        var unreadable = new List<string>();
+        foreach (var image in images)
+        {
+            try
+            {
+                var profile = ImageDnsInspector.Inspect(image, open, null, cwd);
+                var f = ImageDnsRules.Evaluate(profile, exclude);
+                foreach (var w in DnsIgnoreFile.Apply(f, ignore, DateOnly.FromDateTime(DateTime.UtcNow)))
+                    stderr.WriteLine($"dnstools-lint: warning: {image}: {w}");
+                findings.AddRange(f);
+            }
+            catch (ImageException e)
+            {
+                stderr.WriteLine($"dnstools-lint: error: {image}: {e.Message}");
+                unreadable.Add(image);
+            }
+        }
+
+        var version = typeof(Program).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+        var text = ImageDnsReport.Render(format, findings, images, failOn, version);
+        if (output is not null) File.WriteAllText(Path.Combine(cwd, output), text, new UTF8Encoding(false));
+        else stdout.Write(text);
+
+        if (unreadable.Count > 0) return Usage;
+        var failing = ImageDnsReport.Failing(findings, failOn);
+        if (failing.Count == 0) return Pass;
+        foreach (var g in failing.GroupBy(f => f.Image))
+            stderr.WriteLine($"dnstools-lint: {g.Key}: {string.Join(", ", g.Select(f => f.RuleId).Distinct())} at or above {failOn}");
+        return Findings;
+    }
+
+    private static T ParseEnum<T>(string value, string option) where T : struct, Enum =>
+        Enum.TryParse<T>(value, ignoreCase: true, out var v) && Enum.IsDefined(v) ? v
+            : throw new UsageException($"{option}: '{value}' is not one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}");
+
+    private sealed class UsageException(string message) : Exception(message);
+}

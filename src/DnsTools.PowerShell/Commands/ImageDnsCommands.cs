@@ -1,0 +1,180 @@
+using System.Management.Automation;
+using System.Text;
+using DnsTools.Core.Images;
+using DnsTools.Core.Inspection;
+
+namespace DnsTools.PowerShell.Commands;
+
+/// <summary>What Get-ImageDnsProfile and Test-ImageDns share: several images (from the pipeline), platform, credentials.</summary>
+public abstract class ImageDnsCommandBase : PSCmdlet
+{
+    private readonly CancellationTokenSource _cts = new();
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("FullName")]
+    [ValidateNotNullOrEmpty]
+    public string[] Image { get; set; } = Array.Empty<string>();
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Platform { get; set; }
+
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    [Parameter]
+    public SwitchParameter AllowInsecureRegistry { get; set; }
+
+    protected CancellationToken Token => _cts.Token;
+
+    protected override void StopProcessing() => _cts.Cancel();
+
+    /// <summary>Profiles one image; writes a non-terminating error and returns null when it cannot be read.</summary>
+    protected ImageDnsProfile? Profile(string image)
+    {
+        try
+        {
+            ImagePlatform? platform = Platform is null ? null : ImagePlatform.Parse(Platform);
+            var cwd = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
+            var open = new ImageOpenOptions
+            {
+                Platform = platform,
+                Credentials = Credential is null ? null : (Credential.UserName, Credential.GetNetworkCredential().Password),
+                AllowInsecureRegistry = AllowInsecureRegistry,
+            };
+            WriteVerbose($"{image}: reading the DNS profile");
+            return ImageDnsInspector.Inspect(image, open, null, cwd, Token);
+        }
+        catch (FormatException e)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, "InvalidPlatform", ErrorCategory.InvalidArgument, Platform));
+            return null;
+        }
+        catch (ImageException e)
+        {
+            var category = e.Kind switch
+            {
+                ImageErrorKind.NotFound or ImageErrorKind.PlatformNotFound => ErrorCategory.ObjectNotFound,
+                ImageErrorKind.NotAnImage or ImageErrorKind.Corrupt or ImageErrorKind.SymlinkLoop => ErrorCategory.InvalidData,
+                ImageErrorKind.DigestMismatch or ImageErrorKind.UnsafePath => ErrorCategory.SecurityError,
+                ImageErrorKind.LimitExceeded => ErrorCategory.LimitsExceeded,
+                ImageErrorKind.Unsupported => ErrorCategory.NotImplemented,
+                ImageErrorKind.Unauthorized => ErrorCategory.PermissionDenied,
+                _ => ErrorCategory.ConnectionError,
+            };
+            WriteError(new ErrorRecord(e, "Image" + e.Kind, category, image));
+            return null;
+        }
+    }
+}
+
+/// <summary>What resolves names in an image: OS, C library and version, the resolver configuration baked in.</summary>
+[Cmdlet(VerbsCommon.Get, "ImageDnsProfile")]
+[OutputType(typeof(ImageDnsProfile))]
+public sealed class GetImageDnsProfileCommand : ImageDnsCommandBase
+{
+    protected override void ProcessRecord()
+    {
+        foreach (var image in Image)
+        {
+            if (Profile(image) is { } p) WriteObject(p);
+        }
+    }
+}
+
+/// <summary>Checks images against the DNS rule catalogue; a gate for pipelines.</summary>
+[Cmdlet(VerbsDiagnostic.Test, "ImageDns")]
+[OutputType(typeof(ImageDnsFinding), typeof(string))]
+public sealed class TestImageDnsCommand : ImageDnsCommandBase
+{
+    private readonly List<ImageDnsFinding> _findings = new();
+    private readonly List<string> _images = new();
+    private readonly List<string> _unreadable = new();
+    private IReadOnlyList<DnsIgnoreEntry> _ignore = Array.Empty<DnsIgnoreEntry>();
+
+    [Parameter]
+    public DnsRuleSeverity FailOn { get; set; } = DnsRuleSeverity.None;
+
+    [Parameter]
+    [ValidateNotNull]
+    public string[] ExcludeRule { get; set; } = Array.Empty<string>();
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? IgnoreFile { get; set; }
+
+    [Parameter]
+    public DnsReportFormat Format { get; set; } = DnsReportFormat.Table;
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? OutFile { get; set; }
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void BeginProcessing()
+    {
+        foreach (var id in ExcludeRule)
+        {
+            if (ImageDnsRules.Find(id) is null) WriteWarning($"-ExcludeRule {id}: no such rule (known: {string.Join(", ", ImageDnsRules.All.Select(r => r.Id))}).");
+        }
+        if (IgnoreFile is not null)
+        {
+            var path = GetUnresolvedProviderPathFromPSPath(IgnoreFile);
+            try
+            {
+                _ignore = DnsIgnoreFile.Parse(File.ReadAllText(path), IgnoreFile);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+            {
+                ThrowTerminatingError(new ErrorRecord(e, "InvalidIgnoreFile", ErrorCategory.InvalidData, IgnoreFile));
+            }
+            foreach (var e in _ignore.Where(e => ImageDnsRules.Find(e.RuleId) is null))
+                WriteWarning($"{IgnoreFile}:{e.LineNumber}: no such rule '{e.RuleId}'.");
+        }
+    }
+
+    private bool Streaming => Format == DnsReportFormat.Table && OutFile is null;
+
+    protected override void ProcessRecord()
+    {
+        foreach (var image in Image)
+        {
+            _images.Add(image);
+            var profile = Profile(image);
+            if (profile is null) { _unreadable.Add(image); continue; }
+            var findings = ImageDnsRules.Evaluate(profile, ExcludeRule);
+            foreach (var w in DnsIgnoreFile.Apply(findings, _ignore, DateOnly.FromDateTime(DateTime.UtcNow)))
+                WriteWarning($"{image}: {w}");
+            _findings.AddRange(findings);
+            if (Streaming || PassThru) foreach (var f in findings) WriteObject(f);
+        }
+    }
+
+    protected override void EndProcessing()
+    {
+        if (!Streaming)
+        {
+            var version = MyInvocation.MyCommand.Module?.Version?.ToString() ?? typeof(ImageDnsFinding).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+            var text = ImageDnsReport.Render(Format, _findings, _images, FailOn, version);
+            if (OutFile is not null)
+            {
+                var path = GetUnresolvedProviderPathFromPSPath(OutFile);
+                File.WriteAllText(path, text, new UTF8Encoding(false));
+                WriteVerbose($"Wrote {_findings.Count} findings for {_images.Count} images to {path} ({Format}).");
+            }
+            else WriteObject(text);
+        }
+
+        if (FailOn == DnsRuleSeverity.None) return;
+        var failing = ImageDnsReport.Failing(_findings, FailOn);
+        if (failing.Count == 0 && _unreadable.Count == 0) return;
+        var parts = failing.GroupBy(f => f.Image, StringComparer.Ordinal)
+            .Select(g => $"{g.Key}: {string.Join(", ", g.Select(f => f.RuleId).Distinct())}").ToList();
+        parts.AddRange(_unreadable.Select(i => $"{i}: could not be read"));
+        var message = $"Test-ImageDns -FailOn {FailOn}: {string.Join("; ", parts)}.";
+        ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(message), "ImageDnsGateFailed", ErrorCategory.InvalidResult, failing.Select(f => f.RuleId).Distinct().ToArray()));
+    }
+}

@@ -1,0 +1,137 @@
+# Get-ImageDnsProfile / Test-ImageDns as a user (and a CI job) calls them, against REAL images built by
+# umoci and skopeo (tests/fixtures/New-DnsLintFixtures.sh): the real musl loader and the host's libc.so.6.
+BeforeAll {
+    Import-Module $env:DNSTOOLS_MODULE_MANIFEST -Force
+    $script:SkipReason = $null
+    $missingTools = @('umoci', 'skopeo', 'tar') | Where-Object { -not (Get-Command $_ -CommandType Application -ErrorAction SilentlyContinue) }
+    if (-not (Test-Path /usr/lib/x86_64-linux-musl/libc.so)) { $missingTools += 'musl' }
+    if ($missingTools) {
+        $script:SkipReason = "needs $($missingTools -join ', ')" + $(if ($env:DNSTOOLS_APT_UNAVAILABLE) { " ($env:DNSTOOLS_APT_UNAVAILABLE)" })
+        return
+    }
+    $script:Fx = Join-Path $TestDrive 'lintfx'
+    $log = & bash (Join-Path $env:DNSTOOLS_REPO_ROOT 'tests/fixtures/New-DnsLintFixtures.sh') $Fx 2>&1 | Out-String
+    if ($LASTEXITCODE -ne 0) { throw "New-DnsLintFixtures.sh failed ($LASTEXITCODE): $log" }
+    $script:Alpine = "oci-archive:$Fx/alpine-apk.oci.tar"
+    $script:Glibc = "oci-archive:$Fx/glibc-dpkg.oci.tar"
+    $script:Static = "oci-archive:$Fx/static.oci.tar"
+    $script:Old = "oci-dir:$Fx/oci:musl-old"
+    $script:Pwsh = Join-Path $PSHOME 'pwsh'
+
+    # Runs a command line in a fresh pwsh, as a CI step would: exit code and all output.
+    function script:Invoke-Child([string] $Command) {
+        $full = "Import-Module '$env:DNSTOOLS_MODULE_MANIFEST'; Set-Location '$TestDrive'; $Command"
+        $out = & $Pwsh -NoProfile -NonInteractive -Command $full 2>&1 | Out-String
+        [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = $out }
+    }
+}
+
+Describe 'Get-ImageDnsProfile' -Tag ImageDns {
+    It 'tells musl from glibc from static, with versions and the layer each fact came from' {
+        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        $profiles = $Alpine, $Glibc, $Static | Get-ImageDnsProfile -ErrorAction Stop
+        $profiles.Count | Should -Be 3
+        $profiles[0] | Should -BeOfType 'DnsTools.Core.Inspection.ImageDnsProfile'
+        $profiles.Resolver | Should -Be 'musl 1.2.3', 'glibc 2.36', 'none (static)'
+        $layer = (Get-ImageLayer -Image $Alpine)[0].Digest
+        $profiles[0].Libc.Evidence.Layer | Should -Be $layer
+        $profiles[0].ResolvConfFile.Evidence.Path | Should -Be '/etc/resolv.conf'
+        $profiles[0].ResolvConf.Musl.IgnoredOptions | Should -Contain 'single-request-reopen'
+        $profiles[1].NsswitchHosts | Should -Be 'files dns'
+        $profiles[1].Os.Id | Should -Be 'debian'
+        $profiles[0].Platform | Should -Be 'linux/amd64'
+    }
+
+    It 'reads the entrypoint: a glibc binary found by PATH on a musl base, and a pure-Go binary' {
+        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        $p = Get-ImageDnsProfile -Image "docker-archive:$Fx/alpine-glibc-entry.docker.tar"
+        $p.Entrypoint.Path | Should -Be '/usr/bin/env'
+        $p.Entrypoint.Resolver | Should -Be 'Glibc'
+        (Test-ImageDns -Image "docker-archive:$Fx/alpine-glibc-entry.docker.tar").RuleId | Should -Contain 'DNS-ENTRY-001'
+        if (-not (Test-Path "$Fx/go-alpine.oci.tar")) { Set-ItResult -Skipped -Because (Get-Content "$Fx/expected/go.missing" -Raw); return }
+        $go = Get-ImageDnsProfile -Image "oci-archive:$Fx/go-alpine.oci.tar"
+        $go.Entrypoint.Resolver | Should -Be 'GoPure'
+        $go.Entrypoint.GoVersion | Should -Be (Get-Content "$Fx/expected/go.version" -Raw).Trim()
+        ($go | Out-String) | Should -Match 'Entrypoint +: /app/server: GoPure go1\.'
+        (Test-ImageDns -Image "oci-archive:$Fx/go-alpine.oci.tar").RuleId | Should -Contain 'DNS-GO-001'
+    }
+
+    It 'shows a readable view, and keeps going past an image it cannot read' {
+        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        $text = Get-ImageDnsProfile -Image $Glibc | Out-String
+        $text | Should -Match 'glibc 2\.36\s+\(from dpkg /var/lib/dpkg/status'
+        $text | Should -Match 'NsswitchHosts : files dns'
+        $p = Get-ImageDnsProfile -Image "oci-archive:$Fx/missing.tar", $Alpine -ErrorVariable err -ErrorAction SilentlyContinue
+        @($p).Count | Should -Be 1
+        @($err).Count | Should -Be 1
+    }
+}
+
+Describe 'Test-ImageDns' -Tag ImageDns {
+    It 'finds the rules rule by rule, each finding tagged with image and platform' {
+        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        $f = Test-ImageDns -Image $Alpine, $Glibc, $Old
+        $f[0] | Should -BeOfType 'DnsTools.Core.Inspection.ImageDnsFinding'
+        ($f | Where-Object Image -eq $Alpine).RuleId | Should -Be 'DNS-MUSL-001', 'DNS-MUSL-002', 'DNS-CONF-001', 'DNS-CONF-002'
+        ($f | Where-Object Image -eq $Glibc).RuleId | Should -Be 'DNS-CONF-002', 'DNS-GLIBC-001'
+        ($f | Where-Object Image -eq $Old).RuleId | Should -Contain 'DNS-MUSL-003'
+        ($f | Where-Object RuleId -eq 'DNS-MUSL-003').Severity | Should -Be 'Error'
+        $f.Platform | Sort-Object -Unique | Should -Be 'linux/amd64'
+        ($f | Out-String) | Should -Match 'DNS-CONF-001 +Warning'
+    }
+
+    It '-FailOn Warning makes pwsh -Command exit non-zero, naming images and rule ids, while the SARIF file lists every finding' {
+        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        $all = Test-ImageDns -Image $Alpine, $Glibc, $Static
+        $r = Invoke-Child "Test-ImageDns -Image '$Alpine', '$Glibc', '$Static' -FailOn Warning -Format Sarif -OutFile gate.sarif"
+        $r.ExitCode | Should -Not -Be 0
+        $r.Output | Should -Match ([regex]::Escape($Alpine) + ': DNS-MUSL-001, DNS-MUSL-002, DNS-CONF-001')
+        $r.Output | Should -Not -Match ([regex]::Escape($Glibc) + ':')
+        $sarif = Get-Content (Join-Path $TestDrive 'gate.sarif') -Raw | ConvertFrom-Json
+        $sarif.version | Should -Be '2.1.0'
+        $results = $sarif.runs[0].results
+        $results.Count | Should -Be $all.Count
+        $results.ruleId | Should -Be $all.RuleId
+        ($results | Where-Object ruleId -eq 'DNS-GLIBC-001').level | Should -Be 'note'
+        $sarif.runs[0].tool.driver.rules.helpUri | Should -Match 'docs/rules/DNS-[A-Z]+-\d{3}\.md$'
+    }
+
+    It 'passes the gate (exit 0) when nothing reaches the threshold, and writes JUnit' {
+        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        $r = Invoke-Child "Test-ImageDns -Image '$Glibc', '$Alpine' -FailOn Error -Format JUnit -OutFile dns.xml"
+        $r.ExitCode | Should -Be 0 -Because $r.Output
+        [xml] $x = Get-Content (Join-Path $TestDrive 'dns.xml') -Raw
+        $x.testsuites.testsuite.Count | Should -Be 2
+        $x.testsuites.failures | Should -Be '0'
+        $r = Invoke-Child "Test-ImageDns -Image '$Old' -FailOn Error -Format JUnit -OutFile old.xml"
+        $r.ExitCode | Should -Not -Be 0
+        [xml] $x = Get-Content (Join-Path $TestDrive 'old.xml') -Raw
+        $x.testsuites.failures | Should -Be '1'
+    }
+
+    It '-IgnoreFile suppresses until the expiry date; an expired entry stops applying with a warning' {
+        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        $ignore = Join-Path $TestDrive 'dns-ignore'
+        @(
+            '# accepted risks'
+            'DNS-MUSL-001 2099-12-31 # AAAA answered by CoreDNS'
+            'DNS-MUSL-002 # no big answers'
+            'DNS-CONF-001 2020-01-01 # old exception'
+        ) | Set-Content $ignore
+        $f = Test-ImageDns -Image $Alpine -IgnoreFile $ignore -WarningVariable w 3>$null
+        $f.Count | Should -Be 4
+        ($f | Where-Object Suppressed).RuleId | Should -Be 'DNS-MUSL-001', 'DNS-MUSL-002'
+        ($f | Where-Object RuleId -eq 'DNS-MUSL-002').SuppressionReason | Should -Be 'no big answers'
+        "$w" | Should -Match 'DNS-CONF-001.*expired on 2020-01-01'
+        { Test-ImageDns -Image $Alpine -IgnoreFile $ignore -FailOn Warning -WarningAction SilentlyContinue } | Should -Throw '*DNS-CONF-001*'
+        { Test-ImageDns -Image $Alpine -IgnoreFile $ignore -ExcludeRule DNS-CONF-001 -FailOn Warning } | Should -Not -Throw
+    }
+
+    It 'writes JSON to the pipeline, and -FailOn fails on an image it cannot read' {
+        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        $json = Test-ImageDns -Image $Static -Format Json | ConvertFrom-Json
+        $json.findings.ruleId | Should -Be 'DNS-LIBC-001'
+        $json.images | Should -Be $Static
+        { Test-ImageDns -Image "oci-archive:$Fx/missing.tar" -FailOn Error -ErrorAction SilentlyContinue } | Should -Throw '*could not be read*'
+    }
+}
