@@ -153,6 +153,8 @@ function Invoke-Test {
 
 function Invoke-Demo {
     Invoke-Build
+    # The demo builds real example images (umoci, skopeo, musl): installed as for the tests.
+    Install-TestDependency | Out-Null
     $env:DNSTOOLS_FORBID_SYSTEM_RESOLV_CONF = '1'
     $demo = Join-Path $Root 'examples/demo.ps1'
     Invoke-Native (Join-Path $PSHOME 'pwsh') @('-NoProfile', '-NonInteractive', '-File', $demo, '-ModuleManifest', (Join-Path $ModuleDir 'DnsTools.psd1'))

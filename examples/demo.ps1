@@ -28,6 +28,28 @@ $pod.Search | ForEach-Object { "    $name.$_." } | Out-Host
 "    $name." | Out-Host
 
 # ---------------------------------------------------------------------------------------------
+# Which resolver do the images ship? Real musl (Alpine layout) and glibc images, built with umoci and
+# skopeo from Debian's files, inspected without a container runtime.
+$fixtures = Join-Path ([IO.Path]::GetTempPath()) "dnstools-demo-$PID"
+try {
+    $script = Join-Path $PSScriptRoot '../tests/fixtures/New-DnsLintFixtures.sh'
+    $log = & bash $script $fixtures 2>&1 | Out-String
+    if ($LASTEXITCODE -ne 0) {
+        Write-Host "# (image step skipped: the example images could not be built here: $($log.Trim()))"
+    }
+    else {
+        $images = "oci-archive:$fixtures/alpine-apk.oci.tar", "oci-archive:$fixtures/glibc-dpkg.oci.tar"
+        Write-Host '# The DNS profile of a musl (Alpine-like) and a glibc (Debian-like) image:'
+        Get-ImageDnsProfile -Image $images | Format-Table @{ n = 'Image'; e = { Split-Path $_.Image -Leaf } }, Libc, LibcVersion -AutoSize | Out-Host
+        Write-Host '# Their findings (Test-ImageDns; -FailOn Warning would fail a pipeline on the musl one):'
+        Test-ImageDns -Image $images | Format-Table @{ n = 'Image'; e = { Split-Path $_.Image -Leaf } }, RuleId, Severity, Title -AutoSize -Wrap | Out-Host
+    }
+}
+finally {
+    if (Test-Path $fixtures) { Remove-Item $fixtures -Recurse -Force }
+}
+
+# ---------------------------------------------------------------------------------------------
 # The incident, reproduced on loopback: a lab DNS server with the report's behaviour (NXDOMAIN for
 # the cluster search expansions, A answered at once, AAAA SERVFAIL after ~1.7 s), and the resolvers
 # replayed against it with the pod's resolv.conf (default timeout:5 attempts:2).

@@ -12,6 +12,9 @@ Describe 'examples/demo.ps1' {
         $out | Should -Match 'glibc-2\.36\s+None\s+ok\s+1\.7\d\d s'
         $out | Should -Match 'glibc-2\.36\s+NoAaaa\s+ok\s+0\.0\d\d s'
         $out | Should -Match 'DNS002'
+        # The image step: musl found in the Alpine-like image and flagged (or skipped, saying why).
+        $out | Should -Match 'alpine-apk\.oci\.tar\s+musl\s+1\.2\.3|image step skipped'
+        $out | Should -Match 'alpine-apk\.oci\.tar\s+DNS-MUSL-001\s+Warning|image step skipped'
         $out | Should -Match 'elink\.spic\.com\.cn\.tke-test\.svc\.cluster\.local\.'
     }
 }
