@@ -122,6 +122,20 @@ Describe 'registry: anonymous' {
 }
 
 Describe 'registry: basic auth' {
+    It 'uses the credentials docker login stored in config.json when -Credential is not given' {
+        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        $dockerConfig = Join-Path $TestDrive 'docker-config'
+        New-Item -ItemType Directory $dockerConfig -Force | Out-Null
+        $auth = [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes('alice:s3cret-pw'))
+        @{ auths = @{ "$Basic" = @{ auth = $auth } } } | ConvertTo-Json -Depth 4 | Set-Content (Join-Path $dockerConfig 'config.json')
+        $saved = $env:DOCKER_CONFIG
+        try {
+            $env:DOCKER_CONFIG = $dockerConfig
+            (Get-ImageFile -Image "registry:$Basic/team/app:1.4" -Path /etc/resolv.conf).Content | Should -Match 'ndots:5'
+        }
+        finally { $env:DOCKER_CONFIG = $saved }
+    }
+
     It 'asks for -Credential, refuses a wrong password, reads with the right one' {
         if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
         Get-ImageLayer -Image "registry:$Basic/team/app:1.4" -ErrorVariable e1 -ErrorAction SilentlyContinue

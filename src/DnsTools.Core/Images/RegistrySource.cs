@@ -245,12 +245,13 @@ internal sealed class RegistrySource : IImageSource
     {
         if (challenge is null)
             throw new ImageException(ImageErrorKind.Unauthorized, Name, $"Image '{Name}': the registry answered 401 without a challenge.");
-        var creds = _options.Credentials;
+        // -Credential first, else what `docker login` stored for this registry.
+        var creds = _options.Credentials ?? DockerConfigCredentials.Find(_ref.Host);
         string? basic = creds is { } c ? Convert.ToBase64String(Encoding.UTF8.GetBytes($"{c.User}:{c.Password}")) : null;
         if (challenge.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase))
         {
             return basic is null
-                ? throw new ImageException(ImageErrorKind.Unauthorized, Name, $"Image '{Name}': the registry wants a user name and password (-Credential).")
+                ? throw new ImageException(ImageErrorKind.Unauthorized, Name, $"Image '{Name}': the registry wants a user name and password (-Credential, or docker login's config.json).")
                 : "Basic " + basic;
         }
         if (!challenge.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase))
