@@ -1,0 +1,63 @@
+# The CI gating example (examples/ci) runs here exactly as the GitHub Actions and Azure Pipelines
+# snippets call it, against real fixture images, so neither the script nor the snippets can rot.
+BeforeAll {
+    $script:SkipReason = $null
+    $missingTools = @('umoci', 'skopeo', 'tar') | Where-Object { -not (Get-Command $_ -CommandType Application -ErrorAction SilentlyContinue) }
+    if (-not (Test-Path /usr/lib/x86_64-linux-musl/libc.so)) { $missingTools += 'musl' }
+    if ($missingTools) {
+        $script:SkipReason = "needs $($missingTools -join ', ')" + $(if ($env:DNSTOOLS_APT_UNAVAILABLE) { " ($env:DNSTOOLS_APT_UNAVAILABLE)" })
+        return
+    }
+    $script:Fx = Join-Path $TestDrive 'fx'
+    $log = & bash (Join-Path $env:DNSTOOLS_REPO_ROOT 'tests/fixtures/New-DnsLintFixtures.sh') $Fx 2>&1 | Out-String
+    if ($LASTEXITCODE -ne 0) { throw "New-DnsLintFixtures.sh failed ($LASTEXITCODE): $log" }
+    $script:Pwsh = Join-Path $PSHOME 'pwsh'
+    # As if installed: the built module's folder (out/DnsTools/<version>) on PSModulePath.
+    $script:ModulePath = Split-Path (Split-Path (Split-Path $env:DNSTOOLS_MODULE_MANIFEST))
+
+    # Runs one snippet line in the repository root, as the CI agent would, with IMAGE set.
+    function script:Invoke-Snippet([string] $Line, [string] $Image, [string] $Work) {
+        $command = $Line -replace '\$\{\{ env\.IMAGE \}\}', $Image -replace '\$\(IMAGE\)', $Image
+        $command = $command -replace '^pwsh ', ''
+        $command = $command -replace 'examples/ci/', (Join-Path $env:DNSTOOLS_REPO_ROOT 'examples/ci/')
+        $saved = $env:PSModulePath
+        try {
+            $env:PSModulePath = "$ModulePath$([IO.Path]::PathSeparator)$saved"
+            Push-Location $Work
+            $out = & bash -c "'$Pwsh' $command" 2>&1 | Out-String
+            [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = $out }
+        }
+        finally { Pop-Location; $env:PSModulePath = $saved }
+    }
+
+    function script:GateLine([string] $File) {
+        $line = Get-Content (Join-Path $env:DNSTOOLS_REPO_ROOT "examples/ci/$File") | Where-Object { $_ -match 'Invoke-DnsImageGate\.ps1' } | Select-Object -First 1
+        ($line -replace '^\s*(run|- script):\s*', '').Trim()
+    }
+}
+
+Describe 'examples/ci: the DNS image gate as CI runs it' {
+    It '<_> fails on the musl image and still writes every finding' -ForEach 'github-actions.yml', 'azure-pipelines.yml' {
+        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        $work = New-Item -ItemType Directory (Join-Path $TestDrive "musl-$_") -Force
+        $r = Invoke-Snippet (GateLine $_) "oci-archive:$Fx/alpine-apk.oci.tar" $work
+        $r.ExitCode | Should -Be 1 -Because $r.Output
+        $r.Output | Should -Match 'DNS gate failed.*DNS-MUSL-001'
+        $sarif = Get-Content (Join-Path $work 'dns.sarif') -Raw | ConvertFrom-Json
+        $sarif.version | Should -Be '2.1.0'
+        $ruleIds = $sarif.runs[0].results.ruleId
+        $ruleIds | Should -Contain 'DNS-MUSL-001'
+        $ruleIds | Should -Contain 'DNS-CONF-002'   # an Info finding, below the threshold, is in the report too
+        [xml] $junit = Get-Content (Join-Path $work 'dns-junit.xml') -Raw
+        $junit.SelectNodes('//testcase').Count | Should -BeGreaterThan 0
+    }
+
+    It '<_> passes the glibc image' -ForEach 'github-actions.yml', 'azure-pipelines.yml' {
+        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        $work = New-Item -ItemType Directory (Join-Path $TestDrive "glibc-$_") -Force
+        $r = Invoke-Snippet (GateLine $_) "oci-archive:$Fx/glibc-dpkg.oci.tar" $work
+        $r.ExitCode | Should -Be 0 -Because $r.Output
+        $r.Output | Should -Match 'DNS gate passed'
+        Test-Path (Join-Path $work 'dns.sarif') | Should -BeTrue
+    }
+}
