@@ -7,6 +7,7 @@ using DnsTools.Core.Lab;
 namespace DnsTools.Core.Tests.Lab;
 
 /// <summary>The lab server on real loopback sockets.</summary>
+[Collection(TimingCollection.Name)]
 public class DnsLabServerTests
 {
     private static readonly IPAddress[] Address = { IPAddress.Parse("192.0.2.10") };

@@ -12,6 +12,7 @@ namespace DnsTools.Core.Tests.Probe;
 /// what the model plans for the same server behaviour (the models are checked against the real libcs
 /// in the conformance suite), and its times must be the server's.
 /// </summary>
+[Collection(TimingCollection.Name)]
 public class DnsProbeTests
 {
     private const string Search = "search tke-test.svc.cluster.local svc.cluster.local cluster.local\n";
