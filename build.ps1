@@ -74,7 +74,7 @@ function Invoke-Build {
     Write-Host "Built DnsTools $Version -> $ModuleDir"
 }
 
-function Install-TestDependency([string[]] $Packages = $AptPackages) {
+function Install-TestDependency([string[]] $DebianPackages = $AptPackages) {
     # Pester from NuGet (Chocolatey layout: the module sits under tools/).
     $packages = Join-Path $Root 'tools/packages'
     $pester = Join-Path $packages "pester/$PesterVersion/tools/Pester.psd1"
@@ -85,7 +85,7 @@ function Install-TestDependency([string[]] $Packages = $AptPackages) {
     # Debian packages for integration tests. Without root or apt, the tests that need them
     # report themselves skipped with this reason.
     $env:DNSTOOLS_APT_UNAVAILABLE = ''
-    $missing = @($Packages | Where-Object { -not (Test-DebianPackage $_) })
+    $missing = @($DebianPackages | Where-Object { -not (Test-DebianPackage $_) })
     if ($missing.Count -gt 0) {
         $isRoot = (& id -u) -eq '0'
         if (-not $isRoot) { $env:DNSTOOLS_APT_UNAVAILABLE = "not root: cannot install $($missing -join ', ')" }
@@ -154,7 +154,7 @@ function Invoke-Test {
 function Invoke-Demo {
     Invoke-Build
     # The demo builds real example images: only what that needs (umoci, skopeo, musl).
-    Install-TestDependency -Packages 'umoci', 'skopeo', 'musl' | Out-Null
+    Install-TestDependency -DebianPackages 'umoci', 'skopeo', 'musl' | Out-Null
     $env:DNSTOOLS_FORBID_SYSTEM_RESOLV_CONF = '1'
     $demo = Join-Path $Root 'examples/demo.ps1'
     Invoke-Native (Join-Path $PSHOME 'pwsh') @('-NoProfile', '-NonInteractive', '-File', $demo, '-ModuleManifest', (Join-Path $ModuleDir 'DnsTools.psd1'))
