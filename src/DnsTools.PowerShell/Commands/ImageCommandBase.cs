@@ -3,16 +3,13 @@ using DnsTools.Core.Images;
 
 namespace DnsTools.PowerShell.Commands;
 
-/// <summary>What the image cmdlets share: -Image, -Platform, cancellation, error mapping.</summary>
-public abstract class ImageCommandBase : PSCmdlet
+/// <summary>
+/// What every cmdlet that opens images shares: -Platform, -Credential, -AllowInsecureRegistry,
+/// cancellation, the open options built from them, and the error category of each image error.
+/// </summary>
+public abstract class ImageAccessCommandBase : PSCmdlet
 {
     private readonly CancellationTokenSource _cts = new();
-
-    /// <summary>docker-archive:PATH, oci-dir:PATH, oci-archive:PATH, dir:PATH, registry:REF, or a bare path or reference.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("FullName")]
-    [ValidateNotNullOrEmpty]
-    public string Image { get; set; } = "";
 
     /// <summary>os/arch[/variant] to pick from a multi-platform index; default linux/amd64.</summary>
     [Parameter]
@@ -32,13 +29,45 @@ public abstract class ImageCommandBase : PSCmdlet
 
     protected override void StopProcessing() => _cts.Cancel();
 
+    protected string CurrentDirectory => SessionState.Path.CurrentFileSystemLocation.ProviderPath;
+
+    /// <summary>The -Platform value; a malformed one throws <see cref="FormatException"/>.</summary>
+    protected ImagePlatform? ParsePlatform() => Platform is null ? null : ImagePlatform.Parse(Platform);
+
+    protected virtual ImageOpenOptions OpenOptions(ImagePlatform? platform) => new()
+    {
+        Platform = platform,
+        Credentials = Credential is null ? null : (Credential.UserName, Credential.GetNetworkCredential().Password),
+        AllowInsecureRegistry = AllowInsecureRegistry,
+    };
+
+    protected static ErrorCategory CategoryOf(ImageErrorKind kind) => kind switch
+    {
+        ImageErrorKind.NotFound or ImageErrorKind.PlatformNotFound => ErrorCategory.ObjectNotFound,
+        ImageErrorKind.NotAnImage or ImageErrorKind.Corrupt or ImageErrorKind.SymlinkLoop => ErrorCategory.InvalidData,
+        ImageErrorKind.DigestMismatch or ImageErrorKind.UnsafePath => ErrorCategory.SecurityError,
+        ImageErrorKind.LimitExceeded => ErrorCategory.LimitsExceeded,
+        ImageErrorKind.Unsupported => ErrorCategory.NotImplemented,
+        ImageErrorKind.Unauthorized => ErrorCategory.PermissionDenied,
+        _ => ErrorCategory.ConnectionError,
+    };
+}
+
+/// <summary>What the image cmdlets share: -Image, -Platform, cancellation, error mapping.</summary>
+public abstract class ImageCommandBase : ImageAccessCommandBase
+{
+
+    /// <summary>docker-archive:PATH, oci-dir:PATH, oci-archive:PATH, dir:PATH, registry:REF, or a bare path or reference.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("FullName")]
+    [ValidateNotNullOrEmpty]
+    public string Image { get; set; } = "";
+
     protected IImageSource? OpenImage()
     {
         try
         {
-            ImagePlatform? platform = Platform is null ? null : ImagePlatform.Parse(Platform);
-            var cwd = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
-            return ImageSource.Open(Image, OpenOptions(platform), cwd, Token);
+            return ImageSource.Open(Image, OpenOptions(ParsePlatform()), CurrentDirectory, Token);
         }
         catch (FormatException e)
         {
@@ -52,29 +81,6 @@ public abstract class ImageCommandBase : PSCmdlet
         }
     }
 
-    protected virtual ImageOpenOptions OpenOptions(ImagePlatform? platform) => new()
-    {
-        Platform = platform,
-        Credentials = Credential is null ? null : (Credential.UserName, Credential.GetNetworkCredential().Password),
-        AllowInsecureRegistry = AllowInsecureRegistry,
-    };
-
     protected void WriteImageError(ImageException e)
-    {
-        var category = e.Kind switch
-        {
-            ImageErrorKind.NotFound => ErrorCategory.ObjectNotFound,
-            ImageErrorKind.NotAnImage => ErrorCategory.InvalidData,
-            ImageErrorKind.Corrupt => ErrorCategory.InvalidData,
-            ImageErrorKind.DigestMismatch => ErrorCategory.SecurityError,
-            ImageErrorKind.PlatformNotFound => ErrorCategory.ObjectNotFound,
-            ImageErrorKind.UnsafePath => ErrorCategory.SecurityError,
-            ImageErrorKind.SymlinkLoop => ErrorCategory.InvalidData,
-            ImageErrorKind.LimitExceeded => ErrorCategory.LimitsExceeded,
-            ImageErrorKind.Unsupported => ErrorCategory.NotImplemented,
-            ImageErrorKind.Unauthorized => ErrorCategory.PermissionDenied,
-            _ => ErrorCategory.ConnectionError,
-        };
-        WriteError(new ErrorRecord(e, "Image" + e.Kind, category, e.Input));
-    }
+        => WriteError(new ErrorRecord(e, "Image" + e.Kind, CategoryOf(e.Kind), e.Input));
 }

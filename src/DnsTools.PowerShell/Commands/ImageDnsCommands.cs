@@ -6,45 +6,21 @@ using DnsTools.Core.Inspection;
 namespace DnsTools.PowerShell.Commands;
 
 /// <summary>What Get-ImageDnsProfile and Test-ImageDns share: several images (from the pipeline), platform, credentials.</summary>
-public abstract class ImageDnsCommandBase : PSCmdlet
+public abstract class ImageDnsCommandBase : ImageAccessCommandBase
 {
-    private readonly CancellationTokenSource _cts = new();
-
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName")]
     [ValidateNotNullOrEmpty]
     public string[] Image { get; set; } = Array.Empty<string>();
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? Platform { get; set; }
-
-    [Parameter]
-    [Credential]
-    public PSCredential? Credential { get; set; }
-
-    [Parameter]
-    public SwitchParameter AllowInsecureRegistry { get; set; }
-
-    protected CancellationToken Token => _cts.Token;
-
-    protected override void StopProcessing() => _cts.Cancel();
 
     /// <summary>Profiles one image; writes a non-terminating error and returns null when it cannot be read.</summary>
     protected ImageDnsProfile? Profile(string image)
     {
         try
         {
-            ImagePlatform? platform = Platform is null ? null : ImagePlatform.Parse(Platform);
-            var cwd = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
-            var open = new ImageOpenOptions
-            {
-                Platform = platform,
-                Credentials = Credential is null ? null : (Credential.UserName, Credential.GetNetworkCredential().Password),
-                AllowInsecureRegistry = AllowInsecureRegistry,
-            };
+            var open = OpenOptions(ParsePlatform());
             WriteVerbose($"{image}: reading the DNS profile");
-            return ImageDnsInspector.Inspect(image, open, null, cwd, Token);
+            return ImageDnsInspector.Inspect(image, open, null, CurrentDirectory, Token);
         }
         catch (FormatException e)
         {
@@ -53,17 +29,7 @@ public abstract class ImageDnsCommandBase : PSCmdlet
         }
         catch (ImageException e)
         {
-            var category = e.Kind switch
-            {
-                ImageErrorKind.NotFound or ImageErrorKind.PlatformNotFound => ErrorCategory.ObjectNotFound,
-                ImageErrorKind.NotAnImage or ImageErrorKind.Corrupt or ImageErrorKind.SymlinkLoop => ErrorCategory.InvalidData,
-                ImageErrorKind.DigestMismatch or ImageErrorKind.UnsafePath => ErrorCategory.SecurityError,
-                ImageErrorKind.LimitExceeded => ErrorCategory.LimitsExceeded,
-                ImageErrorKind.Unsupported => ErrorCategory.NotImplemented,
-                ImageErrorKind.Unauthorized => ErrorCategory.PermissionDenied,
-                _ => ErrorCategory.ConnectionError,
-            };
-            WriteError(new ErrorRecord(e, "Image" + e.Kind, category, image));
+            WriteError(new ErrorRecord(e, "Image" + e.Kind, CategoryOf(e.Kind), image));
             return null;
         }
     }
