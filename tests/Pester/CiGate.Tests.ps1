@@ -1,16 +1,8 @@
 # The CI gating example (examples/ci) runs here exactly as the GitHub Actions and Azure Pipelines
 # snippets call it, against real fixture images, so neither the script nor the snippets can rot.
 BeforeAll {
-    $script:SkipReason = $null
-    $missingTools = @('umoci', 'skopeo', 'tar') | Where-Object { -not (Get-Command $_ -CommandType Application -ErrorAction SilentlyContinue) }
-    if (-not (Test-Path /usr/lib/x86_64-linux-musl/libc.so)) { $missingTools += 'musl' }
-    if ($missingTools) {
-        $script:SkipReason = "needs $($missingTools -join ', ')" + $(if ($env:DNSTOOLS_APT_UNAVAILABLE) { " ($env:DNSTOOLS_APT_UNAVAILABLE)" })
-        return
-    }
-    $script:Fx = Join-Path $TestDrive 'fx'
-    $log = & bash (Join-Path $env:DNSTOOLS_REPO_ROOT 'tests/fixtures/New-DnsLintFixtures.sh') $Fx 2>&1 | Out-String
-    if ($LASTEXITCODE -ne 0) { throw "New-DnsLintFixtures.sh failed ($LASTEXITCODE): $log" }
+    . (Join-Path $env:DNSTOOLS_REPO_ROOT 'tests/Pester/Helpers/LintFixtures.ps1') -Folder (Join-Path $TestDrive 'fx')
+    if ($SkipReason) { return }
     $script:Pwsh = Join-Path $PSHOME 'pwsh'
     # As if installed: the built module's folder (out/DnsTools/<version>) on PSModulePath.
     $script:ModulePath = Split-Path (Split-Path (Split-Path $env:DNSTOOLS_MODULE_MANIFEST))

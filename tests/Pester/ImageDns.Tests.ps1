@@ -2,16 +2,8 @@
 # umoci and skopeo (tests/fixtures/New-DnsLintFixtures.sh): the real musl loader and the host's libc.so.6.
 BeforeAll {
     Import-Module $env:DNSTOOLS_MODULE_MANIFEST -Force
-    $script:SkipReason = $null
-    $missingTools = @('umoci', 'skopeo', 'tar') | Where-Object { -not (Get-Command $_ -CommandType Application -ErrorAction SilentlyContinue) }
-    if (-not (Test-Path /usr/lib/x86_64-linux-musl/libc.so)) { $missingTools += 'musl' }
-    if ($missingTools) {
-        $script:SkipReason = "needs $($missingTools -join ', ')" + $(if ($env:DNSTOOLS_APT_UNAVAILABLE) { " ($env:DNSTOOLS_APT_UNAVAILABLE)" })
-        return
-    }
-    $script:Fx = Join-Path $TestDrive 'lintfx'
-    $log = & bash (Join-Path $env:DNSTOOLS_REPO_ROOT 'tests/fixtures/New-DnsLintFixtures.sh') $Fx 2>&1 | Out-String
-    if ($LASTEXITCODE -ne 0) { throw "New-DnsLintFixtures.sh failed ($LASTEXITCODE): $log" }
+    . (Join-Path $env:DNSTOOLS_REPO_ROOT 'tests/Pester/Helpers/LintFixtures.ps1') -Folder (Join-Path $TestDrive 'lintfx')
+    if ($SkipReason) { return }
     $script:Alpine = "oci-archive:$Fx/alpine-apk.oci.tar"
     $script:Glibc = "oci-archive:$Fx/glibc-dpkg.oci.tar"
     $script:Static = "oci-archive:$Fx/static.oci.tar"

@@ -1,16 +1,8 @@
 # dnstools-lint (src/DnsTools.Lint) as a CI job runs it: packed as a dotnet tool, installed into a
 # tool path from the local package, run against REAL images (tests/fixtures/New-DnsLintFixtures.sh).
 BeforeAll {
-    $script:SkipReason = $null
-    $missingTools = @('umoci', 'skopeo', 'tar') | Where-Object { -not (Get-Command $_ -CommandType Application -ErrorAction SilentlyContinue) }
-    if (-not (Test-Path /usr/lib/x86_64-linux-musl/libc.so)) { $missingTools += 'musl' }
-    if ($missingTools) {
-        $script:SkipReason = "needs $($missingTools -join ', ')" + $(if ($env:DNSTOOLS_APT_UNAVAILABLE) { " ($env:DNSTOOLS_APT_UNAVAILABLE)" })
-        return
-    }
-    $script:Fx = Join-Path $TestDrive 'lintfx'
-    $log = & bash (Join-Path $env:DNSTOOLS_REPO_ROOT 'tests/fixtures/New-DnsLintFixtures.sh') $Fx 2>&1 | Out-String
-    if ($LASTEXITCODE -ne 0) { throw "New-DnsLintFixtures.sh failed ($LASTEXITCODE): $log" }
+    . (Join-Path $env:DNSTOOLS_REPO_ROOT 'tests/Pester/Helpers/LintFixtures.ps1') -Folder (Join-Path $TestDrive 'lintfx')
+    if ($SkipReason) { return }
     $pkg = Join-Path $TestDrive 'pkg'
     $log = & dotnet pack (Join-Path $env:DNSTOOLS_REPO_ROOT 'src/DnsTools.Lint/DnsTools.Lint.csproj') -c Release -o $pkg --nologo -v quiet 2>&1 | Out-String
     if ($LASTEXITCODE -ne 0) { throw "dotnet pack failed: $log" }
