@@ -33,7 +33,7 @@ BeforeAll {
         if (-not $ready) { Start-Sleep -Milliseconds 200 }
     }
     if (-not $ready) { throw 'dockerd did not answer within 20 s' }
-    foreach ($t in 'musl', 'layers') {
+    foreach ($t in 'musl', 'layers', 'glibc-entry') {
         $out = & docker -H "unix://$Sock" load -i "$Fx/$t.docker.tar" 2>&1 | Out-String
         if ($LASTEXITCODE -ne 0) { throw "docker load $t failed: $out" }
     }
@@ -71,6 +71,16 @@ Describe 'docker: (local daemon through Docker.DotNet)' {
         $f[0].Content | Should -BeExactly ([IO.File]::ReadAllText("$Fx/expected/musl/etc/os-release"))
         $f[1].ResolvedPath | Should -Be '/lib/ld-musl-x86_64.so.1'
         (ActualTree (Get-ImageFile -Image docker:dnstools/layers:latest -Path / -Recurse)) | Should -Be (ExpectedTree 'layers')
+    }
+
+    It 'follows the entrypoint from the config image inspect reports' {
+        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        $config = & docker -H "unix://$Sock" image inspect --format '{{json .Config}}' dnstools/glibc-entry:latest | ConvertFrom-Json
+        $e = (Get-ImageDnsProfile -Image docker:dnstools/glibc-entry:latest).Entrypoint
+        $e.Command | Should -Be (@($config.Entrypoint) + @($config.Cmd))
+        $e.Via | Should -Be '/usr/local/bin/docker-entrypoint.sh'
+        $e.Path | Should -Be '/usr/bin/env'
+        $e.Resolver | Should -Be 'Glibc'
     }
 
     It 'names an image the daemon does not have' {

@@ -20,7 +20,7 @@ BeforeAll {
 
     $dir = New-Item -ItemType Directory (Join-Path $TestDrive 'pm') -Force
     $script:PodmanArgs = @('--root', "$dir/root", '--runroot', "$dir/run", '--storage-driver', 'vfs')
-    foreach ($t in 'musl', 'layers') {
+    foreach ($t in 'musl', 'layers', 'glibc-entry') {
         $out = & podman @PodmanArgs load -i "$Fx/$t.docker.tar" 2>&1 | Out-String
         if ($LASTEXITCODE -ne 0) { throw "podman load $t failed: $out" }
     }
@@ -56,5 +56,14 @@ Describe 'podman: (Podman''s Docker-compatible service)' {
         $tree.Path | Should -Contain '/data/stays.txt'
         $tree.Path | Should -Not -Contain '/data/gone.txt'
         $tree.Path | Should -Not -Contain '/etc/old.conf'
+    }
+
+    It 'follows the entrypoint from the image config the service reports' {
+        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        $e = (Get-ImageDnsProfile -Image podman:dnstools/glibc-entry:latest).Entrypoint
+        $e.Command | Should -Be 'docker-entrypoint.sh', 'env'
+        $e.Via | Should -Be '/usr/local/bin/docker-entrypoint.sh'
+        $e.Path | Should -Be '/usr/bin/env'
+        $e.Resolver | Should -Be 'Glibc'
     }
 }

@@ -65,6 +65,7 @@ $AuthYaml
     Push "oci:$Fx/oci:glibc" "$Anon/team/glibc:v2s2" @('--format', 'v2s2')
     Push "oci:$Fx/oci:layers" "$Anon/team/layers:zstd" @('--dest-compress-format', 'zstd')
     Push "oci:$Fx/multi:multi" "$Anon/team/multi:1" @('--all')
+    Push "oci:$Fx/oci:glibc-entry" "$Anon/team/entry:1"
 
     $script:Cred = [pscredential]::new('alice', (ConvertTo-SecureString 's3cret-pw' -AsPlainText -Force))
     $htpasswd = Join-Path $TestDrive 'htpasswd'
@@ -110,6 +111,16 @@ Describe 'registry: anonymous' {
         (Get-ImageLayer -Image "registry:$Anon/team/app@$digest") | Should -HaveCount 2
         Get-ImageLayer -Image "registry:$Anon/team/multi:1" -Platform linux/ppc64le -ErrorVariable e -ErrorAction SilentlyContinue
         "$e" | Should -Match 'linux/amd64, linux/arm64/v8'
+    }
+
+    It 'follows the entrypoint the image config names (script, then Cmd by PATH) to the program it runs' {
+        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        $config = & skopeo inspect --config --tls-verify=false "docker://$Anon/team/entry:1" | ConvertFrom-Json
+        $e = (Get-ImageDnsProfile -Image "registry:$Anon/team/entry:1").Entrypoint
+        $e.Command | Should -Be (@($config.config.Entrypoint) + @($config.config.Cmd))
+        $e.Via | Should -Be '/usr/local/bin/docker-entrypoint.sh'
+        $e.Path | Should -Be '/usr/bin/env'
+        $e.Resolver | Should -Be 'Glibc'
     }
 
     It 'names a missing repository or tag' {

@@ -26,6 +26,7 @@ internal sealed class DaemonSource : IImageSource, ISequentialLayerSource
 
     public ImageReference Reference { get; }
     public ImagePlatform? Platform { get; private set; }
+    public ImageRunConfig? RunConfig { get; private set; }
     public string? ManifestDigest { get; private set; }
     public IReadOnlyList<ImageLayerInfo> Layers { get; private set; } = Array.Empty<ImageLayerInfo>();
 
@@ -96,6 +97,16 @@ internal sealed class DaemonSource : IImageSource, ISequentialLayerSource
         if (options.Platform is { } asked && Platform is not null && !asked.Matches(Platform.Os, Platform.Architecture, Platform.Variant))
             throw new ImageException(ImageErrorKind.PlatformNotFound, Reference.Original, $"Image '{Reference.Original}' is {Platform}, not {asked}.");
         ManifestDigest = inspect.ID;
+        // image inspect's Config is the image config's "config" object (Entrypoint, Cmd, Env...).
+        var c = inspect.Config;
+        RunConfig = new ImageRunConfig
+        {
+            Entrypoint = c?.Entrypoint?.ToArray() ?? Array.Empty<string>(),
+            Cmd = c?.Cmd?.ToArray() ?? Array.Empty<string>(),
+            Env = c?.Env?.ToArray() ?? Array.Empty<string>(),
+            WorkingDir = string.IsNullOrEmpty(c?.WorkingDir) ? null : c.WorkingDir,
+            User = string.IsNullOrEmpty(c?.User) ? null : c.User,
+        };
         var diffIds = inspect.RootFS?.Layers ?? new List<string>();
         Layers = diffIds.Select((d, i) => new ImageLayerInfo
         {

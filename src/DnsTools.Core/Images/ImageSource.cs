@@ -47,12 +47,44 @@ public sealed class ImageOpenOptions
     public string? DaemonSocket { get; init; }
 }
 
+/// <summary>What the image config says to run (its "config" object): Entrypoint, Cmd, Env, WorkingDir, User.</summary>
+public sealed class ImageRunConfig
+{
+    public IReadOnlyList<string> Entrypoint { get; init; } = Array.Empty<string>();
+    public IReadOnlyList<string> Cmd { get; init; } = Array.Empty<string>();
+    public IReadOnlyList<string> Env { get; init; } = Array.Empty<string>();
+    public string? WorkingDir { get; init; }
+    public string? User { get; init; }
+
+    /// <summary>Entrypoint followed by Cmd: the command line a container starts with.</summary>
+    public IReadOnlyList<string> Command => Entrypoint.Concat(Cmd).ToList();
+
+    /// <summary>Reads the "config" object of an image config document (OCI image-spec config.md; docker's image JSON is the same).</summary>
+    internal static ImageRunConfig FromImageConfig(JsonElement imageConfig)
+    {
+        var c = imageConfig.Prop("config");
+        static string[] Strings(JsonElement parent, string name) => parent.Prop(name).Items().Select(x => x.AsString()).OfType<string>().ToArray();
+        return new ImageRunConfig
+        {
+            Entrypoint = Strings(c, "Entrypoint"),
+            Cmd = Strings(c, "Cmd"),
+            Env = Strings(c, "Env"),
+            WorkingDir = c.Str("WorkingDir") is { Length: > 0 } w ? w : null,
+            User = c.Str("User") is { Length: > 0 } u ? u : null,
+        };
+    }
+
+    public override string ToString() => string.Join(' ', Command);
+}
+
 /// <summary>An image whose manifest has been read: its layers, bottom to top, and a way to read each.</summary>
 public interface IImageSource : IDisposable
 {
     ImageReference Reference { get; }
     /// <summary>os/arch/variant from the image config, when known.</summary>
     ImagePlatform? Platform { get; }
+    /// <summary>Entrypoint, Cmd and Env from the image config; null when the source has no config (dir:).</summary>
+    ImageRunConfig? RunConfig { get; }
     /// <summary>Digest of the manifest, when the source has one.</summary>
     string? ManifestDigest { get; }
     IReadOnlyList<ImageLayerInfo> Layers { get; }
@@ -181,6 +213,7 @@ internal abstract class StoreSourceBase : IImageSource
 
     public ImageReference Reference { get; }
     public ImagePlatform? Platform { get; protected set; }
+    public ImageRunConfig? RunConfig { get; protected set; }
     public string? ManifestDigest { get; protected set; }
     public IReadOnlyList<ImageLayerInfo> Layers { get; protected set; } = Array.Empty<ImageLayerInfo>();
     protected string Name => Reference.Original;
@@ -230,10 +263,11 @@ internal sealed class OciLayoutSource : StoreSourceBase
                 d => ReadSmall(Digests.BlobPath(d), $"index {d}", d));
             ManifestDigest = manifestDesc;
             var manifestBytes = ReadSmall(Digests.BlobPath(manifestDesc), $"manifest {manifestDesc}", manifestDesc);
-            var (layers, platform) = ManifestSelector.ReadManifest(manifestBytes, Name, options.Platform,
+            var (layers, platform, runConfig) = ManifestSelector.ReadManifest(manifestBytes, Name, options.Platform,
                 d => ReadSmall(Digests.BlobPath(d), $"config {d}", d), (d, i) => Digests.BlobPath(d));
             Layers = layers;
             Platform = platform;
+            RunConfig = runConfig;
         }
         catch
         {
@@ -292,7 +326,7 @@ internal static class ManifestSelector
         return digest;
     }
 
-    public static (IReadOnlyList<ImageLayerInfo> Layers, ImagePlatform? Platform) ReadManifest(byte[] manifestBytes, string image, ImagePlatform? asked,
+    public static (IReadOnlyList<ImageLayerInfo> Layers, ImagePlatform? Platform, ImageRunConfig RunConfig) ReadManifest(byte[] manifestBytes, string image, ImagePlatform? asked,
         Func<string, byte[]> readConfig, Func<string, int, string> locator)
     {
         using var manifest = Json.Parse(manifestBytes, image, "the manifest");
@@ -333,7 +367,7 @@ internal static class ManifestSelector
         }
         if (diffIds.Count != layers.Count)
             throw new ImageException(ImageErrorKind.Corrupt, image, $"Image '{image}': the manifest lists {layers.Count} layers but the config {diffIds.Count} diff ids.");
-        return (layers, platform);
+        return (layers, platform, ImageRunConfig.FromImageConfig(c));
     }
 }
 
@@ -367,6 +401,7 @@ internal sealed class DockerArchiveSource : StoreSourceBase
             using var config = Json.Parse(ReadSmall(configPath, $"config {configPath}", configDigest), Name, $"config {configPath}");
             var c = config.RootElement;
             ManifestDigest = configDigest; // docker identifies such images by their config digest (the image id)
+            RunConfig = ImageRunConfig.FromImageConfig(c);
             Platform = c.Str("os") is { } os && c.Str("architecture") is { } arch ? new ImagePlatform(os, ImagePlatform.NormalizeArch(arch), c.Str("variant")) : null;
             if (options.Platform is { } asked && Platform is not null && !asked.Matches(Platform.Os, Platform.Architecture, Platform.Variant))
                 throw new ImageException(ImageErrorKind.PlatformNotFound, Name, $"Image '{Name}' is {Platform}, not {asked}.");
@@ -419,6 +454,7 @@ internal sealed class RootfsSource : IImageSource
     public string Root { get; }
     public ImageReference Reference { get; }
     public ImagePlatform? Platform => null;
+    public ImageRunConfig? RunConfig => null;
     public string? ManifestDigest => null;
     public IReadOnlyList<ImageLayerInfo> Layers { get; }
 

@@ -93,6 +93,7 @@ internal sealed class RegistrySource : IImageSource
 
     public ImageReference Reference { get; }
     public ImagePlatform? Platform { get; private set; }
+    public ImageRunConfig? RunConfig { get; private set; }
     public string? ManifestDigest { get; private set; }
     public IReadOnlyList<ImageLayerInfo> Layers { get; private set; } = Array.Empty<ImageLayerInfo>();
     private string Name => Reference.Original;
@@ -150,9 +151,10 @@ internal sealed class RegistrySource : IImageSource
             }
         }
         ManifestDigest = digest;
-        var (layers, platform) = ManifestSelector.ReadManifest(bytes, Name, _options.Platform, d => GetSmallBlob(d, ct), (d, _) => d);
+        var (layers, platform, runConfig) = ManifestSelector.ReadManifest(bytes, Name, _options.Platform, d => GetSmallBlob(d, ct), (d, _) => d);
         Layers = layers;
         Platform = platform;
+        RunConfig = runConfig;
     }
 
     private (byte[] Bytes, string? MediaType, string Digest) GetManifest(string reference, CancellationToken ct)

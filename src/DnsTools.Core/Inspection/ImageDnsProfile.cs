@@ -99,7 +99,7 @@ public sealed class ImageDnsProfile
     public string? NsswitchHosts { get; init; }
     public ImageConfigFile? GaiConf { get; init; }
     public ImageConfigFile? Hosts { get; init; }
-    /// <summary>The image config's Entrypoint/Cmd and what its binary resolves names with; null when the config cannot be read (dir:, registry:, daemons).</summary>
+    /// <summary>The image config's Entrypoint/Cmd and what its binary resolves names with; null when the image has no config (dir:).</summary>
     public ImageEntrypointInfo? Entrypoint { get; init; }
     /// <summary>Layer digests bottom to top.</summary>
     public IReadOnlyList<string> Layers { get; init; } = Array.Empty<string>();

@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using DnsTools.Core.Images;
 using ELFSharp.ELF;
 using ELFSharp.ELF.Sections;
@@ -47,96 +46,109 @@ public sealed class ImageEntrypointInfo
     public EntrypointResolver Resolver { get; init; }
     /// <summary>Why the analysis stopped short, when it did.</summary>
     public string? Note { get; init; }
+    /// <summary>Launchers, shells and entrypoint scripts followed on the way to <see cref="Path"/> (their paths in the image).</summary>
+    public IReadOnlyList<string> Via { get; init; } = Array.Empty<string>();
 
-    public override string ToString() => $"{Path ?? string.Join(' ', Command)}: {Resolver}{(GoVersion is null ? "" : " " + GoVersion)}";
+    public override string ToString() =>
+        $"{Path ?? string.Join(' ', Command)}{(Via.Count == 0 ? "" : $" (via {string.Join(", ", Via)})")}: {Resolver}{(GoVersion is null ? "" : " " + GoVersion)}";
 }
 
-/// <summary>Reads the image config (file-based transports) and analyses the entrypoint binary: ELF PT_INTERP, DT_NEEDED, Go build info.</summary>
+/// <summary>Follows the image config's Entrypoint/Cmd to the program it runs and reads that binary: ELF PT_INTERP, DT_NEEDED, Go build info.</summary>
 public static class ImageEntrypointAnalyzer
 {
     private const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     private static readonly byte[] GoMagic = Encoding.Latin1.GetBytes("\xff Go buildinf:");
 
-    /// <summary>Entrypoint, Cmd and Env from the image config; null when the transport keeps no config this reader knows (dir:, registry:, daemons).</summary>
-    internal static (string[] Entrypoint, string[] Cmd, string[] Env)? ReadConfig(IImageSource source)
-    {
-        var r = source.Reference;
-        byte[]? config = null;
-        try
-        {
-            if (r.Transport is ImageTransport.OciDirectory or ImageTransport.OciArchive && source.ManifestDigest is { } md)
-            {
-                using IFileStore store = r.Transport == ImageTransport.OciDirectory ? new DirectoryStore(r.Location) : new TarStore(r.Location);
-                using var manifest = JsonDocument.Parse(ReadAll(store, Digests.BlobPath(md)));
-                var cd = manifest.RootElement.GetProperty("config").GetProperty("digest").GetString()!;
-                config = ReadAll(store, Digests.BlobPath(cd));
-            }
-            else if (r.Transport == ImageTransport.DockerArchive && source.ManifestDigest is { } id)
-            {
-                using IFileStore store = Directory.Exists(r.Location) ? new DirectoryStore(r.Location) : new TarStore(r.Location);
-                using var manifest = JsonDocument.Parse(ReadAll(store, "manifest.json"));
-                var hex = id[(id.IndexOf(':') + 1)..];
-                foreach (var e in manifest.RootElement.EnumerateArray())
-                {
-                    if (e.TryGetProperty("Config", out var c) && c.GetString() is { } path && path.Contains(hex, StringComparison.Ordinal))
-                    {
-                        config = ReadAll(store, path);
-                        break;
-                    }
-                }
-            }
-        }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or ImageException or IOException)
-        {
-            return null;
-        }
-        if (config is null) return null;
-        using var doc = JsonDocument.Parse(config);
-        var c2 = doc.RootElement.TryGetProperty("config", out var cc) && cc.ValueKind == JsonValueKind.Object ? cc : default;
-        static string[] Arr(JsonElement parent, string name) =>
-            parent.ValueKind == JsonValueKind.Object && parent.TryGetProperty(name, out var a) && a.ValueKind == JsonValueKind.Array
-                ? a.EnumerateArray().Where(x => x.ValueKind == JsonValueKind.String).Select(x => x.GetString()!).ToArray()
-                : Array.Empty<string>();
-        return (Arr(c2, "Entrypoint"), Arr(c2, "Cmd"), Arr(c2, "Env"));
-    }
+    // Programs that only start the next argument: the resolver that matters is the one of the program they run.
+    private static readonly HashSet<string> Launchers = new(StringComparer.Ordinal) { "tini", "tini-static", "dumb-init", "env", "su-exec", "gosu", "catatonit" };
+    private static readonly HashSet<string> Shells = new(StringComparer.Ordinal) { "sh", "bash", "ash", "dash", "busybox" };
+    private static readonly System.Text.RegularExpressions.Regex PlainWord = new(@"^[A-Za-z0-9_./+-]+$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+    private static readonly System.Text.RegularExpressions.Regex Assignment = new(@"^[A-Za-z_][A-Za-z0-9_]*=", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+    private static readonly System.Text.RegularExpressions.Regex ExecArgs = new(@"(^|[\s;&|])exec\s+(""\$@""|\$@)", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+    private const int MaxHops = 4;
 
-    private static byte[] ReadAll(IFileStore store, string path)
-    {
-        var size = store.SizeOf(path) ?? throw new IOException($"no {path}");
-        if (size > 16 << 20) throw new IOException($"{path} too large");
-        using var s = store.Open(path);
-        var data = new byte[size];
-        s.ReadExactly(data);
-        return data;
-    }
-
-    /// <summary>Finds and analyses the entrypoint binary; null when the image config cannot be read.</summary>
+    /// <summary>
+    /// Finds and analyses the program the entrypoint runs; null when the image has no config (dir:). Follows launchers
+    /// (tini, dumb-init, env, su-exec, gosu), <c>sh -c "exec PROGRAM ..."</c> where the program is a plain word, and an
+    /// entrypoint script that ends in <c>exec "$@"</c> to the Cmd it is given, up to four hops.
+    /// </summary>
     public static ImageEntrypointInfo? Analyze(IImageSource source, ImageScanOptions? options = null, CancellationToken cancellationToken = default)
     {
-        if (ReadConfig(source) is not { } cfg) return null;
-        var command = cfg.Entrypoint.Concat(cfg.Cmd).ToList();
+        if (source.RunConfig is not { } cfg) return null;
+        var command = cfg.Command;
         if (command.Count == 0) return new ImageEntrypointInfo { Note = "the image config names no Entrypoint or Cmd" };
-        var program = command[0];
-        var candidates = new List<string>();
-        if (program.Contains('/')) candidates.Add(program.StartsWith('/') ? program : "/" + program);
-        else
-        {
-            var path = cfg.Env.FirstOrDefault(e => e.StartsWith("PATH=", StringComparison.Ordinal))?[5..] ?? DefaultPath;
-            candidates.AddRange(path.Split(':', StringSplitOptions.RemoveEmptyEntries).Select(d => d.TrimEnd('/') + "/" + program));
-        }
         var big = new ImageScanOptions
         {
             MaxDecompressedBytes = options?.MaxDecompressedBytes ?? 8L << 30,
             MaxContentBytes = Math.Max(options?.MaxContentBytes ?? 0, 512L << 20),
             Progress = options?.Progress,
         };
-        var found = ImageFileReader.Read(source, candidates, recurse: false, big, _ => { }, cancellationToken)
+        var path = cfg.Env.LastOrDefault(e => e.StartsWith("PATH=", StringComparison.Ordinal))?[5..] ?? DefaultPath;
+        var via = new List<string>();
+        IReadOnlyList<string> args = command;
+        for (var hop = 0; ; hop++)
+        {
+            var program = args[0];
+            var found = Find(source, program, path, cfg.WorkingDir, big, cancellationToken);
+            if (found is null) return new ImageEntrypointInfo { Command = command, Via = via, Note = $"'{program}' is not in the image" };
+            var bytes = found.GetContentBytes();
+            if (bytes is null) return new ImageEntrypointInfo { Command = command, Via = via, Path = found.Path, Evidence = ImageEvidence.From(found), Note = "the program could not be read" };
+            var name = program[(program.LastIndexOf('/') + 1)..];
+            var next = hop < MaxHops ? NextProgram(name, args, bytes) : null;
+            if (next is { Count: > 0 })
+            {
+                via.Add(found.Path);
+                args = next;
+                continue;
+            }
+            var info = AnalyzeBinary(bytes, command, found.Path, ImageEvidence.From(found));
+            return new ImageEntrypointInfo
+            {
+                Command = info.Command, Via = via, Path = info.Path, Evidence = info.Evidence, IsElf = info.IsElf, Interpreter = info.Interpreter,
+                Needed = info.Needed, GoVersion = info.GoVersion, GoCgoEnabled = info.GoCgoEnabled, GoTags = info.GoTags, Resolver = info.Resolver, Note = info.Note,
+            };
+        }
+    }
+
+    /// <summary>The program's path in the image: as written when it has a slash (relative to WorkingDir), else the first PATH entry that has it.</summary>
+    private static ImageFileInfo? Find(IImageSource source, string program, string path, string? workingDir, ImageScanOptions options, CancellationToken ct)
+    {
+        var candidates = new List<string>();
+        if (program.StartsWith('/')) candidates.Add(program);
+        else if (program.Contains('/')) candidates.Add((workingDir ?? "/").TrimEnd('/') + "/" + program.TrimStart('.', '/'));
+        else candidates.AddRange(path.Split(':', StringSplitOptions.RemoveEmptyEntries).Select(d => d.TrimEnd('/') + "/" + program));
+        return ImageFileReader.Read(source, candidates, recurse: false, options, _ => { }, ct)
             .Where(f => f.Type is ImageFileType.File or ImageFileType.HardLink or ImageFileType.SymbolicLink && !f.IsDangling)
             .OrderBy(f => candidates.IndexOf(f.Path)).FirstOrDefault();
-        if (found is null) return new ImageEntrypointInfo { Command = command, Note = $"'{program}' is not in the image" };
-        var bytes = found.GetContentBytes();
-        if (bytes is null) return new ImageEntrypointInfo { Command = command, Path = found.Path, Evidence = ImageEvidence.From(found), Note = "the program could not be read" };
-        return AnalyzeBinary(bytes, command, found.Path, ImageEvidence.From(found));
+    }
+
+    /// <summary>The command line a launcher, shell or entrypoint script goes on to run; null when it is the program itself (or cannot be followed).</summary>
+    internal static IReadOnlyList<string>? NextProgram(string name, IReadOnlyList<string> args, byte[] bytes)
+    {
+        if (Launchers.Contains(name))
+        {
+            // tini/dumb-init/su-exec/gosu options, env's NAME=VALUE words; "--" ends the options.
+            var i = 1;
+            if (name is "su-exec" or "gosu") i = 2; // USER comes first
+            while (i < args.Count && (args[i].StartsWith('-') || (name == "env" && Assignment.IsMatch(args[i]))))
+                if (args[i++] == "--") break;
+            return i < args.Count ? args.Skip(i).ToList() : null;
+        }
+        if (Shells.Contains(name) && args.Count >= 3 && args[1] == "-c") return ShellCommand(args[2]);
+        var isScript = bytes.Length > 2 && bytes[0] == '#' && bytes[1] == '!';
+        // docker-entrypoint.sh style: set things up, then exec "$@" (its arguments: usually the image's Cmd).
+        if (isScript && args.Count > 1 && ExecArgs.IsMatch(Encoding.UTF8.GetString(bytes, 0, Math.Min(bytes.Length, 64 << 10))))
+            return args.Skip(1).ToList();
+        return null;
+    }
+
+    /// <summary>The program of <c>sh -c SCRIPT</c> when the script is one simple command ("exec /app/server --flag", "VAR=1 server").</summary>
+    internal static IReadOnlyList<string>? ShellCommand(string script)
+    {
+        if (script.IndexOfAny(new[] { ';', '&', '|', '`', '$', '(', ')', '<', '>', '\n', '"', '\'' }) >= 0) return null;
+        var words = script.Split(new[] { ' ', '\t' }, StringSplitOptions.RemoveEmptyEntries).ToList();
+        while (words.Count > 0 && (words[0] == "exec" || Assignment.IsMatch(words[0]))) words.RemoveAt(0);
+        return words.Count > 0 && PlainWord.IsMatch(words[0]) ? words : null;
     }
 
     internal static ImageEntrypointInfo AnalyzeBinary(byte[] bytes, IReadOnlyList<string> command, string? path, ImageEvidence? evidence)

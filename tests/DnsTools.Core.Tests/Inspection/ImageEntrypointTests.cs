@@ -67,6 +67,91 @@ public class ImageEntrypointTests
     }
 }
 
+/// <summary>Following launchers, shells and entrypoint scripts to the program that resolves names.</summary>
+public class EntrypointWrapperTests
+{
+    [GoFixtureFact]
+    public void Sh_dash_c_exec_is_followed_to_the_Go_program()
+    {
+        var e = ImageDnsInspector.Inspect(LintFixtures.Oci("go-shell")).Entrypoint!;
+        Assert.Equal(new[] { "/bin/sh", "-c", "exec /app/server --listen :8080" }, e.Command);
+        Assert.Equal(new[] { "/bin/sh" }, e.Via);
+        Assert.Equal("/app/server", e.Path);
+        Assert.Equal(EntrypointResolver.GoPure, e.Resolver);
+        Assert.Equal(2, e.Evidence!.LayerIndex); // the Go layer, not the shell's
+        Assert.StartsWith("/app/server (via /bin/sh): GoPure go1.", e.ToString());
+    }
+
+    [GoFixtureFact]
+    public void Env_as_a_launcher_is_followed_past_its_assignments()
+    {
+        var p = ImageDnsInspector.Inspect(LintFixtures.Oci("go-env"));
+        Assert.Equal(new[] { "/usr/bin/env" }, p.Entrypoint!.Via);
+        Assert.Equal(EntrypointResolver.GoPure, p.Entrypoint.Resolver);
+        // On the musl base: the service uses Go's resolver, so the entrypoint rule fires.
+        Assert.Contains("DNS-ENTRY-001", ImageDnsRules.Evaluate(p).Select(f => f.RuleId));
+    }
+
+    [Theory]
+    [InlineData("tini", "tini -s -g -- /app/server --x", "/app/server --x")]
+    [InlineData("dumb-init", "dumb-init --single-child /app/server", "/app/server")]
+    [InlineData("gosu", "gosu nobody /app/server", "/app/server")]
+    [InlineData("su-exec", "su-exec 1000:1000 server -v", "server -v")]
+    [InlineData("env", "env -i A=1 B=2 /app/server", "/app/server")]
+    [InlineData("env", "env", null)]
+    [InlineData("tini", "tini --", null)]
+    public void Launchers_hand_over_to_the_next_program(string name, string line, string? expected)
+    {
+        var next = ImageEntrypointAnalyzer.NextProgram(name, line.Split(' '), new byte[] { 0x7f, (byte)'E', (byte)'L', (byte)'F' });
+        Assert.Equal(expected, next is null ? null : string.Join(' ', next));
+    }
+
+    [Theory]
+    [InlineData("exec /app/server --listen :8080", "/app/server --listen :8080")]
+    [InlineData("GODEBUG=netdns=go exec server", "server")]
+    [InlineData("  /usr/local/bin/app  ", "/usr/local/bin/app")]
+    [InlineData("/app/init; exec /app/server", null)]           // two commands: not one program
+    [InlineData("exec \"$APP\" --x", null)]                     // expansions are not followed
+    [InlineData("cd /srv && ./run", null)]
+    [InlineData("", null)]
+    public void Sh_dash_c_is_followed_only_for_one_plain_command(string script, string? expected)
+    {
+        var next = ImageEntrypointAnalyzer.ShellCommand(script);
+        Assert.Equal(expected, next is null ? null : string.Join(' ', next));
+        var viaShell = ImageEntrypointAnalyzer.NextProgram("sh", new[] { "sh", "-c", script }, Array.Empty<byte>());
+        Assert.Equal(expected, viaShell is null ? null : string.Join(' ', viaShell));
+    }
+
+    [Theory]
+    [InlineData("#!/bin/sh\nset -e\nexec \"$@\"\n", true)]
+    [InlineData("#!/bin/bash\nif [ x ]; then :; fi\nexec $@\n", true)]
+    [InlineData("#!/bin/sh\nexec /app/server \"$@\"\n", false)]     // runs its own program: not followed to the Cmd
+    [InlineData("#!/bin/sh\n\"$@\"\n", false)]
+    public void Entrypoint_scripts_hand_over_to_their_arguments_only_with_exec_dollar_at(string script, bool follows)
+    {
+        var next = ImageEntrypointAnalyzer.NextProgram("docker-entrypoint.sh", new[] { "docker-entrypoint.sh", "postgres", "-c", "x" }, System.Text.Encoding.UTF8.GetBytes(script));
+        if (follows) Assert.Equal(new[] { "postgres", "-c", "x" }, next);
+        else Assert.Null(next);
+        // A script with no arguments has nothing to hand over to.
+        Assert.Null(ImageEntrypointAnalyzer.NextProgram("docker-entrypoint.sh", new[] { "docker-entrypoint.sh" }, System.Text.Encoding.UTF8.GetBytes(script)));
+    }
+
+    [Fact]
+    public void An_unpacked_root_file_system_has_no_config_and_so_no_entrypoint()
+    {
+        var dir = Directory.CreateTempSubdirectory("dnstools-rootfs-");
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(dir.FullName, "etc"));
+            File.WriteAllText(Path.Combine(dir.FullName, "etc/resolv.conf"), "nameserver 192.0.2.1\n");
+            var p = ImageDnsInspector.Inspect($"dir:{dir.FullName}");
+            Assert.Null(p.Entrypoint);
+            Assert.Equal("192.0.2.1", p.ResolvConf!.Nameservers.Single().Address.ToString());
+        }
+        finally { dir.Delete(recursive: true); }
+    }
+}
+
 /// <summary>Needs the fixture images and a Go toolchain to build the Go program in them.</summary>
 public sealed class GoFixtureFactAttribute : FactAttribute
 {
