@@ -36,6 +36,8 @@ $Manifest = Import-PowerShellDataFile (Join-Path $Root 'module/DnsTools/DnsTools
 $Version = $Manifest.ModuleVersion
 $ModuleDir = Join-Path $Out "DnsTools/$Version"
 $PesterVersion = '6.2.0'
+# The SARIF 2.1.0 JSON schema as Microsoft's SARIF SDK ships it (sarif-2.1.0.json in its npm package).
+$SarifSdkPackage = '@microsoft/sarif-multitool-linux@5.7.0'
 
 # Debian packages the integration tests use; installed when running as root with apt.
 $AptPackages = @(
@@ -78,7 +80,7 @@ function Install-TestDependency([string[]] $DebianPackages = $AptPackages) {
     # Pester from NuGet (Chocolatey layout: the module sits under tools/).
     $packages = Join-Path $Root 'tools/packages'
     $pester = Join-Path $packages "pester/$PesterVersion/tools/Pester.psd1"
-    if (-not (Test-Path $pester)) {
+    if (-not (Test-Path $pester) -or -not (Test-Path (Join-Path $packages 'jsonschema.net'))) {
         Invoke-Native dotnet @('restore', (Join-Path $Root 'tools/Tools.csproj'), '--packages', $packages, '--nologo', '-v', 'quiet')
     }
 
@@ -99,6 +101,32 @@ function Install-TestDependency([string[]] $DebianPackages = $AptPackages) {
         }
     }
     return $pester
+}
+
+function Install-SarifSchema {
+    # Only the schema file is kept (tools/packages/sarif-schema/); the report tests validate SARIF with it.
+    # Without npm the tests that need it say skipped, with this reason.
+    $dir = Join-Path $Root 'tools/packages/sarif-schema'
+    $schema = Join-Path $dir 'sarif-2.1.0.json'
+    $env:DNSTOOLS_SARIF_SCHEMA = $schema
+    $env:DNSTOOLS_SARIF_SCHEMA_UNAVAILABLE = ''
+    if (Test-Path $schema) { return }
+    if (-not (Get-Command npm -CommandType Application -ErrorAction SilentlyContinue)) {
+        $env:DNSTOOLS_SARIF_SCHEMA_UNAVAILABLE = "no npm: cannot fetch $SarifSdkPackage for the SARIF 2.1.0 schema"
+        return
+    }
+    $work = Join-Path $dir '.download'
+    New-Item -ItemType Directory -Path $work -Force | Out-Null
+    try {
+        $tgz = & npm pack $SarifSdkPackage --pack-destination $work --silent 2>&1 | Select-Object -Last 1
+        if ($LASTEXITCODE -ne 0) { $env:DNSTOOLS_SARIF_SCHEMA_UNAVAILABLE = "npm pack $SarifSdkPackage failed ($LASTEXITCODE): $tgz"; return }
+        & tar -xzf (Join-Path $work $tgz) -C $work package/sarif-2.1.0.json
+        if ($LASTEXITCODE -ne 0) { $env:DNSTOOLS_SARIF_SCHEMA_UNAVAILABLE = "$SarifSdkPackage has no package/sarif-2.1.0.json"; return }
+        Move-Item (Join-Path $work 'package/sarif-2.1.0.json') $schema
+    }
+    finally {
+        Remove-Item $work -Recurse -Force -ErrorAction SilentlyContinue
+    }
 }
 
 function Test-DebianPackage([string] $Name) {
@@ -136,6 +164,7 @@ function Invoke-PesterTests([string] $PesterPath) {
 function Invoke-Test {
     Invoke-Build
     $pester = Install-TestDependency
+    Install-SarifSchema
     $env:DNSTOOLS_REPO_ROOT = $Root
     # No test may read (and so query) this machine's own nameserver.
     $env:DNSTOOLS_FORBID_SYSTEM_RESOLV_CONF = '1'

@@ -9,7 +9,7 @@ The report always contains every finding; -FailOn only decides whether the comma
 
 -ExcludeRule drops rules before evaluation. -IgnoreFile names a file with one rule id per line, an optional expiry date (yyyy-MM-dd) and "# reason"; a finding it covers stays in the report, marked Suppressed with the reason (a SARIF suppression, a JUnit skipped test), and no longer fails the gate. An entry past its expiry date stops applying and a warning says so.
 
--Format Table (default) writes ImageDnsFinding objects as each image is done; Json, Sarif (SARIF 2.1.0, with every rule and its helpUri in tool.driver.rules) and JUnit (one testsuite per image, one testcase per rule) render one report for all images, written to -OutFile or to the pipeline as a string.
+-Format Table (default) writes ImageDnsFinding objects as each image is done; Json, Sarif (SARIF 2.1.0, with every rule and its helpUri in tool.driver.rules) and JUnit (one testsuite per image, one testcase per rule) render one report for all images, written to -OutFile or to the pipeline as a string. An image that could not be read is named in the report as well (Json: errors; Sarif: a toolExecutionNotification and executionSuccessful false; JUnit: an errored test case), so a report never looks clean for want of findings.
 '@
     Parameters  = @{
         Image                 = 'The images: docker-archive:PATH, oci-dir:PATH, oci-archive:PATH, dir:PATH, registry:HOST/REPO:TAG, docker:REF, podman:REF, or a bare path that is sniffed. Several may be given or piped in (also files from Get-ChildItem, by FullName).'

@@ -92,7 +92,7 @@ public static class Program
         catch (FormatException e) { stderr.WriteLine($"dnstools-lint: --platform: {e.Message}"); return Usage; }
 
         var findings = new List<ImageDnsFinding>();
-        var unreadable = new List<string>();
+        var unreadable = new List<ImageReportError>();
         foreach (var image in images)
         {
             try
@@ -106,12 +106,12 @@ public static class Program
             catch (ImageException e)
             {
                 stderr.WriteLine($"dnstools-lint: error: {image}: {e.Message}");
-                unreadable.Add(image);
+                unreadable.Add(new ImageReportError(image, e.Message));
             }
         }
 
         var version = typeof(Program).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
-        var text = ImageDnsReport.Render(format, findings, images, failOn, version);
+        var text = ImageDnsReport.Render(format, findings, images, failOn, version, unreadable);
         if (output is not null) File.WriteAllText(Path.Combine(cwd, output), text, new UTF8Encoding(false));
         else stdout.Write(text);
 

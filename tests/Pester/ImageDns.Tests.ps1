@@ -2,6 +2,7 @@
 # umoci and skopeo (tests/fixtures/New-DnsLintFixtures.sh): the real musl loader and the host's libc.so.6.
 BeforeAll {
     Import-Module $env:DNSTOOLS_MODULE_MANIFEST -Force
+    . (Join-Path $env:DNSTOOLS_REPO_ROOT 'tests/Pester/Helpers/SarifSchema.ps1')
     . (Join-Path $env:DNSTOOLS_REPO_ROOT 'tests/Pester/Helpers/LintFixtures.ps1') -Folder (Join-Path $TestDrive 'lintfx')
     if ($SkipReason) { return }
     $script:Alpine = "oci-archive:$Fx/alpine-apk.oci.tar"
@@ -125,5 +126,52 @@ Describe 'Test-ImageDns' -Tag ImageDns {
         $json.findings.ruleId | Should -Be 'DNS-LIBC-001'
         $json.images | Should -Be $Static
         { Test-ImageDns -Image "oci-archive:$Fx/missing.tar" -FailOn Error -ErrorAction SilentlyContinue } | Should -Throw '*could not be read*'
+    }
+}
+
+Describe 'Test-ImageDns reports against their schemas' -Tag ImageDns {
+    It 'writes SARIF that the SARIF 2.1.0 schema accepts: every rule, suppressions, an image it could not read' {
+        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        if ($SarifSchemaSkipReason) { Set-ItResult -Skipped -Because $SarifSchemaSkipReason; return }
+        $ignore = Join-Path $TestDrive 'schema-ignore'
+        'DNS-MUSL-001 2099-12-31 # AAAA answered by CoreDNS' | Set-Content $ignore
+        $images = @($Alpine, $Glibc, $Static, $Old, "docker-archive:$Fx/alpine-glibc-entry.docker.tar", "oci-archive:$Fx/missing.tar")
+        if (Test-Path "$Fx/go-alpine.oci.tar") { $images += "oci-archive:$Fx/go-alpine.oci.tar" }
+        $sarif = Join-Path $TestDrive 'all.sarif'
+        Test-ImageDns -Image $images -IgnoreFile $ignore -Format Sarif -OutFile $sarif -ErrorAction SilentlyContinue
+        $errors = @(Get-SarifSchemaError $sarif)
+        $errors | Should -BeNullOrEmpty -Because ($errors -join "`n")
+        $doc = Get-Content $sarif -Raw | ConvertFrom-Json
+        $doc.runs[0].results.ruleId | Should -Contain 'DNS-ENTRY-001'
+        ($doc.runs[0].results | Where-Object ruleId -eq 'DNS-MUSL-001').suppressions[0].kind | Should -Be 'external'
+        $doc.runs[0].invocations[0].executionSuccessful | Should -BeFalse
+        $doc.runs[0].invocations[0].toolExecutionNotifications[0].message.text | Should -Match 'missing\.tar'
+    }
+
+    It 'the schema check fails on what the schema forbids (so a pass above means something)' {
+        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        if ($SarifSchemaSkipReason) { Set-ItResult -Skipped -Because $SarifSchemaSkipReason; return }
+        $good = Test-ImageDns -Image $Alpine -Format Sarif
+        $bad = Join-Path $TestDrive 'bad.sarif'
+        foreach ($mutation in @(
+                @{ From = '"level": "warning"'; To = '"level": "critical"'; Error = 'level' }
+                @{ From = '"version": "2.1.0"'; To = '"version": "2.0.0"'; Error = 'version' }
+                @{ From = '"ruleId":'; To = '"ruleID": "x", "ruleId":'; Error = 'ruleID' }
+                @{ From = '"executionSuccessful": true'; To = '"executionSuccessful": "yes"'; Error = 'executionSuccessful' })) {
+            $good.Contains($mutation.From) | Should -BeTrue -Because "the report has $($mutation.From)"
+            $good.Replace($mutation.From, $mutation.To) | Set-Content $bad
+            (Get-SarifSchemaError $bad) -join "`n" | Should -Match $mutation.Error
+        }
+    }
+
+    It 'JSON and JUnit reports name the image that could not be read' {
+        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        $missing = "oci-archive:$Fx/missing.tar"
+        $json = Test-ImageDns -Image $Static, $missing -Format Json -ErrorAction SilentlyContinue | ConvertFrom-Json
+        $json.errors.image | Should -Be $missing
+        $json.errors.message | Should -Match 'missing\.tar'
+        [xml] $x = Test-ImageDns -Image $Static, $missing -Format JUnit -ErrorAction SilentlyContinue
+        $x.testsuites.errors | Should -Be '1'
+        ($x.testsuites.testsuite | Where-Object name -eq $missing).testcase.error.type | Should -Be 'ImageNotInspected'
     }
 }

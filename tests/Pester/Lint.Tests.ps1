@@ -1,6 +1,7 @@
 # dnstools-lint (src/DnsTools.Lint) as a CI job runs it: packed as a dotnet tool, installed into a
 # tool path from the local package, run against REAL images (tests/fixtures/New-DnsLintFixtures.sh).
 BeforeAll {
+    . (Join-Path $env:DNSTOOLS_REPO_ROOT 'tests/Pester/Helpers/SarifSchema.ps1')
     . (Join-Path $env:DNSTOOLS_REPO_ROOT 'tests/Pester/Helpers/LintFixtures.ps1') -Folder (Join-Path $TestDrive 'lintfx')
     if ($SkipReason) { return }
     $pkg = Join-Path $TestDrive 'pkg'
@@ -34,6 +35,9 @@ Describe 'dnstools-lint' -Tag ImageDns {
         $doc.runs[0].results.ruleId | Should -Be 'DNS-MUSL-001', 'DNS-MUSL-002', 'DNS-CONF-001', 'DNS-CONF-002', 'DNS-CONF-002', 'DNS-GLIBC-001'
         (Invoke-Lint --fail-on error $Alpine $Glibc).ExitCode | Should -Be 0
         (Invoke-Lint $Glibc).ExitCode | Should -Be 0
+        if ($SarifSchemaSkipReason) { Set-ItResult -Skipped -Because "SARIF schema check: $SarifSchemaSkipReason"; return }
+        $errors = @(Get-SarifSchemaError $sarif)
+        $errors | Should -BeNullOrEmpty -Because ($errors -join "`n")
     }
 
     It 'exits 2 on a usage error or an image it cannot read, and honours ignore files and exclusions' {

@@ -67,6 +67,9 @@ public static class DnsIgnoreFile
     }
 }
 
+/// <summary>An image the report covers but that could not be inspected (so it has no findings): it must not look clean.</summary>
+public sealed record ImageReportError(string Image, string Message);
+
 /// <summary>Writes findings as JSON, SARIF 2.1.0 or JUnit XML. The report always holds every finding; the gate only decides the exit.</summary>
 public static class ImageDnsReport
 {
@@ -74,25 +77,32 @@ public static class ImageDnsReport
     public static IReadOnlyList<ImageDnsFinding> Failing(IEnumerable<ImageDnsFinding> findings, DnsRuleSeverity threshold) =>
         threshold == DnsRuleSeverity.None ? Array.Empty<ImageDnsFinding>() : findings.Where(f => !f.Suppressed && f.Severity >= threshold).ToList();
 
-    public static string Render(DnsReportFormat format, IReadOnlyList<ImageDnsFinding> findings, IReadOnlyList<string> images, DnsRuleSeverity threshold, string toolVersion = "0.0.0") => format switch
+    public static string Render(DnsReportFormat format, IReadOnlyList<ImageDnsFinding> findings, IReadOnlyList<string> images, DnsRuleSeverity threshold,
+        string toolVersion = "0.0.0", IReadOnlyList<ImageReportError>? errors = null)
     {
-        DnsReportFormat.Json => ToJson(findings, images),
-        DnsReportFormat.Sarif => ToSarif(findings, toolVersion),
-        DnsReportFormat.JUnit => ToJUnit(findings, images, threshold),
-        _ => ToTable(findings),
-    };
+        errors ??= Array.Empty<ImageReportError>();
+        return format switch
+        {
+            DnsReportFormat.Json => ToJson(findings, images, errors),
+            DnsReportFormat.Sarif => ToSarif(findings, toolVersion, errors),
+            DnsReportFormat.JUnit => ToJUnit(findings, images, threshold, errors),
+            _ => ToTable(findings, errors),
+        };
+    }
 
-    public static string ToTable(IReadOnlyList<ImageDnsFinding> findings)
+    public static string ToTable(IReadOnlyList<ImageDnsFinding> findings, IReadOnlyList<ImageReportError>? errors = null)
     {
         var sb = new StringBuilder();
         foreach (var f in findings)
             sb.Append(f.Image).Append('\t').Append(f.RuleId).Append('\t').Append(f.Severity).Append(f.Suppressed ? " (suppressed)" : "").Append('\t').Append(f.Message).Append('\n');
+        foreach (var e in errors ?? Array.Empty<ImageReportError>())
+            sb.Append(e.Image).Append("\t-\tNotInspected\t").Append(e.Message).Append('\n');
         return sb.ToString();
     }
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    public static string ToJson(IReadOnlyList<ImageDnsFinding> findings, IReadOnlyList<string> images)
+    public static string ToJson(IReadOnlyList<ImageDnsFinding> findings, IReadOnlyList<string> images, IReadOnlyList<ImageReportError>? errors = null)
     {
         var arr = new JsonArray();
         foreach (var f in findings)
@@ -115,14 +125,20 @@ public static class ImageDnsReport
                 ["suppressionReason"] = f.SuppressionReason,
             });
         }
-        var root = new JsonObject { ["images"] = new JsonArray(images.Select(i => (JsonNode?)JsonValue.Create(i)).ToArray()), ["findings"] = arr };
+        var root = new JsonObject
+        {
+            ["images"] = new JsonArray(images.Select(i => (JsonNode?)JsonValue.Create(i)).ToArray()),
+            ["findings"] = arr,
+            ["errors"] = new JsonArray((errors ?? Array.Empty<ImageReportError>()).Select(e => (JsonNode?)new JsonObject { ["image"] = e.Image, ["message"] = e.Message }).ToArray()),
+        };
         return root.ToJsonString(Indented);
     }
 
     private static string Level(DnsRuleSeverity s) => s switch { DnsRuleSeverity.Error => "error", DnsRuleSeverity.Warning => "warning", _ => "note" };
 
-    public static string ToSarif(IReadOnlyList<ImageDnsFinding> findings, string toolVersion)
+    public static string ToSarif(IReadOnlyList<ImageDnsFinding> findings, string toolVersion, IReadOnlyList<ImageReportError>? errors = null)
     {
+        errors ??= Array.Empty<ImageReportError>();
         var rules = new JsonArray();
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var r in ImageDnsRules.All)
@@ -182,19 +198,46 @@ public static class ImageDnsReport
                         ["rules"] = rules,
                     },
                 },
+                // SARIF 3.20: an invocation that did not finish its work says so, with one notification per image not inspected.
+                ["invocations"] = new JsonArray(new JsonObject
+                {
+                    ["executionSuccessful"] = errors.Count == 0,
+                    ["toolExecutionNotifications"] = new JsonArray(errors.Select(e => (JsonNode?)new JsonObject
+                    {
+                        ["level"] = "error",
+                        ["message"] = new JsonObject { ["text"] = e.Message },
+                        ["locations"] = new JsonArray(new JsonObject
+                        {
+                            ["logicalLocations"] = new JsonArray(new JsonObject { ["name"] = e.Image, ["fullyQualifiedName"] = e.Image, ["kind"] = "resource" }),
+                        }),
+                    }).ToArray()),
+                }),
                 ["results"] = results,
             }),
         };
         return root.ToJsonString(Indented);
     }
 
-    public static string ToJUnit(IReadOnlyList<ImageDnsFinding> findings, IReadOnlyList<string> images, DnsRuleSeverity threshold)
+    public static string ToJUnit(IReadOnlyList<ImageDnsFinding> findings, IReadOnlyList<string> images, DnsRuleSeverity threshold, IReadOnlyList<ImageReportError>? errors = null)
     {
+        errors ??= Array.Empty<ImageReportError>();
+        var totalErrors = 0;
         var suites = new XElement("testsuites", new XAttribute("name", "Test-ImageDns"));
         var allImages = images.Concat(findings.Select(f => f.Image)).Distinct(StringComparer.Ordinal);
         var totalTests = 0; var totalFail = 0; var totalSkip = 0;
         foreach (var image in allImages)
         {
+            if (errors.FirstOrDefault(e => e.Image == image) is { } error)
+            {
+                // Not inspected: one errored test case, so the suite cannot pass for want of findings.
+                var failed = new XElement("testsuite", new XAttribute("name", image),
+                    new XElement("testcase", new XAttribute("classname", image), new XAttribute("name", "inspect the image"),
+                        new XElement("error", new XAttribute("type", "ImageNotInspected"), new XAttribute("message", error.Message))));
+                failed.Add(new XAttribute("tests", 1), new XAttribute("failures", 0), new XAttribute("errors", 1), new XAttribute("skipped", 0));
+                suites.Add(failed);
+                totalTests++; totalErrors++;
+                continue;
+            }
             var mine = findings.Where(f => f.Image == image).ToList();
             var suite = new XElement("testsuite", new XAttribute("name", image));
             var failures = 0; var skipped = 0;
@@ -217,7 +260,7 @@ public static class ImageDnsReport
             totalTests += tests; totalFail += failures; totalSkip += skipped;
             suites.Add(suite);
         }
-        suites.Add(new XAttribute("tests", totalTests), new XAttribute("failures", totalFail), new XAttribute("errors", 0), new XAttribute("skipped", totalSkip));
+        suites.Add(new XAttribute("tests", totalTests), new XAttribute("failures", totalFail), new XAttribute("errors", totalErrors), new XAttribute("skipped", totalSkip));
         return new XDocument(new XDeclaration("1.0", "utf-8", null), suites).Declaration + "\n" + suites.ToString();
     }
 }

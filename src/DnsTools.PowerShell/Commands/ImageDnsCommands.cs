@@ -13,8 +13,8 @@ public abstract class ImageDnsCommandBase : ImageAccessCommandBase
     [ValidateNotNullOrEmpty]
     public string[] Image { get; set; } = Array.Empty<string>();
 
-    /// <summary>Profiles one image; writes a non-terminating error and returns null when it cannot be read.</summary>
-    protected ImageDnsProfile? Profile(string image)
+    /// <summary>Profiles one image; writes a non-terminating error (and adds it to <paramref name="errors"/>) and returns null when it cannot be read.</summary>
+    protected ImageDnsProfile? Profile(string image, List<ImageReportError>? errors = null)
     {
         try
         {
@@ -30,6 +30,7 @@ public abstract class ImageDnsCommandBase : ImageAccessCommandBase
         catch (ImageException e)
         {
             WriteError(new ErrorRecord(e, "Image" + e.Kind, CategoryOf(e.Kind), image));
+            errors?.Add(new ImageReportError(image, e.Message));
             return null;
         }
     }
@@ -56,7 +57,7 @@ public sealed class TestImageDnsCommand : ImageDnsCommandBase
 {
     private readonly List<ImageDnsFinding> _findings = new();
     private readonly List<string> _images = new();
-    private readonly List<string> _unreadable = new();
+    private readonly List<ImageReportError> _unreadable = new();
     private IReadOnlyList<DnsIgnoreEntry> _ignore = Array.Empty<DnsIgnoreEntry>();
 
     [Parameter]
@@ -109,8 +110,8 @@ public sealed class TestImageDnsCommand : ImageDnsCommandBase
         foreach (var image in Image)
         {
             _images.Add(image);
-            var profile = Profile(image);
-            if (profile is null) { _unreadable.Add(image); continue; }
+            var profile = Profile(image, _unreadable);
+            if (profile is null) continue;
             var findings = ImageDnsRules.Evaluate(profile, ExcludeRule);
             foreach (var w in DnsIgnoreFile.Apply(findings, _ignore, DateOnly.FromDateTime(DateTime.UtcNow)))
                 WriteWarning($"{image}: {w}");
@@ -124,7 +125,7 @@ public sealed class TestImageDnsCommand : ImageDnsCommandBase
         if (!Streaming)
         {
             var version = MyInvocation.MyCommand.Module?.Version?.ToString() ?? typeof(ImageDnsFinding).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
-            var text = ImageDnsReport.Render(Format, _findings, _images, FailOn, version);
+            var text = ImageDnsReport.Render(Format, _findings, _images, FailOn, version, _unreadable);
             if (OutFile is not null)
             {
                 var path = GetUnresolvedProviderPathFromPSPath(OutFile);
@@ -139,7 +140,7 @@ public sealed class TestImageDnsCommand : ImageDnsCommandBase
         if (failing.Count == 0 && _unreadable.Count == 0) return;
         var parts = failing.GroupBy(f => f.Image, StringComparer.Ordinal)
             .Select(g => $"{g.Key}: {string.Join(", ", g.Select(f => f.RuleId).Distinct())}").ToList();
-        parts.AddRange(_unreadable.Select(i => $"{i}: could not be read"));
+        parts.AddRange(_unreadable.Select(e => $"{e.Image}: could not be read"));
         var message = $"Test-ImageDns -FailOn {FailOn}: {string.Join("; ", parts)}.";
         ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(message), "ImageDnsGateFailed", ErrorCategory.InvalidResult, failing.Select(f => f.RuleId).Distinct().ToArray()));
     }

@@ -160,6 +160,29 @@ public class ImageDnsReportTests
     }
 
     [Fact]
+    public void An_image_that_could_not_be_read_is_in_every_report_format()
+    {
+        var errors = new[] { new ImageReportError("registry:127.0.0.1:5000/x:1", "Image 'registry:127.0.0.1:5000/x:1': 404") };
+        var images = new[] { "oci-archive:./a.tar", "registry:127.0.0.1:5000/x:1" };
+        using (var doc = JsonDocument.Parse(ImageDnsReport.ToSarif(Findings(), "0.1.0", errors)))
+        {
+            var inv = doc.RootElement.GetProperty("runs")[0].GetProperty("invocations")[0];
+            Assert.False(inv.GetProperty("executionSuccessful").GetBoolean());
+            var n = inv.GetProperty("toolExecutionNotifications")[0];
+            Assert.Equal("error", n.GetProperty("level").GetString());
+            Assert.Contains("404", n.GetProperty("message").GetProperty("text").GetString());
+        }
+        using (var doc = JsonDocument.Parse(ImageDnsReport.ToSarif(Findings(), "0.1.0")))
+            Assert.True(doc.RootElement.GetProperty("runs")[0].GetProperty("invocations")[0].GetProperty("executionSuccessful").GetBoolean());
+        using (var doc = JsonDocument.Parse(ImageDnsReport.ToJson(Findings(), images, errors)))
+            Assert.Equal(errors[0].Image, doc.RootElement.GetProperty("errors")[0].GetProperty("image").GetString());
+        var xml = XDocument.Parse(ImageDnsReport.ToJUnit(Findings(), images, DnsRuleSeverity.None, errors));
+        Assert.Equal("1", xml.Root!.Attribute("errors")!.Value);
+        Assert.Equal("ImageNotInspected", xml.Descendants("error").Single().Attribute("type")!.Value);
+        Assert.Contains("NotInspected", ImageDnsReport.ToTable(Findings(), errors));
+    }
+
+    [Fact]
     public void JUnit_has_one_suite_per_image_and_fails_only_at_the_threshold()
     {
         var xml = XDocument.Parse(ImageDnsReport.ToJUnit(Findings(), new[] { "oci-archive:./a.tar", "dir:./b" }, DnsRuleSeverity.Error));
