@@ -38,6 +38,8 @@ $ModuleDir = Join-Path $Out "DnsTools/$Version"
 $PesterVersion = '6.2.0'
 # The SARIF 2.1.0 JSON schema as Microsoft's SARIF SDK ships it (sarif-2.1.0.json in its npm package).
 $SarifSdkPackage = '@microsoft/sarif-multitool-linux@5.7.0'
+# A static program built by Go 1.17.2 (before the 1.18 build info layout).
+$Go117Package = 'esbuild-linux-64@0.14.0'
 
 # Debian packages the integration tests use; installed when running as root with apt.
 $AptPackages = @(
@@ -103,26 +105,27 @@ function Install-TestDependency([string[]] $DebianPackages = $AptPackages) {
     return $pester
 }
 
-function Install-SarifSchema {
-    # Only the schema file is kept (tools/packages/sarif-schema/); the report tests validate SARIF with it.
-    # Without npm the tests that need it say skipped, with this reason.
-    $dir = Join-Path $Root 'tools/packages/sarif-schema'
-    $schema = Join-Path $dir 'sarif-2.1.0.json'
-    $env:DNSTOOLS_SARIF_SCHEMA = $schema
-    $env:DNSTOOLS_SARIF_SCHEMA_UNAVAILABLE = ''
-    if (Test-Path $schema) { return }
+function Install-NpmTestFile {
+    # One file out of an npm package, kept under tools/packages/npm/<name>; its path goes to $env:<EnvName>.
+    # Without npm (or the package) the tests that need it say skipped, with the reason in $env:<EnvName>_UNAVAILABLE.
+    param([string] $Package, [string] $Member, [string] $EnvName)
+    $dir = Join-Path $Root "tools/packages/npm/$($Package -replace '[@/]', '_')"
+    $file = Join-Path $dir (Split-Path $Member -Leaf)
+    Set-Item "env:$EnvName" $file
+    Set-Item "env:${EnvName}_UNAVAILABLE" ''
+    if (Test-Path $file) { return }
     if (-not (Get-Command npm -CommandType Application -ErrorAction SilentlyContinue)) {
-        $env:DNSTOOLS_SARIF_SCHEMA_UNAVAILABLE = "no npm: cannot fetch $SarifSdkPackage for the SARIF 2.1.0 schema"
+        Set-Item "env:${EnvName}_UNAVAILABLE" "no npm: cannot fetch $Package"
         return
     }
     $work = Join-Path $dir '.download'
     New-Item -ItemType Directory -Path $work -Force | Out-Null
     try {
-        $tgz = & npm pack $SarifSdkPackage --pack-destination $work --silent 2>&1 | Select-Object -Last 1
-        if ($LASTEXITCODE -ne 0) { $env:DNSTOOLS_SARIF_SCHEMA_UNAVAILABLE = "npm pack $SarifSdkPackage failed ($LASTEXITCODE): $tgz"; return }
-        & tar -xzf (Join-Path $work $tgz) -C $work package/sarif-2.1.0.json
-        if ($LASTEXITCODE -ne 0) { $env:DNSTOOLS_SARIF_SCHEMA_UNAVAILABLE = "$SarifSdkPackage has no package/sarif-2.1.0.json"; return }
-        Move-Item (Join-Path $work 'package/sarif-2.1.0.json') $schema
+        $tgz = & npm pack $Package --pack-destination $work --silent 2>&1 | Select-Object -Last 1
+        if ($LASTEXITCODE -ne 0) { Set-Item "env:${EnvName}_UNAVAILABLE" "npm pack $Package failed ($LASTEXITCODE): $tgz"; return }
+        & tar -xzf (Join-Path $work $tgz) -C $work $Member
+        if ($LASTEXITCODE -ne 0) { Set-Item "env:${EnvName}_UNAVAILABLE" "$Package has no $Member"; return }
+        Move-Item (Join-Path $work $Member) $file
     }
     finally {
         Remove-Item $work -Recurse -Force -ErrorAction SilentlyContinue
@@ -164,7 +167,10 @@ function Invoke-PesterTests([string] $PesterPath) {
 function Invoke-Test {
     Invoke-Build
     $pester = Install-TestDependency
-    Install-SarifSchema
+    # The SARIF 2.1.0 schema as Microsoft's SARIF SDK ships it, for the report tests; and a real Go 1.17 program
+    # (esbuild 0.14.0's static binary) for the Go build info of toolchains before 1.18, which Debian does not have.
+    Install-NpmTestFile -Package $SarifSdkPackage -Member 'package/sarif-2.1.0.json' -EnvName 'DNSTOOLS_SARIF_SCHEMA'
+    Install-NpmTestFile -Package $Go117Package -Member 'package/bin/esbuild' -EnvName 'DNSTOOLS_GO117_BINARY'
     $env:DNSTOOLS_REPO_ROOT = $Root
     # No test may read (and so query) this machine's own nameserver.
     $env:DNSTOOLS_FORBID_SYSTEM_RESOLV_CONF = '1'

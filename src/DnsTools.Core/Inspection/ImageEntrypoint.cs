@@ -160,6 +160,7 @@ public static class ImageEntrypointAnalyzer
         }
         string? interp = null;
         var needed = new List<string>();
+        var loads = new List<(ulong Address, long Offset, long Size)>();
         using (var ms = new MemoryStream(bytes, writable: false))
         {
             if (!ELFReader.TryLoad(ms, false, out IELF elf))
@@ -167,6 +168,13 @@ public static class ImageEntrypointAnalyzer
             using (elf)
             {
                 var seg = elf.Segments.FirstOrDefault(s => s.Type == SegmentType.Interpreter);
+                // PT_LOAD segments map virtual addresses to file offsets: Go before 1.18 stores pointers in its build info.
+                loads.AddRange(elf switch
+                {
+                    ELF<ulong> e64 => e64.Segments.Where(s => s.Type == SegmentType.Load).Select(s => (s.Address, s.Offset, s.FileSize)),
+                    ELF<uint> e32 => e32.Segments.Where(s => s.Type == SegmentType.Load).Select(s => ((ulong)s.Address, s.Offset, s.FileSize)),
+                    _ => Enumerable.Empty<(ulong, long, long)>(),
+                });
                 if (seg is not null) interp = Encoding.ASCII.GetString(seg.GetFileContents()).TrimEnd('\0');
                 IStringTable? dynstr = elf.TryGetSection(".dynstr", out var s) ? s as IStringTable : null;
                 if (dynstr is not null)
@@ -182,7 +190,12 @@ public static class ImageEntrypointAnalyzer
                 }
             }
         }
-        var (goVersion, cgo, tags) = ReadGoBuildInfo(bytes);
+        var (goVersion, cgo, tags) = ReadGoBuildInfo(bytes, va =>
+        {
+            foreach (var (address, offset, size) in loads)
+                if (va >= address && va - address < (ulong)size) return offset + (long)(va - address);
+            return null;
+        });
         EntrypointResolver resolver;
         if (goVersion is not null)
             resolver = cgo == false || tags.Contains("netgo") || interp is null ? EntrypointResolver.GoPure : EntrypointResolver.GoCgo;
@@ -198,11 +211,14 @@ public static class ImageEntrypointAnalyzer
     }
 
     /// <summary>
-    /// Go build info (Go 1.18+ layout): a 32-byte header starting "\xff Go buildinf:" on a 16-byte boundary, with the
-    /// pointer size and a flags byte (bit 1: strings inline); then the Go version and the module info as varint-length
-    /// strings. The module info's "build" lines carry CGO_ENABLED and -tags. Older layouts give the version as unknown.
+    /// Go build info (Go's src/debug/buildinfo/buildinfo.go, readRawBuildInfo): a 32-byte header starting
+    /// "\xff Go buildinf:" on a 16-byte boundary, with the pointer size (byte 14) and a flags byte (15: bit 0 big-endian,
+    /// bit 1 strings inline). Go 1.18+: the Go version and the module info follow as varint-length strings; the module
+    /// info's "build" lines carry CGO_ENABLED and -tags. Go 1.13–1.17: bytes 16 and 16+ptrSize hold the addresses of
+    /// two Go string headers (runtime.buildVersion, runtime.modinfo), resolved through <paramref name="fileOffsetOf"/>
+    /// (PT_LOAD segments); those versions record no build settings, so CGO_ENABLED stays unknown.
     /// </summary>
-    internal static (string? Version, bool? Cgo, IReadOnlyList<string> Tags) ReadGoBuildInfo(byte[] data)
+    internal static (string? Version, bool? Cgo, IReadOnlyList<string> Tags) ReadGoBuildInfo(byte[] data, Func<ulong, long?>? fileOffsetOf = null)
     {
         var span = data.AsSpan();
         var at = 0;
@@ -216,7 +232,8 @@ public static class ImageEntrypointAnalyzer
         }
         if (at + 32 > data.Length) return (null, null, Array.Empty<string>());
         var flags = data[at + 15];
-        if ((flags & 2) == 0) return ("go (before 1.18)", null, Array.Empty<string>());
+        if ((flags & 2) == 0)
+            return (ReadPointerVersion(data, at, flags, fileOffsetOf) ?? "go (before 1.18)", null, Array.Empty<string>());
         var pos = at + 32;
         string? ReadString()
         {
@@ -246,5 +263,26 @@ public static class ImageEntrypointAnalyzer
             else if (kv.StartsWith("-tags=", StringComparison.Ordinal)) tags.AddRange(kv[6..].Trim('"').Split(',', StringSplitOptions.RemoveEmptyEntries));
         }
         return (version, cgo, tags);
+    }
+
+    /// <summary>Go 1.13–1.17 build info: follows the pointer at header+16 to runtime.buildVersion's string header {data, len}.</summary>
+    private static string? ReadPointerVersion(byte[] data, int header, byte flags, Func<ulong, long?>? fileOffsetOf)
+    {
+        var ptrSize = data[header + 14];
+        if (fileOffsetOf is null || ptrSize is not (4 or 8)) return null;
+        var bigEndian = (flags & 1) != 0;
+        ulong ReadPtr(long offset) =>
+            ptrSize == 8
+                ? (bigEndian ? System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(data.AsSpan((int)offset)) : System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(data.AsSpan((int)offset)))
+                : (bigEndian ? System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan((int)offset)) : System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan((int)offset)));
+        bool Fits(long? offset, long length) => offset is >= 0 && offset.Value + length <= data.Length;
+
+        var headerAt = fileOffsetOf(ReadPtr(header + 16));
+        if (!Fits(headerAt, 2L * ptrSize)) return null;
+        var textAt = fileOffsetOf(ReadPtr(headerAt!.Value));
+        var length = ReadPtr(headerAt.Value + ptrSize);
+        if (length is 0 or > 64 || !Fits(textAt, (long)length)) return null;
+        var version = Encoding.UTF8.GetString(data, (int)textAt!.Value, (int)length);
+        return version.StartsWith("go", StringComparison.Ordinal) ? version : null;
     }
 }

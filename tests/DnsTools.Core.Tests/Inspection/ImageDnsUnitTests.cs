@@ -63,6 +63,28 @@ public class ImageDnsParsingTests
         Assert.Null(ImageEntrypointAnalyzer.ReadGoBuildInfo(new byte[64]).Version);
     }
 
+    [Theory]
+    [InlineData(0x1000UL, 0x40UL, 8UL, "go1.16.15")]     // header -> {data, len} -> text
+    [InlineData(0x1000UL, 0x40UL, 200UL, null)]           // a length no version has
+    [InlineData(0x9000UL, 0x40UL, 8UL, null)]             // header pointer outside every segment
+    [InlineData(0x1000UL, 0x7000UL, 8UL, null)]           // text pointer outside every segment
+    public void Go_before_1_18_build_info_is_followed_through_its_pointers_within_bounds(ulong headerVa, ulong textVa, ulong length, string? expected)
+    {
+        // A file mapped at VA 0x1000 -> offset 0 (one PT_LOAD of 256 bytes): build info at 0, string header at
+        // VA 0x1000+0x80 would be offset 0x80; the test points the header at VA headerVa + 0x80.
+        var data = new byte[256];
+        Encoding.Latin1.GetBytes("\xff Go buildinf:").CopyTo(data, 0);
+        data[14] = 8; data[15] = 0;
+        BitConverter.GetBytes(headerVa + 0x80).CopyTo(data, 16);
+        BitConverter.GetBytes(0x1000UL + textVa).CopyTo(data, 0x80);
+        BitConverter.GetBytes(length).CopyTo(data, 0x88);
+        Encoding.ASCII.GetBytes("go1.16.15").CopyTo(data, 0x40);
+        long? Map(ulong va) => va >= 0x1000 && va < 0x1100 ? (long)(va - 0x1000) : null;
+        var text = expected is null ? "go (before 1.18)" : expected;
+        if (expected is not null) BitConverter.GetBytes((ulong)expected.Length).CopyTo(data, 0x88);
+        Assert.Equal(text, ImageEntrypointAnalyzer.ReadGoBuildInfo(data, Map).Version);
+    }
+
     [Fact]
     public void Glibc_and_musl_version_strings()
     {

@@ -92,6 +92,20 @@ public class EntrypointWrapperTests
         Assert.Contains("DNS-ENTRY-001", ImageDnsRules.Evaluate(p).Select(f => f.RuleId));
     }
 
+    [Go117FixtureFact]
+    public void A_Go_1_17_binary_gives_its_version_through_the_pointers_of_the_old_build_info()
+    {
+        var missing = Path.Combine(LintFixtures.Dir, "expected/go117.missing");
+        if (File.Exists(missing)) Assert.Fail("fixture has no Go 1.17 image: " + File.ReadAllText(missing).Trim());
+        var expected = File.ReadAllText(Path.Combine(LintFixtures.Dir, "expected/go117.version")).Trim();
+        Assert.StartsWith("go1.17", expected);
+        var p = ImageDnsInspector.Inspect(LintFixtures.Oci("go117-alpine"));
+        Assert.Equal(expected, p.Entrypoint!.GoVersion);
+        Assert.Null(p.Entrypoint.GoCgoEnabled); // Go before 1.18 records no build settings
+        Assert.Equal(EntrypointResolver.GoPure, p.Entrypoint.Resolver); // static: no cgo possible
+        Assert.Contains("DNS-ENTRY-001", ImageDnsRules.Evaluate(p).Select(f => f.RuleId));
+    }
+
     [Theory]
     [InlineData("tini", "tini -s -g -- /app/server --x", "/app/server --x")]
     [InlineData("dumb-init", "dumb-init --single-child /app/server", "/app/server")]
@@ -149,6 +163,20 @@ public class EntrypointWrapperTests
             Assert.Equal("192.0.2.1", p.ResolvConf!.Nameservers.Single().Address.ToString());
         }
         finally { dir.Delete(recursive: true); }
+    }
+}
+
+/// <summary>Needs the Go fixtures and a Go 1.17 program (esbuild 0.14.0's binary, fetched by build.ps1 -Task Test).</summary>
+public sealed class Go117FixtureFactAttribute : FactAttribute
+{
+    public Go117FixtureFactAttribute()
+    {
+        var inner = new GoFixtureFactAttribute();
+        if (inner.Skip is not null) { Skip = inner.Skip; return; }
+        var binary = Environment.GetEnvironmentVariable("DNSTOOLS_GO117_BINARY") is { Length: > 0 } b ? b
+            : Path.Combine(LintFixtures.RepoRoot, "tools/packages/npm/esbuild-linux-64_0.14.0/esbuild");
+        if (!File.Exists(binary))
+            Skip = Environment.GetEnvironmentVariable("DNSTOOLS_GO117_BINARY_UNAVAILABLE") is { Length: > 0 } why ? why : $"no Go 1.17 binary at {binary} (build.ps1 -Task Test fetches it)";
     }
 }
 

@@ -19,7 +19,9 @@ internal static class LintFixtures
 
     public static string[] ExpectedLayers(string tag) => File.ReadAllLines(Path.Combine(Dir, "expected", tag + ".layers")).Where(l => l.Length > 0).ToArray();
 
-    private static string RepoRoot()
+    public static string RepoRoot => FindRepoRoot();
+
+    private static string FindRepoRoot()
     {
         var d = new DirectoryInfo(AppContext.BaseDirectory);
         while (d is not null && !File.Exists(Path.Combine(d.FullName, "DnsTools.sln"))) d = d.Parent;
@@ -38,7 +40,7 @@ internal static class LintFixtures
         }
         var dir = Path.Combine(Path.GetTempPath(), "dnstools-lintfx-" + Guid.NewGuid().ToString("n")[..10]);
         var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(Path.Combine(RepoRoot(), "tests/fixtures/New-DnsLintFixtures.sh"));
+        psi.ArgumentList.Add(Path.Combine(RepoRoot, "tests/fixtures/New-DnsLintFixtures.sh"));
         psi.ArgumentList.Add(dir);
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();

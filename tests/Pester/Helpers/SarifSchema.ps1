@@ -1,11 +1,11 @@
 # Checks SARIF files against the SARIF 2.1.0 JSON schema (sarif-2.1.0.json from Microsoft's SARIF SDK,
-# fetched by build.ps1 into tools/packages/sarif-schema) with JsonSchema.Net (restored by build.ps1 into
+# fetched by build.ps1 into tools/packages/npm) with JsonSchema.Net (restored by build.ps1 into
 # tools/packages). Dot-source it in BeforeAll; $SarifSchemaSkipReason is set when either is missing.
 
 $script:SarifSchemaSkipReason = $null
 $script:SarifSchema = $null
 $packages = Join-Path $env:DNSTOOLS_REPO_ROOT 'tools/packages'
-$schemaPath = if ($env:DNSTOOLS_SARIF_SCHEMA) { $env:DNSTOOLS_SARIF_SCHEMA } else { Join-Path $packages 'sarif-schema/sarif-2.1.0.json' }
+$schemaPath = if ($env:DNSTOOLS_SARIF_SCHEMA) { $env:DNSTOOLS_SARIF_SCHEMA } else { Join-Path $packages 'npm/_microsoft_sarif-multitool-linux_5.7.0/sarif-2.1.0.json' }
 $assemblies = @('humanizer.core/2.14.1/lib/net6.0/Humanizer.dll', 'json.more.net/2.1.1/lib/net8.0/Json.More.dll',
     'jsonpointer.net/5.3.1/lib/net8.0/JsonPointer.Net.dll', 'jsonschema.net/7.4.0/lib/net8.0/JsonSchema.Net.dll') |
     ForEach-Object { Join-Path $packages $_ }
