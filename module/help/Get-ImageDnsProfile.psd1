@@ -9,6 +9,8 @@ For every transport but dir: (an unpacked root file system has no image config) 
 
 Every fact carries its evidence: the path, the digest of the layer that supplied it and that layer's index, so a resolv.conf replaced by a later layer is attributed to that layer. /etc/resolv.conf is parsed as ConvertFrom-ResolvConf does (ResolvConf.Musl, .Glibc, .Go). Kubernetes replaces /etc/resolv.conf in a pod; what the image ships matters outside Kubernetes and tells what its authors meant to set.
 
+Without an os-release file the OS comes from the distribution's release file (/etc/alpine-release, /etc/debian_version, /etc/redhat-release, /etc/centos-release, /etc/fedora-release, /etc/system-release, /etc/lsb-release), and last from a /bin/busybox binary's version banner. On musl images the compatibility packages in the apk database (gcompat, libc6-compat, alpine-pkg-glibc's glibc) are listed in Libc.CompatLayers. For a glibc-linked entrypoint the loader its PT_INTERP names is looked up in the image (Entrypoint.Loader): a link to musl's loader (libc6-compat) or a musl program (gcompat's loader) means the program resolves names with musl; a missing loader is noted (the program cannot start).
+
 Several images may be given, or piped in; an image that cannot be read is a non-terminating error and the others are still profiled. Test-ImageDns checks the profile against the rule catalogue.
 '@
     Parameters  = @{

@@ -29,15 +29,18 @@ public static class ImageDnsInspector
     /// <summary>Profiles an open image.</summary>
     public static ImageDnsProfile Inspect(IImageSource source, ImageScanOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var files = ImageFileReader.Read(source, ConfigPaths, recurse: false, options, _ => { }, cancellationToken)
+        var files = ImageFileReader.Read(source, ConfigPaths.Concat(ImageOsFallback.ReleaseFiles).ToArray(), recurse: false, options, _ => { }, cancellationToken)
             .GroupBy(f => f.Path, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         ImageFileInfo? Get(string p) => files.TryGetValue(p, out var f) ? f : null;
 
-        var os = ReadOs(Get("/etc/os-release")) ?? ReadOs(Get("/usr/lib/os-release"));
+        var os = ReadOs(Get("/etc/os-release")) ?? ReadOs(Get("/usr/lib/os-release")) ?? ImageOsFallback.FromReleaseFiles(Get)
+            ?? ImageOsFallback.FromBusybox(ImageFileReader.Read(source, new[] { ImageOsFallback.Busybox }, recurse: false, options, _ => { }, cancellationToken).FirstOrDefault());
         var libc = FromApk(Get("/lib/apk/db/installed"))
             ?? FromDpkg(Get("/var/lib/dpkg/status"))
             ?? FromDpkg(Get("/var/lib/dpkg/status.d/libc6"))
             ?? FromLibraries(source, options, cancellationToken);
+
+        if (libc.Family == LibcFamily.Musl) libc.CompatLayers = LibcCompat.FromApk(Get("/lib/apk/db/installed"));
 
         var resolvFile = Config(Get("/etc/resolv.conf"));
         ResolvConf.ResolvConf? resolv = null;

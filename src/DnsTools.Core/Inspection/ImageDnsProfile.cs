@@ -48,6 +48,8 @@ public sealed class ImageLibcInfo
     public required string Source { get; init; }
     /// <summary>The file the family/version came from (null for None).</summary>
     public ImageEvidence? Evidence { get; init; }
+    /// <summary>On musl: packages that let glibc programs start (gcompat, libc6-compat, alpine-pkg-glibc's glibc).</summary>
+    public IReadOnlyList<LibcCompatLayer> CompatLayers { get; internal set; } = Array.Empty<LibcCompatLayer>();
 
     /// <summary>The version as a comparable <see cref="System.Version"/>, when it parses.</summary>
     public Version? ParsedVersion => ParseVersion(Version);
@@ -60,12 +62,15 @@ public sealed class ImageLibcInfo
         return new Version(int.Parse(m.Groups[1].Value), int.Parse(m.Groups[2].Value), m.Groups[3].Success ? int.Parse(m.Groups[3].Value) : 0);
     }
 
-    public override string ToString() => Family switch
+    /// <summary>"musl 1.2.3", "glibc 2.36", "none (static)", "unknown".</summary>
+    public string Name => Family switch
     {
         LibcFamily.None => "none (static)",
         LibcFamily.Unknown => "unknown",
         _ => Version is null ? Family.ToString().ToLowerInvariant() : $"{Family.ToString().ToLowerInvariant()} {Version}",
     };
+
+    public override string ToString() => Name + string.Concat(CompatLayers.Select(c => $" + {c}"));
 }
 
 /// <summary>A configuration file baked into the image.</summary>
@@ -105,7 +110,7 @@ public sealed class ImageDnsProfile
     public IReadOnlyList<string> Layers { get; init; } = Array.Empty<string>();
 
     /// <summary>Which stub resolver getaddrinfo uses in this image: musl, glibc, none.</summary>
-    public string Resolver => Libc.ToString();
+    public string Resolver => Libc.Name;
 
     public override string ToString() => $"{Image}: {Libc}";
 }

@@ -46,6 +46,8 @@ public sealed class ImageEntrypointInfo
     public EntrypointResolver Resolver { get; init; }
     /// <summary>Why the analysis stopped short, when it did.</summary>
     public string? Note { get; init; }
+    /// <summary>The file the PT_INTERP path leads to in the image (after links), for glibc-linked programs.</summary>
+    public string? Loader { get; init; }
     /// <summary>Launchers, shells and entrypoint scripts followed on the way to <see cref="Path"/> (their paths in the image).</summary>
     public IReadOnlyList<string> Via { get; init; } = Array.Empty<string>();
 
@@ -102,12 +104,38 @@ public static class ImageEntrypointAnalyzer
                 continue;
             }
             var info = AnalyzeBinary(bytes, command, found.Path, ImageEvidence.From(found));
+            var (resolver, loader, note) = (info.Resolver, (string?)null, info.Note);
+            if (info.Interpreter is { } interp && info.Resolver is EntrypointResolver.Glibc)
+                (resolver, loader, note) = CheckGlibcLoader(source, interp, big, cancellationToken);
             return new ImageEntrypointInfo
             {
                 Command = info.Command, Via = via, Path = info.Path, Evidence = info.Evidence, IsElf = info.IsElf, Interpreter = info.Interpreter,
-                Needed = info.Needed, GoVersion = info.GoVersion, GoCgoEnabled = info.GoCgoEnabled, GoTags = info.GoTags, Resolver = info.Resolver, Note = info.Note,
+                Needed = info.Needed, GoVersion = info.GoVersion, GoCgoEnabled = info.GoCgoEnabled, GoTags = info.GoTags, Resolver = resolver, Note = note,
+                Loader = loader,
             };
         }
+    }
+
+    /// <summary>
+    /// A glibc-linked program starts through the loader its PT_INTERP names, and that file decides which libc it gets.
+    /// On Alpine, libc6-compat makes ld-linux-x86-64.so.2 a link to musl's loader and gcompat installs a small musl
+    /// program under that name that loads libgcompat over musl: either way getaddrinfo is musl's. alpine-pkg-glibc puts
+    /// a real glibc under /usr/glibc-compat. A loader missing from the image means the program cannot start at all.
+    /// </summary>
+    private static (EntrypointResolver Resolver, string? Loader, string? Note) CheckGlibcLoader(IImageSource source, string interp, ImageScanOptions options, CancellationToken ct)
+    {
+        var file = ImageFileReader.Read(source, new[] { interp }, recurse: false, options, _ => { }, ct).FirstOrDefault();
+        if (file is null || file.IsDangling)
+            return (EntrypointResolver.Glibc, null, $"its loader {interp} is not in the image: the program cannot start here");
+        var resolved = file.ResolvedPath ?? file.Path;
+        var name = resolved[(resolved.LastIndexOf('/') + 1)..];
+        if (name.StartsWith("ld-musl-", StringComparison.Ordinal) || name.StartsWith("libc.musl-", StringComparison.Ordinal))
+            return (EntrypointResolver.Musl, resolved, $"{interp} is musl's loader ({resolved}, as libc6-compat links it): the glibc program resolves names with musl");
+        if (resolved.StartsWith("/usr/glibc-compat/", StringComparison.Ordinal))
+            return (EntrypointResolver.Glibc, resolved, $"{interp} is the glibc of alpine-pkg-glibc ({resolved})");
+        if (file.GetContentBytes() is { } bytes && AnalyzeBinary(bytes, Array.Empty<string>(), resolved, null) is { Interpreter: { } own } && own.Contains("ld-musl", StringComparison.Ordinal))
+            return (EntrypointResolver.Musl, resolved, $"{interp} is a musl program ({own}), as gcompat's loader is: the glibc program resolves names with musl");
+        return (EntrypointResolver.Glibc, resolved, null);
     }
 
     /// <summary>The program's path in the image: as written when it has a slash (relative to WorkingDir), else the first PATH entry that has it.</summary>

@@ -190,3 +190,102 @@ public sealed class GoFixtureFactAttribute : FactAttribute
         else if (LintFixtures.MissingReason is { } reason) Skip = reason;
     }
 }
+
+/// <summary>glibc programs on Alpine through libc6-compat or gcompat resolve names with musl; without either they cannot start.</summary>
+public class LibcCompatTests
+{
+    [ImageFixtureFact]
+    public void Libc6_compat_links_the_glibc_loader_to_musl_so_the_program_resolves_with_musl()
+    {
+        var p = ImageDnsInspector.Inspect(LintFixtures.Oci("alpine-libc6compat"));
+        Assert.Equal("libc6-compat 1.2.3-r5", p.Libc.CompatLayers.Single().ToString());
+        Assert.Equal("musl 1.2.3", p.Resolver);
+        Assert.Equal(EntrypointResolver.Musl, p.Entrypoint!.Resolver);
+        Assert.Equal("/lib/ld-musl-x86_64.so.1", p.Entrypoint.Loader);
+        Assert.Contains("ld-linux", p.Entrypoint.Interpreter);
+        Assert.DoesNotContain("DNS-ENTRY-001", ImageDnsRules.Evaluate(p).Select(f => f.RuleId));
+    }
+
+    [ImageFixtureFact("musl-gcc")]
+    public void Gcompat_runs_the_glibc_program_through_a_musl_loader()
+    {
+        var missing = Path.Combine(LintFixtures.Dir, "expected/gcompat.missing");
+        if (File.Exists(missing)) Assert.Fail(File.ReadAllText(missing));
+        var p = ImageDnsInspector.Inspect(LintFixtures.Oci("alpine-gcompat"));
+        Assert.Equal("musl 1.2.3 + gcompat 1.1.0-r1", p.Libc.ToString());
+        Assert.Equal(EntrypointResolver.Musl, p.Entrypoint!.Resolver);
+        Assert.Equal("/lib/ld-linux-x86-64.so.2", p.Entrypoint.Loader);
+        Assert.Contains(File.ReadAllText(Path.Combine(LintFixtures.Dir, "expected/gcompat.loader-interp")).Trim(), p.Entrypoint.Note);
+        Assert.DoesNotContain("DNS-ENTRY-001", ImageDnsRules.Evaluate(p).Select(f => f.RuleId));
+    }
+
+    [ImageFixtureFact]
+    public void Without_a_compat_package_the_glibc_loader_is_missing_and_the_rule_fires()
+    {
+        var p = ImageDnsInspector.Inspect(LintFixtures.Oci("alpine-glibc-entry"));
+        Assert.Empty(p.Libc.CompatLayers);
+        Assert.Equal(EntrypointResolver.Glibc, p.Entrypoint!.Resolver);
+        Assert.Null(p.Entrypoint.Loader);
+        Assert.Contains("cannot start", p.Entrypoint.Note);
+        Assert.Contains("DNS-ENTRY-001", ImageDnsRules.Evaluate(p).Select(f => f.RuleId));
+    }
+
+    [ImageFixtureFact]
+    public void On_a_glibc_base_the_loader_is_glibc_s_own()
+    {
+        var e = ImageDnsInspector.Inspect(LintFixtures.Oci("glibc-entry")).Entrypoint!;
+        Assert.Equal(EntrypointResolver.Glibc, e.Resolver);
+        Assert.Equal("/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", e.Loader);
+        Assert.Null(e.Note);
+    }
+}
+
+/// <summary>The OS when there is no os-release.</summary>
+public class ImageOsFallbackTests
+{
+    [ImageFixtureFact]
+    public void A_release_file_names_the_distribution()
+    {
+        var os = ImageDnsInspector.Inspect(LintFixtures.Oci("centos-release")).Os!;
+        Assert.Equal("centos", os.Id);
+        Assert.Equal("7.9.2009", os.VersionId);
+        Assert.Equal("CentOS Linux release 7.9.2009 (Core)", os.PrettyName);
+    }
+
+    [ImageFixtureFact("/bin/busybox")]
+    public void A_busybox_only_image_is_named_by_the_busybox_binary()
+    {
+        var missing = Path.Combine(LintFixtures.Dir, "expected/busybox.missing");
+        if (File.Exists(missing)) { Assert.Fail(File.ReadAllText(missing)); }
+        var p = ImageDnsInspector.Inspect(LintFixtures.Oci("busybox"));
+        Assert.Equal("busybox", p.Os!.Id);
+        Assert.Equal(File.ReadAllText(Path.Combine(LintFixtures.Dir, "expected/busybox.version")).Trim(), p.Os.VersionId);
+        Assert.Equal("/bin/busybox", p.Os.Evidence.Path);
+        Assert.Equal(LibcFamily.None, p.Libc.Family);
+        Assert.Equal(EntrypointResolver.StaticOther, p.Entrypoint!.Resolver);
+    }
+
+    [Theory]
+    [InlineData("etc/alpine-release", "3.19.1\n", "alpine", "3.19.1")]
+    [InlineData("etc/debian_version", "12.5\n", "debian", "12.5")]
+    [InlineData("etc/debian_version", "bookworm/sid\n", "debian", null)]
+    [InlineData("etc/redhat-release", "Red Hat Enterprise Linux release 8.9 (Ootpa)\n", "rhel", "8.9")]
+    [InlineData("etc/system-release", "Amazon Linux release 2 (Karoo)\n", "amzn", "2")]
+    [InlineData("etc/lsb-release", "DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=22.04\nDISTRIB_DESCRIPTION=\"Ubuntu 22.04.4 LTS\"\n", "ubuntu", "22.04")]
+    [InlineData("etc/os-release", "ID=wolfi\nVERSION_ID=20230201\n", "wolfi", "20230201")]  // os-release wins when present
+    public void Release_files_are_read_when_os_release_is_missing(string file, string content, string id, string? version)
+    {
+        var dir = Directory.CreateTempSubdirectory("dnstools-os-");
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(dir.FullName, "etc"));
+            File.WriteAllText(Path.Combine(dir.FullName, file), content);
+            File.WriteAllText(Path.Combine(dir.FullName, "etc/debian_version.ignored"), "x");
+            var os = ImageDnsInspector.Inspect($"dir:{dir.FullName}").Os!;
+            Assert.Equal(id, os.Id);
+            Assert.Equal(version, os.VersionId);
+            Assert.Equal("/" + file, os.Evidence.Path);
+        }
+        finally { dir.Delete(recursive: true); }
+    }
+}

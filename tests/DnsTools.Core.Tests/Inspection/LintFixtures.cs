@@ -59,9 +59,13 @@ internal static class LintFixtures
 /// <summary>A fact that needs the real fixture images: skipped, with the reason, when they cannot be built here.</summary>
 public sealed class ImageFixtureFactAttribute : FactAttribute
 {
-    public ImageFixtureFactAttribute()
+    /// <param name="needs">Programs (looked up on PATH) or absolute paths an image of the test needs, e.g. "musl-gcc", "/bin/busybox".</param>
+    public ImageFixtureFactAttribute(params string[] needs)
     {
-        if (LintFixtures.MissingReason is { } reason) Skip = reason;
+        var missing = needs.Where(n => n.StartsWith('/') ? !File.Exists(n)
+            : !(Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => d.Length > 0 && File.Exists(Path.Combine(d, n)))).ToList();
+        if (missing.Count > 0) Skip = $"needs {string.Join(", ", missing)}";
+        else if (LintFixtures.MissingReason is { } reason) Skip = reason;
     }
 }
 
