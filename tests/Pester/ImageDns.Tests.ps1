@@ -66,7 +66,7 @@ Describe 'Test-ImageDns' -Tag ImageDns {
         $f = Test-ImageDns -Image $Alpine, $Glibc, $Old
         $f[0] | Should -BeOfType 'DnsTools.Core.Inspection.ImageDnsFinding'
         ($f | Where-Object Image -eq $Alpine).RuleId | Should -Be 'DNS-MUSL-001', 'DNS-MUSL-002', 'DNS-CONF-001', 'DNS-CONF-002'
-        ($f | Where-Object Image -eq $Glibc).RuleId | Should -Be 'DNS-CONF-002', 'DNS-GLIBC-001'
+        ($f | Where-Object Image -eq $Glibc).RuleId | Should -Be 'DNS-CONF-002', 'DNS-GLIBC-001', 'DNS-GLIBC-002'
         ($f | Where-Object Image -eq $Old).RuleId | Should -Contain 'DNS-MUSL-003'
         ($f | Where-Object RuleId -eq 'DNS-MUSL-003').Severity | Should -Be 'Error'
         $f.Platform | Sort-Object -Unique | Should -Be 'linux/amd64'

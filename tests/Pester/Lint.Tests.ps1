@@ -32,7 +32,7 @@ Describe 'dnstools-lint' -Tag ImageDns {
         $r.Output | Should -Match ([regex]::Escape($Alpine) + ': DNS-MUSL-001, DNS-MUSL-002, DNS-CONF-001')
         $doc = Get-Content $sarif -Raw | ConvertFrom-Json
         $doc.version | Should -Be '2.1.0'
-        $doc.runs[0].results.ruleId | Should -Be 'DNS-MUSL-001', 'DNS-MUSL-002', 'DNS-CONF-001', 'DNS-CONF-002', 'DNS-CONF-002', 'DNS-GLIBC-001'
+        $doc.runs[0].results.ruleId | Should -Be 'DNS-MUSL-001', 'DNS-MUSL-002', 'DNS-CONF-001', 'DNS-CONF-002', 'DNS-CONF-002', 'DNS-GLIBC-001', 'DNS-GLIBC-002'
         (Invoke-Lint --fail-on error $Alpine $Glibc).ExitCode | Should -Be 0
         (Invoke-Lint $Glibc).ExitCode | Should -Be 0
         if ($SarifSchemaSkipReason) { Set-ItResult -Skipped -Because "SARIF schema check: $SarifSchemaSkipReason"; return }

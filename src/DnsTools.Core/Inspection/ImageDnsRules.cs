@@ -50,7 +50,7 @@ public sealed class ImageDnsFinding
 /// <summary>The rule catalogue, evaluated over an <see cref="ImageDnsProfile"/>.</summary>
 public static class ImageDnsRules
 {
-    private static readonly Version Musl1113 = new(1, 1, 13), Musl124 = new(1, 2, 4), Glibc236 = new(2, 36);
+    private static readonly Version Musl1113 = new(1, 1, 13), Musl124 = new(1, 2, 4), Glibc236 = new(2, 36), Glibc29 = new(2, 9);
 
     public static IReadOnlyList<ImageDnsRule> All { get; } = new List<ImageDnsRule>
     {
@@ -110,6 +110,16 @@ public static class ImageDnsRules
             Remediation = "In an IPv4-only cluster, add dnsConfig options: [{name: no-aaaa}] to the pod spec.",
             Check = p => p.Libc.Family == LibcFamily.Glibc && p.Libc.ParsedVersion is { } v && v >= Glibc236 && !(p.ResolvConf?.Glibc.NoAaaa ?? false)
                 ? new[] { ($"glibc {p.Libc.Version} supports options no-aaaa (A queries only) for IPv4-only clusters.", p.Libc.Evidence, p.Libc.Version) }
+                : Array.Empty<(string, ImageEvidence?, string?)>(),
+        },
+        new()
+        {
+            Id = "DNS-GLIBC-002", Severity = DnsRuleSeverity.Info,
+            Title = "glibc resolver: A and AAAA in parallel from one socket",
+            Description = "Since glibc 2.9, getaddrinfo sends the A and the AAAA query back to back from one UDP socket, the same source port (resolv/res_send.c, send_dg). Behind a Service VIP that kube-proxy DNATs, two such packets can race in conntrack and one is dropped; glibc then waits out its timeout (5 s by default) before it re-sends. Unlike musl it still returns the other family's answer, so the lookup succeeds but late. options single-request-reopen sends the second query from a new socket after a failure, single-request sends them one after the other (RES_SNGLKUPREOP, RES_SNGLKUP in resolv/res_init.c).",
+            Remediation = "If lookups take 5 s now and then, add dnsConfig options: [{name: single-request-reopen}] to the pod spec (or no-aaaa on glibc 2.36+ in an IPv4-only cluster), or run NodeLocal DNSCache; check with Test-PodDnsLatency -Resolver glibc-2.36 -Mitigation None, SingleRequestReopen.",
+            Check = p => p.Libc.Family == LibcFamily.Glibc && (p.Libc.ParsedVersion is not { } v || v >= Glibc29)
+                ? new[] { ($"glibc {p.Libc.Version ?? "(version unknown)"} sends A and AAAA in parallel from one socket" + (p.ResolvConf?.Glibc is { } g && (g.SingleRequest || g.SingleRequestReopen || g.NoAaaa) ? "; the image's own resolv.conf changes that, but in a pod kubelet's resolv.conf applies." : "."), p.Libc.Evidence, p.Libc.Version) }
                 : Array.Empty<(string, ImageEvidence?, string?)>(),
         },
         new()

@@ -111,7 +111,7 @@ public class ImageDnsRuleTests
     [InlineData("alpine-apk", new[] { "DNS-MUSL-001", "DNS-MUSL-002", "DNS-CONF-001", "DNS-CONF-002" })]
     [InlineData("musl-old", new[] { "DNS-MUSL-001", "DNS-MUSL-002", "DNS-MUSL-003" })]
     [InlineData("musl-loader", new[] { "DNS-MUSL-001", "DNS-MUSL-002" })]
-    [InlineData("glibc-dpkg", new[] { "DNS-CONF-002", "DNS-GLIBC-001" })]
+    [InlineData("glibc-dpkg", new[] { "DNS-CONF-002", "DNS-GLIBC-001", "DNS-GLIBC-002" })]
     [InlineData("static", new[] { "DNS-LIBC-001" })]
     public void Each_image_gets_the_findings_its_resolver_calls_for(string tag, string[] expected)
     {

@@ -117,6 +117,18 @@ public class ImageDnsRuleUnitTests
         Assert.DoesNotContain(set, f => f.RuleId is "DNS-CONF-001" or "DNS-GLIBC-001");
         Assert.Contains(ImageDnsRules.Evaluate(Glibc("2.39", "nameserver 10.96.0.10\n")), f => f.RuleId == "DNS-GLIBC-001");
     }
+
+    [Theory]
+    [InlineData("2.8", "nameserver 10.96.0.10\n", null)]                      // before parallel A/AAAA
+    [InlineData("2.9", "nameserver 10.96.0.10\n", "one socket.")]
+    [InlineData("2.36", "nameserver 10.96.0.10\noptions single-request-reopen\n", "kubelet's resolv.conf applies")]
+    [InlineData(null, "nameserver 10.96.0.10\n", "(version unknown)")]
+    public void Glibc_parallel_queries_are_reported_from_2_9(string? version, string resolv, string? expected)
+    {
+        var f = ImageDnsRules.Evaluate(Glibc(version!, resolv)).SingleOrDefault(x => x.RuleId == "DNS-GLIBC-002");
+        if (expected is null) Assert.Null(f);
+        else Assert.Contains(expected, Assert.IsType<ImageDnsFinding>(f).Message);
+    }
 }
 
 public class ImageDnsReportTests
