@@ -11,11 +11,13 @@ Every fact carries its evidence: the path, the digest of the layer that supplied
 
 Without an os-release file the OS comes from the distribution's release file (/etc/alpine-release, /etc/debian_version, /etc/redhat-release, /etc/centos-release, /etc/fedora-release, /etc/system-release, /etc/lsb-release), and last from a /bin/busybox binary's version banner. On musl images the compatibility packages in the apk database (gcompat, libc6-compat, alpine-pkg-glibc's glibc) are listed in Libc.CompatLayers. For a glibc-linked entrypoint the loader its PT_INTERP names is looked up in the image (Entrypoint.Loader): a link to musl's loader (libc6-compat) or a musl program (gcompat's loader) means the program resolves names with musl; a missing loader is noted (the program cannot start).
 
+-Platform all profiles every platform a multi-platform image offers (one profile each, in the index's order; attestation entries are skipped); a single-platform image gives its one profile.
+
 Several images may be given, or piped in; an image that cannot be read is a non-terminating error and the others are still profiled. Test-ImageDns checks the profile against the rule catalogue.
 '@
     Parameters  = @{
         Image                 = 'The images: docker-archive:PATH, oci-dir:PATH, oci-archive:PATH, dir:PATH (an unpacked root file system), registry:HOST/REPO:TAG, docker:REF, podman:REF, or a bare path that is sniffed. Takes pipeline input, also files from Get-ChildItem (by FullName).'
-        Platform              = 'The platform to pick from a multi-platform index, os/arch[/variant] such as linux/arm64/v8. Default linux/amd64.'
+        Platform              = 'The platform to pick from a multi-platform index, os/arch[/variant] such as linux/arm64/v8. Default linux/amd64. all: every platform the index offers, one profile each (their findings tagged with each Platform).'
         Credential            = 'User name and password for a registry (basic auth, or the bearer token realm). Anonymous without it.'
         AllowInsecureRegistry = 'Allow plain HTTP to a registry that is not on loopback when it does not speak TLS.'
     }

@@ -21,7 +21,8 @@ public static class Program
           -o, --output FILE                   write the report to FILE instead of standard output
           --exclude RULE-ID                   do not evaluate this rule (repeatable)
           --ignore-file FILE                  lines 'RULE-ID [yyyy-MM-dd] # reason': suppress until the date
-          --platform OS/ARCH[/VARIANT]        pick a platform from a multi-platform index (default linux/amd64)
+          --platform OS/ARCH[/VARIANT]|all    pick a platform from a multi-platform index (default linux/amd64);
+                                              all: check every platform the image offers
           --list-rules                        print the rule catalogue and exit
           -h, --help                          this text
 
@@ -88,7 +89,8 @@ public static class Program
         }
 
         ImageOpenOptions open;
-        try { open = new ImageOpenOptions { Platform = platform is null ? null : ImagePlatform.Parse(platform) }; }
+        var allPlatforms = string.Equals(platform, "all", StringComparison.OrdinalIgnoreCase);
+        try { open = new ImageOpenOptions { Platform = platform is null || allPlatforms ? null : ImagePlatform.Parse(platform) }; }
         catch (FormatException e) { stderr.WriteLine($"dnstools-lint: --platform: {e.Message}"); return Usage; }
 
         var findings = new List<ImageDnsFinding>();
@@ -97,11 +99,14 @@ public static class Program
         {
             try
             {
-                var profile = ImageDnsInspector.Inspect(image, open, null, cwd);
-                var f = ImageDnsRules.Evaluate(profile, exclude);
-                foreach (var w in DnsIgnoreFile.Apply(f, ignore, DateOnly.FromDateTime(DateTime.UtcNow)))
-                    stderr.WriteLine($"dnstools-lint: warning: {image}: {w}");
-                findings.AddRange(f);
+                var profiles = allPlatforms ? ImageDnsInspector.InspectEachPlatform(image, open, null, cwd) : new[] { ImageDnsInspector.Inspect(image, open, null, cwd) };
+                foreach (var profile in profiles)
+                {
+                    var f = ImageDnsRules.Evaluate(profile, exclude);
+                    foreach (var w in DnsIgnoreFile.Apply(f, ignore, DateOnly.FromDateTime(DateTime.UtcNow)))
+                        stderr.WriteLine($"dnstools-lint: warning: {image}: {w}");
+                    findings.AddRange(f);
+                }
             }
             catch (ImageException e)
             {

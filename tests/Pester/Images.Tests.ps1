@@ -158,6 +158,19 @@ Describe 'Get-ImageLayer' {
         "$e" | Should -Match 'linux/amd64, linux/arm64/v8'
         $e[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
     }
+
+    It 'profiles every platform of an index with -Platform all, one object each' {
+        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        $p = Get-ImageDnsProfile -Image "oci-dir:$Fx/multi" -Platform all
+        $p | Should -HaveCount 2
+        $p.Platform | Should -Be 'linux/amd64', 'linux/arm64/v8'
+        $p[0].Resolver | Should -Match '^glibc \d+\.\d+'
+        $p[1].Resolver | Should -Match '^musl 1\.\d+\.\d+'
+        $f = Test-ImageDns -Image "oci-dir:$Fx/multi" -Platform all
+        ($f | Where-Object Platform -eq 'linux/arm64/v8').RuleId | Should -Contain 'DNS-MUSL-001'
+        ($f | Where-Object Platform -eq 'linux/amd64').RuleId | Should -Contain 'DNS-GLIBC-002'
+        (Get-ImageDnsProfile -Image "oci-dir:$Fx/oci:musl" -Platform all).Platform | Should -Be 'linux/amd64'
+    }
 }
 
 Describe 'Bad input is a clear error naming the input' {

@@ -111,6 +111,9 @@ Describe 'registry: anonymous' {
         (Get-ImageLayer -Image "registry:$Anon/team/app@$digest") | Should -HaveCount 2
         Get-ImageLayer -Image "registry:$Anon/team/multi:1" -Platform linux/ppc64le -ErrorVariable e -ErrorAction SilentlyContinue
         "$e" | Should -Match 'linux/amd64, linux/arm64/v8'
+        $all = Get-ImageDnsProfile -Image "registry:$Anon/team/multi:1" -Platform all
+        $all.Platform | Should -Be 'linux/amd64', 'linux/arm64/v8'
+        $all.Os.Id | Should -Be 'debian', 'alpine'
     }
 
     It 'follows the entrypoint the image config names (script, then Cmd by PATH) to the program it runs' {

@@ -94,7 +94,7 @@ internal sealed class DaemonSource : IImageSource, ISequentialLayerSource
     {
         var inspect = Call(() => _client.Images.InspectImageAsync(_name, ct), "image inspect");
         Platform = inspect.Os is { Length: > 0 } os && inspect.Architecture is { Length: > 0 } arch ? new ImagePlatform(os, ImagePlatform.NormalizeArch(arch), string.IsNullOrEmpty(inspect.Variant) ? null : inspect.Variant) : null;
-        if (options.Platform is { } asked && Platform is not null && !asked.Matches(Platform.Os, Platform.Architecture, Platform.Variant))
+        if (!options.AnyPlatform && options.Platform is { } asked && Platform is not null && !asked.Matches(Platform.Os, Platform.Architecture, Platform.Variant))
             throw new ImageException(ImageErrorKind.PlatformNotFound, Reference.Original, $"Image '{Reference.Original}' is {Platform}, not {asked}.");
         ManifestDigest = inspect.ID;
         // image inspect's Config is the image config's "config" object (Entrypoint, Cmd, Env...).

@@ -38,6 +38,8 @@ public sealed class ImageOpenOptions
 {
     /// <summary>The platform to pick from an index; null means linux/amd64 where there is a choice.</summary>
     public ImagePlatform? Platform { get; init; }
+    /// <summary>When an index has no manifest for the platform, take its first one instead of failing (to learn <see cref="IImageSource.Platforms"/>).</summary>
+    public bool AnyPlatform { get; init; }
     /// <summary>Registry credentials (user, password); anonymous when null.</summary>
     public (string User, string Password)? Credentials { get; init; }
     /// <summary>Allow plain HTTP to registries that are not on loopback.</summary>
@@ -45,6 +47,13 @@ public sealed class ImageOpenOptions
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(100);
     /// <summary>Docker/Podman API socket (unix path); defaults to DOCKER_HOST or /var/run/docker.sock.</summary>
     public string? DaemonSocket { get; init; }
+
+    /// <summary>These options with another platform choice.</summary>
+    public ImageOpenOptions WithPlatform(ImagePlatform? platform, bool anyPlatform = false) => new()
+    {
+        Platform = platform, AnyPlatform = anyPlatform, Credentials = Credentials, AllowInsecureRegistry = AllowInsecureRegistry,
+        Timeout = Timeout, DaemonSocket = DaemonSocket,
+    };
 }
 
 /// <summary>What the image config says to run (its "config" object): Entrypoint, Cmd, Env, WorkingDir, User.</summary>
@@ -85,6 +94,8 @@ public interface IImageSource : IDisposable
     ImagePlatform? Platform { get; }
     /// <summary>Entrypoint, Cmd and Env from the image config; null when the source has no config (dir:).</summary>
     ImageRunConfig? RunConfig { get; }
+    /// <summary>Every platform the image offers: the index's manifests, else the one platform of its config (empty when unknown).</summary>
+    IReadOnlyList<ImagePlatform> Platforms => Platform is null ? Array.Empty<ImagePlatform>() : new[] { Platform };
     /// <summary>Digest of the manifest, when the source has one.</summary>
     string? ManifestDigest { get; }
     IReadOnlyList<ImageLayerInfo> Layers { get; }
@@ -214,6 +225,8 @@ internal abstract class StoreSourceBase : IImageSource
     public ImageReference Reference { get; }
     public ImagePlatform? Platform { get; protected set; }
     public ImageRunConfig? RunConfig { get; protected set; }
+    public IReadOnlyList<ImagePlatform> Platforms => Offered.Count > 0 ? Offered : Platform is null ? Array.Empty<ImagePlatform>() : new[] { Platform };
+    protected List<ImagePlatform> Offered { get; } = new();
     public string? ManifestDigest { get; protected set; }
     public IReadOnlyList<ImageLayerInfo> Layers { get; protected set; } = Array.Empty<ImageLayerInfo>();
     protected string Name => Reference.Original;
@@ -259,14 +272,15 @@ internal sealed class OciLayoutSource : StoreSourceBase
             if (!Store.Exists("oci-layout") || !Store.Exists("index.json"))
                 throw new ImageException(ImageErrorKind.NotAnImage, Name, $"'{Name}' is not an OCI image layout: it has no oci-layout or index.json.");
             using var index = Json.Parse(ReadSmall("index.json", "index.json"), Name, "index.json");
+            ImagePlatform? fromIndex = null;
             var manifestDesc = ManifestSelector.Select(index.RootElement, reference.Tag, options.Platform, Name,
-                d => ReadSmall(Digests.BlobPath(d), $"index {d}", d));
+                d => ReadSmall(Digests.BlobPath(d), $"index {d}", d), offered: Offered, anyPlatform: options.AnyPlatform, onChosen: p => fromIndex = p);
             ManifestDigest = manifestDesc;
             var manifestBytes = ReadSmall(Digests.BlobPath(manifestDesc), $"manifest {manifestDesc}", manifestDesc);
-            var (layers, platform, runConfig) = ManifestSelector.ReadManifest(manifestBytes, Name, options.Platform,
+            var (layers, platform, runConfig) = ManifestSelector.ReadManifest(manifestBytes, Name, options.AnyPlatform ? null : options.Platform,
                 d => ReadSmall(Digests.BlobPath(d), $"config {d}", d), (d, i) => Digests.BlobPath(d));
             Layers = layers;
-            Platform = platform;
+            Platform = ImagePlatform.WithVariantOf(platform, fromIndex);
             RunConfig = runConfig;
         }
         catch
@@ -281,7 +295,10 @@ internal sealed class OciLayoutSource : StoreSourceBase
 internal static class ManifestSelector
 {
     /// <summary>Picks a manifest digest from an index (following nested indexes).</summary>
-    public static string Select(JsonElement index, string? tag, ImagePlatform? platform, string image, Func<string, byte[]> readBlob, int depth = 0)
+    /// <remarks><c>offered</c> collects the platforms the index offers (nested indexes included); with <c>anyPlatform</c>
+    /// the first manifest is taken when none matches the platform; <c>onChosen</c> hears the chosen entry's platform.</remarks>
+    public static string Select(JsonElement index, string? tag, ImagePlatform? platform, string image, Func<string, byte[]> readBlob, int depth = 0,
+        List<ImagePlatform>? offered = null, bool anyPlatform = false, Action<ImagePlatform>? onChosen = null)
     {
         if (depth > 4) throw new ImageException(ImageErrorKind.Corrupt, image, $"Image '{image}': indexes nest more than 4 deep.");
         var all = index.Prop("manifests").Items().ToList();
@@ -298,7 +315,19 @@ internal static class ManifestSelector
         if (withPlatform.Count > 0)
         {
             var want = platform ?? ImagePlatform.Default;
+            foreach (var m in withPlatform)
+            {
+                // Attestation manifests (buildx) carry "unknown/unknown": not a platform anyone runs.
+                if (m.Prop("platform").Str("os") is { Length: > 0 } os && m.Prop("platform").Str("architecture") is { Length: > 0 } arch && os != "unknown"
+                    && offered is not null)
+                {
+                    var v = m.Prop("platform").Str("variant");
+                    var p = new ImagePlatform(os, ImagePlatform.NormalizeArch(arch), string.IsNullOrEmpty(v) ? null : v);
+                    if (!offered.Contains(p)) offered.Add(p);
+                }
+            }
             var matches = withPlatform.Where(m => want.Matches(m.Prop("platform").Str("os"), m.Prop("platform").Str("architecture"), m.Prop("platform").Str("variant"))).ToList();
+            if (matches.Count == 0 && anyPlatform) matches = withPlatform.Take(1).ToList();
             if (matches.Count == 0)
             {
                 var have = string.Join(", ", withPlatform.Select(m => string.Join('/', new[] { m.Prop("platform").Str("os"), m.Prop("platform").Str("architecture"), m.Prop("platform").Str("variant") }.Where(x => !string.IsNullOrEmpty(x)))));
@@ -316,12 +345,14 @@ internal static class ManifestSelector
                 throw new ImageException(ImageErrorKind.NotFound, image, $"Image '{image}' holds {candidates.Count} images; name one as PATH:TAG (names: {string.Join(", ", candidates.Select(m => m.Prop("annotations").Str("org.opencontainers.image.ref.name") ?? "-"))}).");
             chosen = latest[0];
         }
+        if (onChosen is not null && chosen.Prop("platform").Str("os") is { Length: > 0 } cos && chosen.Prop("platform").Str("architecture") is { Length: > 0 } carch)
+            onChosen(new ImagePlatform(cos, ImagePlatform.NormalizeArch(carch), chosen.Prop("platform").Str("variant") is { Length: > 0 } cv ? cv : null));
         var digest = Digests.Check(chosen.Str("digest"), image, "a manifest descriptor");
         var mediaType = chosen.Str("mediaType");
         if (MediaTypes.IsIndex(mediaType))
         {
             using var nested = Json.Parse(readBlob(digest), image, $"index {digest}");
-            return Select(nested.RootElement, null, platform, image, readBlob, depth + 1);
+            return Select(nested.RootElement, null, platform, image, readBlob, depth + 1, offered, anyPlatform, onChosen);
         }
         return digest;
     }
@@ -403,7 +434,7 @@ internal sealed class DockerArchiveSource : StoreSourceBase
             ManifestDigest = configDigest; // docker identifies such images by their config digest (the image id)
             RunConfig = ImageRunConfig.FromImageConfig(c);
             Platform = c.Str("os") is { } os && c.Str("architecture") is { } arch ? new ImagePlatform(os, ImagePlatform.NormalizeArch(arch), c.Str("variant")) : null;
-            if (options.Platform is { } asked && Platform is not null && !asked.Matches(Platform.Os, Platform.Architecture, Platform.Variant))
+            if (!options.AnyPlatform && options.Platform is { } asked && Platform is not null && !asked.Matches(Platform.Os, Platform.Architecture, Platform.Variant))
                 throw new ImageException(ImageErrorKind.PlatformNotFound, Name, $"Image '{Name}' is {Platform}, not {asked}.");
             var diffIds = c.Prop("rootfs").Prop("diff_ids").Items().Select(d => d.AsString()).ToList();
             var paths = chosen.Prop("Layers").Items().Select(l => l.AsString() ?? "").ToList();

@@ -40,5 +40,9 @@ public sealed record ImagePlatform(string Os, string Architecture, string? Varia
         return have == want || (have is null && want == DefaultVariant(Architecture));
     }
 
+    /// <summary>The config's platform, with the variant the index named for it when the config names none (umoci, some builders omit it).</summary>
+    internal static ImagePlatform? WithVariantOf(ImagePlatform? config, ImagePlatform? index) =>
+        config is { Variant: null } c && index is { Variant: { } v } i && i.Os == c.Os && i.Architecture == c.Architecture ? c with { Variant = v } : config ?? index;
+
     public override string ToString() => Variant is null ? $"{Os}/{Architecture}" : $"{Os}/{Architecture}/{Variant}";
 }

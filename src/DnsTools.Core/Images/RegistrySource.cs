@@ -94,6 +94,8 @@ internal sealed class RegistrySource : IImageSource
     public ImageReference Reference { get; }
     public ImagePlatform? Platform { get; private set; }
     public ImageRunConfig? RunConfig { get; private set; }
+    private readonly List<ImagePlatform> _offered = new();
+    public IReadOnlyList<ImagePlatform> Platforms => _offered.Count > 0 ? _offered : Platform is null ? Array.Empty<ImagePlatform>() : new[] { Platform };
     public string? ManifestDigest { get; private set; }
     public IReadOnlyList<ImageLayerInfo> Layers { get; private set; } = Array.Empty<ImageLayerInfo>();
     private string Name => Reference.Original;
@@ -136,6 +138,7 @@ internal sealed class RegistrySource : IImageSource
 
     private void Load(CancellationToken ct)
     {
+        ImagePlatform? fromIndex = null;
         ChooseScheme(ct);
         var (bytes, mediaType, digest) = GetManifest(_ref.Reference, ct);
         if (_ref.Digest is { } pinned && digest != pinned)
@@ -144,16 +147,16 @@ internal sealed class RegistrySource : IImageSource
         {
             if (MediaTypes.IsIndex(mediaType) || MediaTypes.IsIndex(doc.RootElement.Str("mediaType")) || doc.RootElement.Prop("manifests").ValueKind == JsonValueKind.Array)
             {
-                var chosen = ManifestSelector.Select(doc.RootElement, null, _options.Platform, Name, d => GetManifest(d, ct).Bytes);
+                var chosen = ManifestSelector.Select(doc.RootElement, null, _options.Platform, Name, d => GetManifest(d, ct).Bytes, offered: _offered, anyPlatform: _options.AnyPlatform, onChosen: p => fromIndex = p);
                 (bytes, _, digest) = GetManifest(chosen, ct);
                 if (digest != chosen)
                     throw new ImageException(ImageErrorKind.DigestMismatch, chosen, $"Image '{Name}': the registry's manifest {chosen} hashes to {digest}.");
             }
         }
         ManifestDigest = digest;
-        var (layers, platform, runConfig) = ManifestSelector.ReadManifest(bytes, Name, _options.Platform, d => GetSmallBlob(d, ct), (d, _) => d);
+        var (layers, platform, runConfig) = ManifestSelector.ReadManifest(bytes, Name, _options.AnyPlatform ? null : _options.Platform, d => GetSmallBlob(d, ct), (d, _) => d);
         Layers = layers;
-        Platform = platform;
+        Platform = ImagePlatform.WithVariantOf(platform, fromIndex);
         RunConfig = runConfig;
     }
 

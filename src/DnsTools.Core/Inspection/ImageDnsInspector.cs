@@ -71,6 +71,28 @@ public static class ImageDnsInspector
         return Inspect(source, options, cancellationToken);
     }
 
+    /// <summary>
+    /// One profile per platform the image offers (a multi-platform index: each manifest in turn; otherwise its one
+    /// platform), in the index's order.
+    /// </summary>
+    public static IReadOnlyList<ImageDnsProfile> InspectEachPlatform(string reference, ImageOpenOptions? openOptions = null, ImageScanOptions? options = null, string? currentDirectory = null, CancellationToken cancellationToken = default)
+    {
+        var open = openOptions ?? new ImageOpenOptions();
+        IReadOnlyList<ImagePlatform> platforms;
+        using (var first = ImageSource.Open(reference, open.WithPlatform(null, anyPlatform: true), currentDirectory, cancellationToken))
+        {
+            platforms = first.Platforms;
+            if (platforms.Count <= 1) return new[] { Inspect(first, options, cancellationToken) };
+        }
+        var profiles = new List<ImageDnsProfile>();
+        foreach (var platform in platforms)
+        {
+            using var source = ImageSource.Open(reference, open.WithPlatform(platform), currentDirectory, cancellationToken);
+            profiles.Add(Inspect(source, options, cancellationToken));
+        }
+        return profiles;
+    }
+
     private static ImageConfigFile? Config(ImageFileInfo? f)
     {
         if (f is null) return null;

@@ -13,25 +13,31 @@ public abstract class ImageDnsCommandBase : ImageAccessCommandBase
     [ValidateNotNullOrEmpty]
     public string[] Image { get; set; } = Array.Empty<string>();
 
-    /// <summary>Profiles one image; writes a non-terminating error (and adds it to <paramref name="errors"/>) and returns null when it cannot be read.</summary>
-    protected ImageDnsProfile? Profile(string image, List<ImageReportError>? errors = null)
+    /// <summary>-Platform all: every platform a multi-platform image offers, one profile each.</summary>
+    private bool AllPlatforms => string.Equals(Platform, "all", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Profiles one image (each of its platforms with -Platform all); writes a non-terminating error (and adds it to
+    /// <paramref name="errors"/>) and returns nothing when it cannot be read.
+    /// </summary>
+    protected IReadOnlyList<ImageDnsProfile> Profiles(string image, List<ImageReportError>? errors = null)
     {
         try
         {
-            var open = OpenOptions(ParsePlatform());
-            WriteVerbose($"{image}: reading the DNS profile");
-            return ImageDnsInspector.Inspect(image, open, null, CurrentDirectory, Token);
+            WriteVerbose($"{image}: reading the DNS profile{(AllPlatforms ? " of every platform" : "")}");
+            if (AllPlatforms) return ImageDnsInspector.InspectEachPlatform(image, OpenOptions(null), null, CurrentDirectory, Token);
+            return new[] { ImageDnsInspector.Inspect(image, OpenOptions(ParsePlatform()), null, CurrentDirectory, Token) };
         }
         catch (FormatException e)
         {
             ThrowTerminatingError(new ErrorRecord(e, "InvalidPlatform", ErrorCategory.InvalidArgument, Platform));
-            return null;
+            return Array.Empty<ImageDnsProfile>();
         }
         catch (ImageException e)
         {
             WriteError(new ErrorRecord(e, "Image" + e.Kind, CategoryOf(e.Kind), image));
             errors?.Add(new ImageReportError(image, e.Message));
-            return null;
+            return Array.Empty<ImageDnsProfile>();
         }
     }
 }
@@ -45,7 +51,7 @@ public sealed class GetImageDnsProfileCommand : ImageDnsCommandBase
     {
         foreach (var image in Image)
         {
-            if (Profile(image) is { } p) WriteObject(p);
+            foreach (var p in Profiles(image)) WriteObject(p);
         }
     }
 }
@@ -110,13 +116,14 @@ public sealed class TestImageDnsCommand : ImageDnsCommandBase
         foreach (var image in Image)
         {
             _images.Add(image);
-            var profile = Profile(image, _unreadable);
-            if (profile is null) continue;
-            var findings = ImageDnsRules.Evaluate(profile, ExcludeRule);
-            foreach (var w in DnsIgnoreFile.Apply(findings, _ignore, DateOnly.FromDateTime(DateTime.UtcNow)))
-                WriteWarning($"{image}: {w}");
-            _findings.AddRange(findings);
-            if (Streaming || PassThru) foreach (var f in findings) WriteObject(f);
+            foreach (var profile in Profiles(image, _unreadable))
+            {
+                var findings = ImageDnsRules.Evaluate(profile, ExcludeRule);
+                foreach (var w in DnsIgnoreFile.Apply(findings, _ignore, DateOnly.FromDateTime(DateTime.UtcNow)))
+                    WriteWarning($"{image}: {w}");
+                _findings.AddRange(findings);
+                if (Streaming || PassThru) foreach (var f in findings) WriteObject(f);
+            }
         }
     }
 

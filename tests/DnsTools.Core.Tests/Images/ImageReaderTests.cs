@@ -373,6 +373,31 @@ public class ImageFileReaderTests
     }
 
     [Fact]
+    public void Lists_every_platform_of_an_index_and_opens_any_when_asked_to()
+    {
+        using var img = new TestImage();
+        img.Add(TestImage.NewLayer().File("etc/a", "a"));
+        var oci = img.WriteOci(platforms: new[] { ("linux", "arm64", (string?)"v8"), ("linux", "s390x", (string?)null) });
+        Assert.Throws<ImageException>(() => ImageSource.Open("oci-dir:" + oci)); // no linux/amd64
+        using var any = ImageSource.Open("oci-dir:" + oci, new ImageOpenOptions { AnyPlatform = true });
+        Assert.Equal(new[] { "linux/arm64/v8", "linux/s390x" }, any.Platforms.Select(p => p.ToString()));
+        Assert.Equal("linux/arm64/v8", any.Platform!.ToString());
+        using var single = ImageSource.Open("oci-dir:" + img.WriteOci("single"));
+        Assert.Equal(new[] { single.Platform! }, single.Platforms);
+    }
+
+    [Theory]
+    [InlineData("linux/arm64", "linux/arm64/v8", "linux/arm64/v8")]   // umoci and some builders leave the config's variant out
+    [InlineData("linux/arm64/v8", "linux/arm64", "linux/arm64/v8")]
+    [InlineData("linux/amd64", "linux/arm64/v8", "linux/amd64")]      // a config that disagrees keeps its own
+    [InlineData(null, "linux/arm/v7", "linux/arm/v7")]
+    public void The_config_platform_takes_the_index_variant_when_it_has_none(string? config, string index, string expected)
+    {
+        var merged = ImagePlatform.WithVariantOf(config is null ? null : ImagePlatform.Parse(config), ImagePlatform.Parse(index));
+        Assert.Equal(expected, merged!.ToString());
+    }
+
+    [Fact]
     public void Honours_cancellation()
     {
         using var img = Layered();

@@ -153,7 +153,10 @@ static int was_parallel(unsigned addr, int port, long long t)
     int i, par = 0;
     for (i = 0; i < nlast; i++) {
         if (lastqs[i].addr == addr && lastqs[i].port == port) {
-            par = t - lastqs[i].t < 5000000LL;
+            /* 15 ms: a libc sends the pair back to back (microseconds apart); the probe, a .NET process on a
+               loaded 2-core machine, may take a few ms between its two sends. Every rule delay that must not
+               count as a pair (the answer before a sequential second query) is longer than this. */
+            par = t - lastqs[i].t < 15000000LL;
             lastqs[i].t = t;
             return par;
         }
