@@ -79,6 +79,16 @@ public class RpmDatabaseTests
     }
 
     [RpmFixtureFact]
+    public void When_dpkg_answers_the_rpm_database_is_not_read()
+    {
+        // The image also holds a cut rpm database: reading it would leave a note.
+        var p = ImageDnsInspector.Inspect(LintFixtures.Oci("dpkg-rpm"));
+        Assert.Equal("dpkg", p.Libc.Source);
+        Assert.Equal("2.36-9+deb12u14", p.Libc.PackageVersion);
+        Assert.Null(p.Libc.Note);
+    }
+
+    [RpmFixtureFact]
     public void Both_databases_list_the_packages_rpm_recorded()
     {
         foreach (var (tag, path) in new[] { ("rpm-sqlite", "/var/lib/rpm/rpmdb.sqlite"), ("rpm-ndb", "/usr/lib/sysimage/rpm/Packages.db") })
