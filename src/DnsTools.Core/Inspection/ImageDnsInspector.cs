@@ -174,8 +174,9 @@ public static class ImageDnsInspector
         var found = ImageFileReader.Read(source, RpmDatabase.Paths, recurse: false, big, _ => { }, ct)
             .Where(f => f.Type is ImageFileType.File or ImageFileType.HardLink or ImageFileType.SymbolicLink && !f.IsDangling)
             .ToList();
-        // When more than one is left (an image that moved its database), the one written last is the one rpm uses.
-        foreach (var f in found.OrderByDescending(f => f.LayerIndex).ThenBy(f => Array.IndexOf(RpmDatabase.Paths, f.Path)))
+        // When more than one is left (an image that moved its database), the one written last is the one rpm uses; one
+        // file reached through the /var/lib/rpm link is named by its own path.
+        foreach (var f in found.OrderByDescending(f => f.LayerIndex).ThenBy(f => f.Path == f.ResolvedPath ? 0 : 1).ThenBy(f => Array.IndexOf(RpmDatabase.Paths, f.Path)))
         {
             if (f.ContentBytes is not { } bytes)
             {
