@@ -42,7 +42,7 @@ $AptPackages = @(
     'tcpdump', 'dnsmasq-base', 'bind9-dnsutils'                                 # captures, a real DNS server
     'gcc', 'libc6-dev', 'musl-tools', 'golang-go'                               # real resolvers (conformance)
     'umoci', 'skopeo', 'musl', 'docker-registry', 'apache2-utils', 'docker.io', 'podman'   # real images, registry, engines
-    'rpm', 'python3'                                                            # real rpm databases (image DNS profiles)
+    'rpm', 'python3', 'db5.3-util'                                              # real rpm databases (image DNS profiles)
 )
 
 function Invoke-Native {

@@ -7,8 +7,9 @@ namespace DnsTools.Core.Tests.Inspection;
 
 /// <summary>
 /// rpm package databases written by the real rpm (tests/fixtures/New-DnsLintFixtures.sh: rpmbuild, then rpm -i --justdb
-/// with the sqlite backend; the ndb file is assembled from the real header blobs). Expected values come from rpm -qp --qf
-/// and skopeo, not from the code under test.
+/// with the sqlite backend; the ndb file is assembled from the real header blobs, the BerkeleyDB files by the real
+/// Berkeley DB's db_load and read back by rpm's own bdb_ro). Expected values come from rpm and skopeo, not from the code
+/// under test.
 /// </summary>
 public class RpmDatabaseTests
 {
@@ -76,6 +77,57 @@ public class RpmDatabaseTests
         Assert.Equal("libc-string", p.Libc.Source);
         Assert.Equal(File.ReadAllText(Expected("glibc.version")).Trim(), p.Libc.Version);
         Assert.Contains("/var/lib/rpm/rpmdb.sqlite", p.Libc.Note);
+    }
+
+    [RpmFixtureFact]
+    public void Glibc_comes_from_the_BerkeleyDB_database_of_CentOS_7()
+    {
+        var p = ImageDnsInspector.Inspect(LintFixtures.Oci("rpm-bdb"));
+        Assert.Equal("rpm", p.Libc.Source);
+        Assert.Equal("2.34", p.Libc.Version);
+        Assert.Equal("2.34-60.el9", p.Libc.PackageVersion);
+        Assert.Equal("/var/lib/rpm/Packages", p.Libc.Evidence!.Path);
+        Assert.Equal(LintFixtures.ExpectedLayers("rpm-bdb")[0], p.Libc.Evidence.Layer);
+    }
+
+    [RpmFixtureTheory]
+    [InlineData("rpm-bdb.Packages")]
+    [InlineData("rpm-bdb-be.Packages")]
+    public void BerkeleyDB_files_of_either_byte_order_list_what_rpm_itself_reads_from_them(string file)
+    {
+        // expected/*.qa: `rpm --define '_db_backend bdb_ro' -qa` over the same file.
+        var qa = File.ReadAllLines(Expected(Path.ChangeExtension(file, ".qa"))).Where(l => l.Length > 0).OrderBy(l => l, StringComparer.Ordinal);
+        var read = RpmDatabase.Read(File.ReadAllBytes(Expected(file)), file).Select(x => x.ToString()).OrderBy(l => l, StringComparer.Ordinal);
+        Assert.Equal(qa, read);
+    }
+
+    [RpmFixtureFact]
+    public void BerkeleyDB_bad_pages_and_chains_are_corrupt()
+    {
+        var db = File.ReadAllBytes(Expected("rpm-bdb.Packages"));
+        var pageSize = BinaryPrimitives.ReadInt32LittleEndian(db.AsSpan(20));
+        var last = BinaryPrimitives.ReadInt32LittleEndian(db.AsSpan(32));
+        AssertCorrupt(() => RpmDatabase.Read(db[..(db.Length / 2)], "t").ToList(), "beyond");
+
+        // Each overflow page made to point at itself, and then at a page past the end.
+        var loop = (byte[])db.Clone();
+        var far = (byte[])db.Clone();
+        var overflow = 0;
+        for (var n = 1; n <= last; n++)
+        {
+            if (db[n * pageSize + 25] != 7 || BinaryPrimitives.ReadUInt32LittleEndian(db.AsSpan(n * pageSize + 16)) == 0) continue;
+            BinaryPrimitives.WriteInt32LittleEndian(loop.AsSpan(n * pageSize + 16), n);
+            BinaryPrimitives.WriteInt32LittleEndian(far.AsSpan(n * pageSize + 16), 0x7ffffff0);
+            overflow++;
+        }
+        Assert.True(overflow > 0, "the fixture has no overflow chain of two pages or more");
+        AssertCorrupt(() => RpmDatabase.Read(loop, "t").ToList(), "loops");
+        AssertCorrupt(() => RpmDatabase.Read(far, "t").ToList(), "outside");
+
+        var items = (byte[])db.Clone();
+        for (var n = 1; n <= last; n++)
+            if (db[n * pageSize + 25] is 2 or 13) BinaryPrimitives.WriteUInt16LittleEndian(items.AsSpan(n * pageSize + 20), 0xffff);
+        AssertCorrupt(() => RpmDatabase.Read(items, "t").ToList(), "items");
     }
 
     [RpmFixtureFact]
@@ -202,6 +254,8 @@ public class RpmDatabaseTests
         {
             Database("rpm-sqlite", "/var/lib/rpm/rpmdb.sqlite"),
             Database("rpm-ndb", "/usr/lib/sysimage/rpm/Packages.db"),
+            File.ReadAllBytes(Expected("rpm-bdb.Packages")),
+            File.ReadAllBytes(Expected("rpm-bdb-be.Packages")),
         };
         var rng = new Random(20240601);
         var sw = Stopwatch.StartNew();
