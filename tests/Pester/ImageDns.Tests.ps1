@@ -49,6 +49,18 @@ Describe 'Get-ImageDnsProfile' -Tag ImageDns {
         (Test-ImageDns -Image "oci-archive:$Fx/go-alpine.oci.tar").RuleId | Should -Contain 'DNS-GO-001'
     }
 
+    It 'reads glibc from the rpm database the real rpm wrote, in its own layer' {
+        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        if (Test-Path "$Fx/expected/rpm.missing") { Set-ItResult -Skipped -Because (Get-Content "$Fx/expected/rpm.missing" -Raw).Trim(); return }
+        $image = "oci-archive:$Fx/rpm-sqlite.oci.tar"
+        $p = Get-ImageDnsProfile -Image $image -ErrorAction Stop
+        $p.Resolver | Should -Be 'glibc 2.34'
+        $p.Libc.Source | Should -Be 'rpm'
+        $p.Libc.PackageVersion | Should -Be '2.34-60.el9'
+        $p.Libc.Evidence.Layer | Should -Be (Get-ImageLayer -Image $image)[0].Digest
+        ($p | Out-String) | Should -Match 'glibc 2\.34\s+\(from rpm /var/lib/rpm/rpmdb\.sqlite \(layer 0 '
+    }
+
     It 'shows a readable view, and keeps going past an image it cannot read' {
         if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
         $text = Get-ImageDnsProfile -Image $Glibc | Out-String

@@ -35,10 +35,14 @@ public static class ImageDnsInspector
 
         var os = ReadOs(Get("/etc/os-release")) ?? ReadOs(Get("/usr/lib/os-release")) ?? ImageOsFallback.FromReleaseFiles(Get)
             ?? ImageOsFallback.FromBusybox(ImageFileReader.Read(source, new[] { ImageOsFallback.Busybox }, recurse: false, options, _ => { }, cancellationToken).FirstOrDefault());
+        // apk and dpkg come with the small files read above; rpm's database (megabytes) is read only when they do not answer.
+        string? rpmProblem = null;
         var libc = FromApk(Get("/lib/apk/db/installed"))
             ?? FromDpkg(Get("/var/lib/dpkg/status"))
             ?? FromDpkg(Get("/var/lib/dpkg/status.d/libc6"))
+            ?? FromRpm(source, options, out rpmProblem, cancellationToken)
             ?? FromLibraries(source, options, cancellationToken);
+        if (rpmProblem is not null) libc = libc.WithNote(rpmProblem);
 
         if (libc.Family == LibcFamily.Musl) libc.CompatLayers = LibcCompat.FromApk(Get("/lib/apk/db/installed"));
 
@@ -176,6 +180,55 @@ public static class ImageDnsInspector
                 return new ImageLibcInfo { Family = LibcFamily.Glibc, Version = Upstream(version), PackageVersion = version, Source = "dpkg", Evidence = ImageEvidence.From(f) };
         }
         return null;
+    }
+
+    /// <summary>
+    /// rpm's database: the installed glibc package. The file is read with a cap of its own (rpm databases run to tens of
+    /// megabytes, beyond the 16 MiB default for other files). A database that cannot be read is reported through
+    /// <paramref name="problem"/> and the library fallback answers.
+    /// </summary>
+    private static ImageLibcInfo? FromRpm(IImageSource source, ImageScanOptions? options, out string? problem, CancellationToken ct)
+    {
+        problem = null;
+        var big = new ImageScanOptions
+        {
+            MaxDecompressedBytes = options?.MaxDecompressedBytes ?? new ImageScanOptions().MaxDecompressedBytes,
+            MaxContentBytes = Math.Max(options?.MaxContentBytes ?? 0, RpmDatabaseMaxBytes),
+            Progress = options?.Progress,
+        };
+        var found = ImageFileReader.Read(source, RpmDatabase.Paths, recurse: false, big, _ => { }, ct)
+            .Where(f => f.Type is ImageFileType.File or ImageFileType.HardLink or ImageFileType.SymbolicLink && !f.IsDangling)
+            .ToList();
+        // When more than one is left (an image that moved its database), the one written last is the one rpm uses; one
+        // file reached through the /var/lib/rpm link is named by its own path.
+        foreach (var f in found.OrderByDescending(f => f.LayerIndex).ThenBy(f => f.Path == f.ResolvedPath ? 0 : 1).ThenBy(f => Array.IndexOf(RpmDatabase.Paths, f.Path)))
+        {
+            if (f.ContentBytes is not { } bytes)
+            {
+                problem ??= $"rpm database '{f.Path}' ({f.Size} bytes) is larger than {big.MaxContentBytes} bytes and was not read";
+                continue;
+            }
+            try
+            {
+                return FromRpm(bytes, f);
+            }
+            catch (ImageException e) when (e.Kind is ImageErrorKind.Corrupt or ImageErrorKind.Unsupported)
+            {
+                problem ??= e.Message;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Largest rpm database read (a full RHEL image's is about 100 MB).</summary>
+    internal const long RpmDatabaseMaxBytes = 512L << 20;
+
+    /// <summary>glibc from one rpm database file; null when it lists no glibc package.</summary>
+    internal static ImageLibcInfo? FromRpm(byte[] database, ImageFileInfo f)
+    {
+        var glibc = RpmDatabase.Read(database, f.Path).FirstOrDefault(p => p.Name == "glibc");
+        if (glibc is null) return null;
+        return new ImageLibcInfo { Family = LibcFamily.Glibc, Version = glibc.Version, PackageVersion = glibc.Evr, Source = "rpm", Evidence = ImageEvidence.From(f) };
     }
 
     /// <summary>"1.2.3-r5" → "1.2.3"; "2.36-9+deb12u4" → "2.36"; "1:2.31-0ubuntu9" → "2.31".</summary>

@@ -42,14 +42,21 @@ public sealed class ImageLibcInfo
     public required LibcFamily Family { get; init; }
     /// <summary>Upstream version ("1.2.3", "2.36"), null when it could not be read.</summary>
     public string? Version { get; init; }
-    /// <summary>The package version as the package database has it ("1.2.3-r5", "2.36-9+deb12u4").</summary>
+    /// <summary>The package version as the package database has it ("1.2.3-r5", "2.36-9+deb12u4", "2.34-60.el9"; rpm's epoch as "N:").</summary>
     public string? PackageVersion { get; init; }
-    /// <summary>apk, dpkg, loader-string, libc-string, loader-name, or none.</summary>
+    /// <summary>apk, dpkg, rpm, loader-string, libc-string, loader-name, or none.</summary>
     public required string Source { get; init; }
     /// <summary>The file the family/version came from (null for None).</summary>
     public ImageEvidence? Evidence { get; init; }
     /// <summary>On musl: packages that let glibc programs start (gcompat, libc6-compat, alpine-pkg-glibc's glibc).</summary>
     public IReadOnlyList<LibcCompatLayer> CompatLayers { get; internal set; } = Array.Empty<LibcCompatLayer>();
+    /// <summary>Why a package database that was there did not answer (an rpm database that could not be read), when one did not.</summary>
+    public string? Note { get; init; }
+
+    internal ImageLibcInfo WithNote(string note) => new()
+    {
+        Family = Family, Version = Version, PackageVersion = PackageVersion, Source = Source, Evidence = Evidence, Note = note, CompatLayers = CompatLayers,
+    };
 
     /// <summary>The version as a comparable <see cref="System.Version"/>, when it parses.</summary>
     public Version? ParsedVersion => ParseVersion(Version);
