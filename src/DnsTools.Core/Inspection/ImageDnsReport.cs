@@ -134,6 +134,9 @@ public static class ImageDnsReport
         return root.ToJsonString(Indented);
     }
 
+    private static string Fingerprint(ImageDnsFinding f) =>
+        Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes($"{f.Image}\n{f.Platform}\n{f.RuleId}\n{f.Path}"))).ToLowerInvariant()[..32];
+
     private static string Level(DnsRuleSeverity s) => s switch { DnsRuleSeverity.Error => "error", DnsRuleSeverity.Warning => "warning", _ => "note" };
 
     public static string ToSarif(IReadOnlyList<ImageDnsFinding> findings, string toolVersion, IReadOnlyList<ImageReportError>? errors = null)
@@ -166,9 +169,17 @@ public static class ImageDnsReport
                 ["message"] = new JsonObject { ["text"] = f.Message },
                 ["locations"] = new JsonArray(new JsonObject
                 {
-                    ["physicalLocation"] = new JsonObject { ["artifactLocation"] = new JsonObject { ["uri"] = Uri.EscapeDataString(f.Image) + (f.Path ?? "/") } },
+                    // GitHub code scanning places a result only with region.startLine; a finding is about a whole file of the image.
+                    ["physicalLocation"] = new JsonObject
+                    {
+                        ["artifactLocation"] = new JsonObject { ["uri"] = Uri.EscapeDataString(f.Image) + (f.Path ?? "/") },
+                        ["region"] = new JsonObject { ["startLine"] = 1 },
+                    },
                     ["logicalLocations"] = new JsonArray(new JsonObject { ["name"] = f.Path ?? "/", ["fullyQualifiedName"] = $"{f.Image}:{f.Path ?? "/"}", ["kind"] = "resource" }),
                 }),
+                // The artifact is inside an image, not a file of the repository: a fingerprint of our own keeps
+                // GitHub from computing one from a file it cannot find, and keeps the alert the same across runs.
+                ["partialFingerprints"] = new JsonObject { ["dnsToolsFinding/v1"] = Fingerprint(f) },
                 ["properties"] = new JsonObject
                 {
                     ["image"] = f.Image,

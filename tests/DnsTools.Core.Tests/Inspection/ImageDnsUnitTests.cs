@@ -191,6 +191,12 @@ public class ImageDnsReportTests
         Assert.Equal("error", results[2].GetProperty("level").GetString());
         Assert.Equal("external", results[1].GetProperty("suppressions")[0].GetProperty("kind").GetString());
         Assert.Equal("oci-archive:./a.tar", results[0].GetProperty("properties").GetProperty("image").GetString());
+        // GitHub code scanning: a region with startLine, and fingerprints that differ per finding and repeat per run.
+        Assert.Equal(1, results[0].GetProperty("locations")[0].GetProperty("physicalLocation").GetProperty("region").GetProperty("startLine").GetInt32());
+        var prints = results.Select(r => r.GetProperty("partialFingerprints").GetProperty("dnsToolsFinding/v1").GetString()).ToList();
+        Assert.Equal(prints.Count, prints.Distinct().Count());
+        using var again = JsonDocument.Parse(ImageDnsReport.ToSarif(Findings(), "0.1.0"));
+        Assert.Equal(prints, again.RootElement.GetProperty("runs")[0].GetProperty("results").EnumerateArray().Select(r => r.GetProperty("partialFingerprints").GetProperty("dnsToolsFinding/v1").GetString()));
     }
 
     [Fact]
