@@ -148,6 +148,20 @@ public class DnsProbeTests
         Assert.Contains(lookup.Diagnoses, d => d.Code == LookupDiagnoser.AllServersFailed);
     }
 
+    [Fact]
+    public void A_refused_TCP_connection_is_bounded_by_the_lookup_limit()
+    {
+        // use-vc to a loopback port where nothing listens on TCP: the connect is refused at once.
+        using var holder = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        holder.Bind(new IPEndPoint(IPAddress.Loopback, 0)); // bound, not listening: connects are refused
+        var closed = (IPEndPoint)holder.LocalEndPoint!;
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var lookup = DnsProbe.Run("api.example.", Conf("options timeout:1 attempts:1 use-vc\n"), ResolverSpec.Parse("glibc-2.36"), new DnsProbeOptions { Servers = new[] { closed }, MaxLookupTime = TimeSpan.FromSeconds(2) });
+        Assert.NotEqual("ok", lookup.Outcome);
+        Assert.All(lookup.Queries, q => Assert.Equal("TCP", q.Transport));
+        Assert.InRange(watch.Elapsed.TotalSeconds, 1.5, 4);
+    }
+
     [Theory]
     [InlineData("127.0.0.1", "127.0.0.1:53")]
     [InlineData("127.0.0.1:5353", "127.0.0.1:5353")]
