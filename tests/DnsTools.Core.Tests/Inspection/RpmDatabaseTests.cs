@@ -57,16 +57,18 @@ public class RpmDatabaseTests
         Assert.Equal(LintFixtures.ExpectedLayers("rpm-sysimage")[0], p.Libc.Evidence.Layer);
     }
 
-    [RpmFixtureFact]
-    public void Glibc_comes_from_the_ndb_database_of_openSUSE()
+    [RpmFixtureTheory]
+    [InlineData("rpm-ndb", "/usr/lib/sysimage/rpm/Packages.db")]   // openSUSE: rpm's ndb format
+    [InlineData("rpm-bdb", "/var/lib/rpm/Packages")]               // CentOS 7: a BerkeleyDB hash
+    public void Glibc_comes_from_the_ndb_and_BerkeleyDB_databases(string tag, string path)
     {
-        var p = ImageDnsInspector.Inspect(LintFixtures.Oci("rpm-ndb"));
+        var p = ImageDnsInspector.Inspect(LintFixtures.Oci(tag));
         Assert.Equal(LibcFamily.Glibc, p.Libc.Family);
+        Assert.Equal("rpm", p.Libc.Source);
         Assert.Equal("2.34", p.Libc.Version);
         Assert.Equal("2.34-60.el9", p.Libc.PackageVersion);
-        Assert.Equal("rpm", p.Libc.Source);
-        Assert.Equal("/usr/lib/sysimage/rpm/Packages.db", p.Libc.Evidence!.Path);
-        Assert.Equal(LintFixtures.ExpectedLayers("rpm-ndb")[0], p.Libc.Evidence.Layer);
+        Assert.Equal(path, p.Libc.Evidence!.Path);
+        Assert.Equal(LintFixtures.ExpectedLayers(tag)[0], p.Libc.Evidence.Layer);
     }
 
     [RpmFixtureFact]
@@ -77,17 +79,6 @@ public class RpmDatabaseTests
         Assert.Equal("libc-string", p.Libc.Source);
         Assert.Equal(File.ReadAllText(Expected("glibc.version")).Trim(), p.Libc.Version);
         Assert.Contains("/var/lib/rpm/rpmdb.sqlite", p.Libc.Note);
-    }
-
-    [RpmFixtureFact]
-    public void Glibc_comes_from_the_BerkeleyDB_database_of_CentOS_7()
-    {
-        var p = ImageDnsInspector.Inspect(LintFixtures.Oci("rpm-bdb"));
-        Assert.Equal("rpm", p.Libc.Source);
-        Assert.Equal("2.34", p.Libc.Version);
-        Assert.Equal("2.34-60.el9", p.Libc.PackageVersion);
-        Assert.Equal("/var/lib/rpm/Packages", p.Libc.Evidence!.Path);
-        Assert.Equal(LintFixtures.ExpectedLayers("rpm-bdb")[0], p.Libc.Evidence.Layer);
     }
 
     [RpmFixtureTheory]
