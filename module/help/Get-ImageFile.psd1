@@ -13,7 +13,8 @@ Image references: docker-archive:PATH[:TAG], oci-dir:PATH[:TAG] (or oci:), oci-a
 '@
     Parameters  = @{
         Image                = 'The image: docker-archive:PATH, oci-dir:PATH, oci-archive:PATH, dir:PATH (an unpacked root file system), or a bare path that is sniffed. A :TAG after an archive or layout path picks one of several images. Takes pipeline input, also files from Get-ChildItem (by FullName).'
-        Path                 = 'Paths inside the image, absolute or relative to its root. Default: /.'
+        Path                 = 'Paths inside the image, absolute or relative to its root. Default: /. Wildcards match within one path segment: * any characters, ? one, [abc] or [a-z] a set (/etc/*.conf, /lib/ld-musl-*.so.1, /usr/lib/*/libc.so.6); the directory before the first wildcard is listed and every match is then read as if named (content, links). A pattern that matches nothing is not an error.'
+        LiteralPath          = 'Paths inside the image, taken exactly as written: * ? [ ] are ordinary characters.'
         Recurse              = 'Lists each path and everything below it (a symbolic link to a directory is followed). Content is not read.'
         AsByteStream         = 'Writes the file''s bytes (after links) as one byte[] instead of an ImageFileInfo.'
         Raw                  = 'Writes the file''s text (after links) as one string, as Get-Content -Raw does, instead of an ImageFileInfo.'
@@ -42,6 +43,10 @@ Get-ImageFile -Image docker-archive:./app.tar -Path /etc/resolv.conf -Raw
         @{
             Code    = 'Get-ImageFile -Image docker-archive:./app.tar -Path /etc -Recurse | Select-Object Path, Type, Size, LinkTarget'
             Remarks = 'Lists /etc and everything under it, as merged from all layers. With an OCI layout: Get-ImageFile -Image oci-dir:./layout -Path /lib -Recurse.'
+        }
+        @{
+            Code    = 'Get-ImageFile -Image docker-archive:./app.tar -Path /etc/*.conf | Select-Object Path, Size, Content'
+            Remarks = 'Every .conf file directly in /etc, with its content (here: resolv.conf).'
         }
         @{
             Code    = 'Get-ImageFile -Image dir:./rootfs -Path /etc/resolv.conf | Format-List Path, Type, Size, Permissions, Content'

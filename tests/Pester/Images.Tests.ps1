@@ -120,6 +120,20 @@ Describe 'Get-ImageFile content' {
         (ActualTree (Get-ImageFile -Image "$Fx/layers.docker-old.tar" -Path / -Recurse)) | Should -Be (ExpectedTree 'layers')
     }
 
+    It '-Path wildcards match what a glob over the umoci-unpacked tree matches; -LiteralPath takes them literally' {
+        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        $root = "$Fx/expected/layers"
+        $expected = Get-ChildItem -Path "$root/etc/*.conf" -Force | ForEach-Object { $_.FullName.Substring($root.Length) } | Sort-Object
+        $expected | Should -Not -BeNullOrEmpty
+        $got = Get-ImageFile -Image "oci-dir:$Fx/oci:layers" -Path '/etc/*.conf'
+        $got.Path | Should -Be $expected
+        ($got | Where-Object Path -eq '/etc/resolv.conf').Content | Should -BeExactly ([IO.File]::ReadAllText("$root/etc/resolv.conf"))
+        Get-ImageFile -Image "oci-dir:$Fx/oci:layers" -Path '/etc/*.nothing' -ErrorVariable e | Should -BeNullOrEmpty
+        $e | Should -BeNullOrEmpty
+        Get-ImageFile -Image "oci-dir:$Fx/oci:layers" -LiteralPath '/etc/*.conf' -ErrorVariable e -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        "$e" | Should -Match ([regex]::Escape("no '/etc/*.conf'"))
+    }
+
     It 'dir: reads an unpacked root file system' {
         if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
         (ActualTree (Get-ImageFile -Image "dir:$Fx/expected/layers" -Path / -Recurse)) | Should -Be (ExpectedTree 'layers')

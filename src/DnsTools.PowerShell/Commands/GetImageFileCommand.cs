@@ -5,14 +5,20 @@ using DnsTools.Core.Images;
 namespace DnsTools.PowerShell.Commands;
 
 /// <summary>Reads files from an image's merged file system, without a container runtime.</summary>
-[Cmdlet(VerbsCommon.Get, "ImageFile")]
+[Cmdlet(VerbsCommon.Get, "ImageFile", DefaultParameterSetName = "Path")]
 [OutputType(typeof(ImageFileInfo), typeof(byte[]), typeof(string))]
 public sealed class GetImageFileCommand : ImageCommandBase
 {
-    /// <summary>Paths inside the image.</summary>
-    [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
+    /// <summary>Paths inside the image; * ? and [..] match within one path segment.</summary>
+    [Parameter(Position = 1, ValueFromPipelineByPropertyName = true, ParameterSetName = "Path")]
     [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
     public string[] Path { get; set; } = { "/" };
+
+    /// <summary>Paths inside the image, taken literally (no wildcards).</summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = "LiteralPath")]
+    [ValidateNotNullOrEmpty]
+    public string[]? LiteralPath { get; set; }
 
     [Parameter]
     public SwitchParameter Recurse { get; set; }
@@ -63,9 +69,9 @@ public sealed class GetImageFileCommand : ImageCommandBase
         };
         try
         {
-            var files = ImageFileReader.Read(source, Path, Recurse, options,
-                WriteImageError,
-                Token);
+            var files = LiteralPath is not null
+                ? ImageFileReader.Read(source, LiteralPath, Recurse, options, WriteImageError, Token)
+                : ImagePathPattern.Read(source, Path, Recurse, options, WriteImageError, Token);
             foreach (var f in files)
             {
                 if (f.IsDangling) WriteWarning($"{f.Path} is a dangling symbolic link (-> {f.LinkTarget}) in {Image}.");

@@ -445,3 +445,49 @@ public class ImageFileReaderTests
         Assert.Equal("-rwsr-xr-x", ImageFileInfo.ModeString(ImageFileType.File, (UnixFileMode)0b111_101_101 | UnixFileMode.SetUser));
     }
 }
+
+/// <summary>Wildcard paths (-Path of Get-ImageFile): matched segment by segment over the merged tree.</summary>
+public class ImagePathPatternTests
+{
+    private static string Image(TestImage img)
+    {
+        img.Add(TestImage.NewLayer()
+            .File("etc/resolv.conf", "nameserver 192.0.2.1\n").File("etc/hosts", "127.0.0.1 localhost\n").File("etc/gai.conf", "x\n")
+            .File("etc/old.conf", "gone\n").Dir("etc/sub").File("etc/sub/deep.conf", "deep\n")
+            .File("usr/lib/x86_64-linux-gnu/libc.so.6", "ELF").File("usr/lib/x86_64-linux-gnu/libm.so.6", "ELF").Symlink("lib", "usr/lib"));
+        img.Add(TestImage.NewLayer().Whiteout("etc", "old.conf"));
+        return "oci-dir:" + img.WriteOci();
+    }
+
+    private static string[] Paths(string image, params string[] patterns)
+    {
+        using var source = ImageSource.Open(image);
+        return ImagePathPattern.Read(source, patterns, recurse: false).Select(f => f.Path).ToArray();
+    }
+
+    [Theory]
+    [InlineData("/etc/*.conf", "/etc/gai.conf /etc/resolv.conf")]                 // not the whited-out one, not sub/deep.conf
+    [InlineData("/etc/[gh]*", "/etc/gai.conf /etc/hosts")]
+    [InlineData("/etc/[!gh]*", "/etc/resolv.conf /etc/sub")]
+    [InlineData("/etc/?osts", "/etc/hosts")]
+    [InlineData("/*/sub/*.conf", "/etc/sub/deep.conf")]
+    [InlineData("/lib/x86_64-linux-gnu/libc.so*", "/lib/x86_64-linux-gnu/libc.so.6")] // through the /lib -> usr/lib link
+    [InlineData("/nothing*/x", "")]
+    public void Wildcards_match_within_one_segment_of_the_merged_tree(string pattern, string expected)
+    {
+        using var img = new TestImage();
+        Assert.Equal(expected, string.Join(' ', Paths(Image(img), pattern)));
+    }
+
+    [Fact]
+    public void Matches_are_read_like_named_paths_and_literal_paths_come_first()
+    {
+        using var img = new TestImage();
+        var image = Image(img);
+        using var source = ImageSource.Open(image);
+        var files = ImagePathPattern.Read(source, new[] { "/etc/hosts", "/etc/*.conf" }, recurse: false);
+        Assert.Equal(new[] { "/etc/hosts", "/etc/gai.conf", "/etc/resolv.conf" }, files.Select(f => f.Path));
+        Assert.Equal("nameserver 192.0.2.1\n", files.Single(f => f.Path == "/etc/resolv.conf").Content);
+        Assert.Equal("/usr/lib/x86_64-linux-gnu/libc.so.6", ImagePathPattern.Read(source, new[] { "/lib/*/libc.so.6" }, false).Single().ResolvedPath);
+    }
+}
