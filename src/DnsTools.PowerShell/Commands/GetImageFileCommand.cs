@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Management.Automation;
 using DnsTools.Core.Images;
 
@@ -49,24 +48,7 @@ public sealed class GetImageFileCommand : ImageCommandBase
         }
         using var source = OpenImage();
         if (source is null) return;
-        var activity = $"Reading {Image}";
-        var watch = Stopwatch.StartNew();
-        var lastPass = 0;
-        var options = new ImageScanOptions
-        {
-            MaxDecompressedBytes = MaxDecompressedBytes,
-            MaxContentBytes = MaxContentBytes,
-            Progress = p =>
-            {
-                // Called on this thread, between reads.
-                if (p.BytesRead != 0 && watch.ElapsedMilliseconds < 250) return;
-                watch.Restart();
-                if (p.Pass != lastPass && p.Pass > 1) WriteVerbose($"{Image}: reading the layers again (pass {p.Pass}) for link targets");
-                lastPass = p.Pass;
-                var percent = p.LayerSize is > 0 ? (int)Math.Min(100, 100 * p.BytesRead / p.LayerSize.Value) : -1;
-                WriteProgress(new ProgressRecord(1, activity, $"layer {p.LayerIndex + 1}/{p.LayerCount} {p.Layer}") { PercentComplete = percent });
-            },
-        };
+        var options = ScanOptions(Image, MaxDecompressedBytes, MaxContentBytes);
         try
         {
             var files = LiteralPath is not null
@@ -114,7 +96,7 @@ public sealed class GetImageFileCommand : ImageCommandBase
         }
         finally
         {
-            WriteProgress(new ProgressRecord(1, activity, "done") { RecordType = ProgressRecordType.Completed });
+            CompleteProgress(Image);
         }
     }
 }

@@ -34,6 +34,35 @@ public abstract class ImageAccessCommandBase : PSCmdlet
     /// <summary>The -Platform value; a malformed one throws <see cref="FormatException"/>.</summary>
     protected ImagePlatform? ParsePlatform() => Platform is null ? null : ImagePlatform.Parse(Platform);
 
+    /// <summary>
+    /// Scan options whose progress callback writes a progress bar for <paramref name="image"/> (at most every 250 ms;
+    /// the engine calls it on the pipeline thread, between reads) and says so in -Verbose when the layers are read again.
+    /// </summary>
+    protected ImageScanOptions ScanOptions(string image, long maxDecompressedBytes = 8L << 30, long maxContentBytes = 16 << 20)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var lastPass = 0;
+        var activity = $"Reading {image}";
+        return new ImageScanOptions
+        {
+            MaxDecompressedBytes = maxDecompressedBytes,
+            MaxContentBytes = maxContentBytes,
+            Progress = p =>
+            {
+                if (p.BytesRead != 0 && watch.ElapsedMilliseconds < 250) return;
+                watch.Restart();
+                if (p.Pass != lastPass && p.Pass > 1) WriteVerbose($"{image}: reading the layers again (pass {p.Pass}) for link targets");
+                lastPass = p.Pass;
+                var percent = p.LayerSize is > 0 ? (int)Math.Min(100, 100 * p.BytesRead / p.LayerSize.Value) : -1;
+                WriteProgress(new ProgressRecord(1, activity, $"layer {p.LayerIndex + 1}/{p.LayerCount} {p.Layer}") { PercentComplete = percent });
+            },
+        };
+    }
+
+    /// <summary>Ends the progress bar <see cref="ScanOptions"/> started.</summary>
+    protected void CompleteProgress(string image) =>
+        WriteProgress(new ProgressRecord(1, $"Reading {image}", "done") { RecordType = ProgressRecordType.Completed });
+
     protected virtual ImageOpenOptions OpenOptions(ImagePlatform? platform) => new()
     {
         Platform = platform,

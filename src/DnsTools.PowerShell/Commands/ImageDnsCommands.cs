@@ -25,8 +25,9 @@ public abstract class ImageDnsCommandBase : ImageAccessCommandBase
         try
         {
             WriteVerbose($"{image}: reading the DNS profile{(AllPlatforms ? " of every platform" : "")}");
-            if (AllPlatforms) return ImageDnsInspector.InspectEachPlatform(image, OpenOptions(null), null, CurrentDirectory, Token);
-            return new[] { ImageDnsInspector.Inspect(image, OpenOptions(ParsePlatform()), null, CurrentDirectory, Token) };
+            var scan = ScanOptions(image);
+            if (AllPlatforms) return ImageDnsInspector.InspectEachPlatform(image, OpenOptions(null), scan, CurrentDirectory, Token);
+            return new[] { ImageDnsInspector.Inspect(image, OpenOptions(ParsePlatform()), scan, CurrentDirectory, Token) };
         }
         catch (FormatException e)
         {
@@ -38,6 +39,10 @@ public abstract class ImageDnsCommandBase : ImageAccessCommandBase
             WriteError(new ErrorRecord(e, "Image" + e.Kind, CategoryOf(e.Kind), image));
             errors?.Add(new ImageReportError(image, e.Message));
             return Array.Empty<ImageDnsProfile>();
+        }
+        finally
+        {
+            CompleteProgress(image);
         }
     }
 }
