@@ -47,6 +47,7 @@ $AptPackages = @(
     'gcc', 'libc6-dev', 'musl-tools', 'golang-go'                               # real resolvers (conformance)
     'umoci', 'skopeo', 'musl', 'docker-registry', 'apache2-utils', 'docker.io', 'podman'   # real images, registry, engines
     'busybox-static'                                                            # a busybox-only image
+    'golang-docker-credential-helpers', 'pass'                                 # a real docker credential helper
     'rpm', 'python3', 'db5.3-util'                                              # real rpm databases (image DNS profiles)
 )
 

@@ -20,7 +20,7 @@ Image references: docker-archive:PATH[:TAG], oci-dir:PATH[:TAG] (or oci:), oci-a
         Raw                  = 'Writes the file''s text (after links) as one string, as Get-Content -Raw does, instead of an ImageFileInfo.'
         MaxDecompressedBytes = 'Ceiling on the decompressed bytes read from the image (all layers, per read; a link target outside what was kept costs another read); reading stops with an error beyond it. Default 8 GiB.'
         MaxContentBytes      = 'Largest file whose content is kept (Content, -AsByteStream). Default 16 MiB.'
-        Credential            = 'User name and password for a registry: sent as basic auth, or to the registry''s bearer token realm when it asks for a token. Anonymous without it.'
+        Credential            = 'User name and password for a registry: sent as basic auth, or to the registry''s bearer token realm when it asks for a token. Without it, what docker login stored for the registry ($DOCKER_CONFIG/config.json, else ~/.docker/config.json): the credential helper it names (credHelpers for this host, else credsStore; docker-credential-NAME get, as docker runs it), else its auths entry; anonymous when there is none.'
         AllowInsecureRegistry = 'Allow plain HTTP to a registry that is not on loopback when it does not speak TLS. HTTPS is always tried first; loopback registries (127.0.0.0/8, ::1, localhost) may fall back to plain HTTP without this switch. An untrusted certificate is an error, never a reason to fall back.'
         Platform             = 'The platform to pick from a multi-platform index, os/arch[/variant] such as linux/arm64/v8. Default linux/amd64; an image whose config says another platform is an error when -Platform is given.'
     }

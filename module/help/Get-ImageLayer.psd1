@@ -11,7 +11,7 @@ Image references are those of Get-ImageFile: docker-archive:PATH, oci-dir:PATH, 
 '@
     Parameters  = @{
         Image    = 'The image: docker-archive:PATH, oci-dir:PATH, oci-archive:PATH, dir:PATH, or a bare path that is sniffed. A :TAG after an archive or layout path picks one of several images. Takes pipeline input, also files from Get-ChildItem (by FullName).'
-        Credential            = 'User name and password for a registry: sent as basic auth, or to the registry''s bearer token realm when it asks for a token. Anonymous without it.'
+        Credential            = 'User name and password for a registry: sent as basic auth, or to the registry''s bearer token realm when it asks for a token. Without it, what docker login stored for the registry ($DOCKER_CONFIG/config.json, else ~/.docker/config.json): the credential helper it names (credHelpers for this host, else credsStore; docker-credential-NAME get, as docker runs it), else its auths entry; anonymous when there is none.'
         AllowInsecureRegistry = 'Allow plain HTTP to a registry that is not on loopback when it does not speak TLS. HTTPS is always tried first; loopback registries (127.0.0.0/8, ::1, localhost) may fall back to plain HTTP without this switch. An untrusted certificate is an error, never a reason to fall back.'
         Platform = 'The platform to pick from a multi-platform index, os/arch[/variant] such as linux/arm64/v8. Default linux/amd64.'
     }

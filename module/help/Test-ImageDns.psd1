@@ -14,7 +14,7 @@ The report always contains every finding; -FailOn only decides whether the comma
     Parameters  = @{
         Image                 = 'The images: docker-archive:PATH, oci-dir:PATH, oci-archive:PATH, dir:PATH, registry:HOST/REPO:TAG, docker:REF, podman:REF, or a bare path that is sniffed. Several may be given or piped in (also files from Get-ChildItem, by FullName).'
         Platform              = 'The platform to pick from a multi-platform index, os/arch[/variant] such as linux/arm64/v8. Default linux/amd64. all: every platform the index offers, one profile each (their findings tagged with each Platform).'
-        Credential            = 'User name and password for a registry (basic auth, or the bearer token realm). Anonymous without it.'
+        Credential            = 'User name and password for a registry (basic auth, or the bearer token realm). Without it, what docker login stored for the registry ($DOCKER_CONFIG/config.json, else ~/.docker/config.json): the credential helper it names (credHelpers for this host, else credsStore; docker-credential-NAME get, as docker runs it), else its auths entry; anonymous when there is none.'
         AllowInsecureRegistry = 'Allow plain HTTP to a registry that is not on loopback when it does not speak TLS.'
         FailOn                = 'None (default), Info, Warning or Error: after the report is written, end with a terminating error naming the images and rule ids when any finding that is not suppressed has this severity or a higher one.'
         ExcludeRule           = 'Rule ids not to evaluate (case-insensitive). Unknown ids are a warning.'

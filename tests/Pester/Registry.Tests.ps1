@@ -150,6 +150,49 @@ Describe 'registry: basic auth' {
         finally { $env:DOCKER_CONFIG = $saved }
     }
 
+    It 'runs the credential helper config.json names (credsStore, then credHelpers): the real docker-credential-pass' {
+        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        $missing = @('docker-credential-pass', 'pass', 'gpg', 'gpgconf') | Where-Object { -not (Get-Command $_ -CommandType Application -ErrorAction SilentlyContinue) }
+        if ($missing) { Set-ItResult -Skipped -Because ("needs $($missing -join ', ')" + $(if ($env:DNSTOOLS_APT_UNAVAILABLE) { " ($env:DNSTOOLS_APT_UNAVAILABLE)" })); return }
+        # A key and a password store of this test's own; docker-credential-pass stores through pass and gpg, as on a desktop.
+        $home_ = Join-Path $TestDrive 'cred'
+        $saved = @{ GNUPGHOME = $env:GNUPGHOME; PASSWORD_STORE_DIR = $env:PASSWORD_STORE_DIR; DOCKER_CONFIG = $env:DOCKER_CONFIG; PATH = $env:PATH }
+        $env:GNUPGHOME = New-Item -ItemType Directory (Join-Path $home_ 'gnupg') -Force
+        & chmod 700 $env:GNUPGHOME
+        $env:PASSWORD_STORE_DIR = Join-Path $home_ 'store'
+        try {
+            & gpg --batch --passphrase '' --quick-gen-key 'dnstools-test@example.invalid' default default never 2>$null
+            $fpr = (& gpg --batch --list-keys --with-colons 2>$null | Where-Object { $_ -like 'fpr:*' } | Select-Object -First 1).Split(':')[9]
+            & pass init $fpr | Out-Null
+            '{"ServerURL":"' + $Basic + '","Username":"alice","Secret":"s3cret-pw"}' | & docker-credential-pass store
+            $LASTEXITCODE | Should -Be 0
+
+            $env:DOCKER_CONFIG = New-Item -ItemType Directory (Join-Path $home_ 'docker') -Force
+            # docker login with a credsStore leaves an empty auths entry: the helper must be asked, not the entry.
+            @{ credsStore = 'pass'; auths = @{ "$Basic" = @{} } } | ConvertTo-Json -Depth 4 | Set-Content (Join-Path $env:DOCKER_CONFIG 'config.json')
+            (Get-ImageFile -Image "registry:$Basic/team/app:1.4" -Path /etc/resolv.conf).Content | Should -Match 'ndots:5'
+
+            # credHelpers wins over credsStore for its host; a helper that fails is a clear error naming it.
+            $bin = New-Item -ItemType Directory (Join-Path $home_ 'bin') -Force
+            "#!/bin/sh`necho 'keychain locked' >&2`nexit 3" | Set-Content "$bin/docker-credential-broken"
+            & chmod +x "$bin/docker-credential-broken"
+            $env:PATH = "$bin$([IO.Path]::PathSeparator)$env:PATH"
+            @{ credsStore = 'pass'; credHelpers = @{ "$Basic" = 'broken' } } | ConvertTo-Json -Depth 4 | Set-Content (Join-Path $env:DOCKER_CONFIG 'config.json')
+            Get-ImageLayer -Image "registry:$Basic/team/app:1.4" -ErrorVariable e -ErrorAction SilentlyContinue
+            "$e" | Should -Match 'docker-credential-broken failed .*exit 3.*keychain locked'
+            $e[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
+            @{ credsStore = 'nosuchhelper' } | ConvertTo-Json | Set-Content (Join-Path $env:DOCKER_CONFIG 'config.json')
+            Get-ImageLayer -Image "registry:$Basic/team/app:1.4" -ErrorVariable e -ErrorAction SilentlyContinue
+            "$e" | Should -Match 'docker-credential-nosuchhelper.*cannot be started'
+        }
+        finally {
+            # gpg started an agent for this GNUPGHOME: stop it by its PID.
+            $agent = & pgrep -f "gpg-agent --homedir $($env:GNUPGHOME)"
+            foreach ($agentPid in $agent) { Stop-Process -Id $agentPid -Force -ErrorAction SilentlyContinue }
+            foreach ($k in $saved.Keys) { Set-Item "env:$k" $saved[$k] }
+        }
+    }
+
     It 'asks for -Credential, refuses a wrong password, reads with the right one' {
         if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
         Get-ImageLayer -Image "registry:$Basic/team/app:1.4" -ErrorVariable e1 -ErrorAction SilentlyContinue
