@@ -187,8 +187,8 @@ Describe 'registry: basic auth' {
         }
         finally {
             # gpg started an agent for this GNUPGHOME: stop it by its PID.
-            $agent = & pgrep -f "gpg-agent --homedir $($env:GNUPGHOME)"
-            foreach ($agentPid in $agent) { Stop-Process -Id $agentPid -Force -ErrorAction SilentlyContinue }
+            Get-Process -Name gpg-agent -ErrorAction SilentlyContinue | Where-Object { $_.CommandLine -like "*$($env:GNUPGHOME)*" } |
+                ForEach-Object { Stop-Process -Id $_.Id -Force -ErrorAction SilentlyContinue }
             foreach ($k in $saved.Keys) { Set-Item "env:$k" $saved[$k] }
         }
     }
