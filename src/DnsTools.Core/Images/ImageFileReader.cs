@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
 using System.Text;
 
 namespace DnsTools.Core.Images;
@@ -331,6 +333,11 @@ public static class ImageFileReader
             }
             return view;
         }
+        if (options.LayerConcurrency > 1 && layers.Count > 1)
+        {
+            LoadConcurrently(source, filter, options, budget, pass, view, ct);
+            return view;
+        }
         foreach (var layer in layers)
         {
             ct.ThrowIfCancellationRequested();
@@ -344,6 +351,138 @@ public static class ImageFileReader
             Apply(view, result, layer);
         }
         return view;
+    }
+
+    /// <summary>A layer being read on a thread of its own.</summary>
+    private sealed class LayerJob
+    {
+        public required LayerMeter Meter { get; init; }
+        public LayerResult Result { get; } = new();
+        public ExceptionDispatchInfo? Error { get; set; }
+        public Thread? Thread { get; set; }
+        private volatile bool _done;
+        public bool Done { get => _done; set => _done = value; }
+    }
+
+    /// <summary>
+    /// Reads up to <see cref="ImageScanOptions.LayerConcurrency"/> layers at once (decompression and the two
+    /// digests are most of a scan's time, and layers are independent until merged), and merges them bottom to top
+    /// on this thread as each is done, so whiteouts, opaque directories and errors come out as in a sequential read:
+    /// a layer's error is reported only once every layer below it read cleanly. Layers are opened on this thread,
+    /// in order (sources need not open concurrently), and progress is reported here too.
+    /// </summary>
+    private static void LoadConcurrently(IImageSource source, ScanFilter filter, ImageScanOptions options, ScanBudget budget, int pass, MergedView view, CancellationToken ct)
+    {
+        var image = source.Reference.Original;
+        var layers = source.Layers;
+        var count = layers.Count;
+        var concurrency = options.LayerConcurrency;
+        var meters = new LayerMeter[count];
+        for (var i = 0; i < count; i++) meters[i] = new LayerMeter(budget, meters, i);
+        var jobs = new LayerJob?[count];
+        var progress = new ConcurrentQueue<ImageScanProgress>();
+        using var wake = new SemaphoreSlim(0);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        int next = 0, merged = 0;
+        var failed = false;
+        int Reading()
+        {
+            var n = 0;
+            for (var i = merged; i < next; i++) if (jobs[i] is { Thread: not null, Done: false }) n++;
+            return n;
+        }
+
+        void Report()
+        {
+            while (progress.TryDequeue(out var p))
+            {
+                ct.ThrowIfCancellationRequested();
+                options.Progress?.Invoke(p);
+            }
+        }
+
+        try
+        {
+            while (merged < count)
+            {
+                // Start more while few are read and few finished ones wait for those below (bounded memory).
+                while (!Volatile.Read(ref failed) && next < count && next - merged < 2 * concurrency && Reading() < concurrency)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    var layer = layers[next];
+                    var job = new LayerJob { Meter = meters[next] };
+                    jobs[next] = job;
+                    next++;
+                    options.Progress?.Invoke(new ImageScanProgress(image, layer.Index, count, layer.Name, 0, layer.CompressedSize, pass));
+                    Stream raw;
+                    try
+                    {
+                        raw = source.OpenLayer(layer, ct);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        // Reported in its turn: an error of a layer below comes first.
+                        job.Error = ExceptionDispatchInfo.Capture(e);
+                        job.Done = true;
+                        failed = true;
+                        break;
+                    }
+                    job.Thread = new Thread(() =>
+                    {
+                        try
+                        {
+                            using (raw)
+                            {
+                                LayerReader.Read(raw, layer, job.Meter, e => Collect(job.Result, e, filter, options), read =>
+                                {
+                                    progress.Enqueue(new ImageScanProgress(image, layer.Index, count, layer.Name, read, layer.CompressedSize, pass));
+                                    wake.Release();
+                                }, stop.Token);
+                            }
+                        }
+                        catch (Exception e)
+                        {
+                            job.Error = ExceptionDispatchInfo.Capture(e);
+                            failed = true; // no point starting more: this or a lower error is the answer
+                        }
+                        finally
+                        {
+                            job.Done = true;
+                            wake.Release();
+                        }
+                    }) { IsBackground = true, Name = $"layer {layer.Index}" };
+                    job.Thread.Start();
+                }
+
+                var lowest = jobs[merged]!;
+                if (!lowest.Done)
+                {
+                    wake.Wait(Timeout.Infinite, ct);
+                    Report();
+                    continue;
+                }
+                Report();
+                lowest.Thread?.Join();
+                var within = lowest.Meter.Below() + lowest.Meter.Own <= budget.Max;
+                if (lowest.Error is { } error)
+                {
+                    if (error.SourceException is OperationCanceledException) ct.ThrowIfCancellationRequested();
+                    // A sequential read would have stopped at the ceiling before reaching this layer's damage.
+                    if (!within && error.SourceException is not ImageException { Kind: ImageErrorKind.LimitExceeded }) throw budget.Exceeded();
+                    error.Throw();
+                }
+                if (!within) throw budget.Exceeded();
+                Apply(view, lowest.Result, layers[merged]);
+                jobs[merged] = null;
+                merged++;
+            }
+        }
+        finally
+        {
+            // Stop the layers still being read (an error below them, or Ctrl+C): they end at their next read.
+            stop.Cancel();
+            foreach (var job in jobs) job?.Thread?.Join();
+        }
     }
 }
 

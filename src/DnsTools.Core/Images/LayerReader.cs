@@ -28,26 +28,78 @@ public sealed class ImageScanOptions
     public long MaxDecompressedBytes { get; init; } = 8L << 30;
     /// <summary>Largest file content kept in memory. Default 16 MiB.</summary>
     public long MaxContentBytes { get; init; } = 16 << 20;
-    /// <summary>Called with progress while layers are read (on the reading thread).</summary>
+    /// <summary>Called with progress while layers are read, always on the thread that asked for the read (layers may be decompressed on others).</summary>
     public Action<ImageScanProgress>? Progress { get; init; }
+    /// <summary>Layers decompressed at once (each on its own thread; merged bottom to top all the same). 1 reads them one after another on the calling thread.</summary>
+    internal int LayerConcurrency { get; init; } = Math.Clamp(Environment.ProcessorCount, 1, 2);
 }
 
 /// <summary>Where a scan is.</summary>
 public sealed record ImageScanProgress(string Image, int LayerIndex, int LayerCount, string Layer, long BytesRead, long? LayerSize, int Pass);
 
-internal sealed class ScanBudget
+/// <summary>The ceiling on decompressed bytes, charged as a layer is read.</summary>
+internal abstract class ByteBudget
 {
-    public ScanBudget(string image, long max) { Image = image; Max = max; }
+    protected ByteBudget(string image, long max) { Image = image; Max = max; }
     public string Image { get; }
     public long Max { get; }
+
+    /// <summary>Counts <paramref name="n"/> more bytes; throws when the ceiling is passed.</summary>
+    public abstract void Charge(long n);
+
+    public ImageException Exceeded() =>
+        new(ImageErrorKind.LimitExceeded, Image, $"Image '{Image}': more than {Max} decompressed bytes (the -MaxDecompressedBytes ceiling); stopped.");
+}
+
+/// <summary>One read of an image, layer after layer on one thread.</summary>
+internal sealed class ScanBudget : ByteBudget
+{
+    public ScanBudget(string image, long max) : base(image, max) { }
     public long Used { get; set; }
+
+    public override void Charge(long n)
+    {
+        Used += n;
+        if (Used > Max) throw Exceeded();
+    }
+}
+
+/// <summary>
+/// One layer's share when layers are read at once: a sequential read would have counted every layer below
+/// first, so the ceiling is passed as soon as what those have read so far (at most their final count) and this
+/// layer's own bytes exceed it. The reader checks the exact sum when it merges the layer, in order.
+/// </summary>
+internal sealed class LayerMeter : ByteBudget
+{
+    private readonly LayerMeter[] _all;
+    private readonly int _index;
+    private long _own;
+
+    public LayerMeter(ScanBudget whole, LayerMeter[] all, int index) : base(whole.Image, whole.Max) { _all = all; _index = index; }
+
+    /// <summary>Decompressed bytes this layer has read.</summary>
+    public long Own => Volatile.Read(ref _own);
+
+    /// <summary>What the layers below have read (exact once they are done).</summary>
+    public long Below()
+    {
+        long sum = 0;
+        for (var i = 0; i < _index; i++) sum += _all[i].Own;
+        return sum;
+    }
+
+    public override void Charge(long n)
+    {
+        Volatile.Write(ref _own, _own + n); // only this layer's thread writes
+        if (Below() + _own > Max) throw Exceeded();
+    }
 }
 
 /// <summary>Streams a layer blob: sniffs the compression, verifies digests while reading, and never touches the disk.</summary>
 internal static class LayerReader
 {
     /// <summary>Reads a layer; returns the digest of the blob and, when computed, of the uncompressed tar.</summary>
-    public static (string Blob, string? DiffId) Read(Stream rawStream, ImageLayerInfo layer, ScanBudget budget, Action<LayerEntry> visit, Action<long>? progress, CancellationToken ct)
+    public static (string Blob, string? DiffId) Read(Stream rawStream, ImageLayerInfo layer, ByteBudget budget, Action<LayerEntry> visit, Action<long>? progress, CancellationToken ct)
     {
         var name = layer.Name;
         using var raw = new MeteredStream(rawStream, layer.ExpectedBlobDigest ?? layer.DiffId ?? "sha256:", ct, progress, null);
@@ -96,7 +148,7 @@ internal static class LayerReader
         return (blobDigest, diff);
     }
 
-    private static void ReadEntries(MeteredStream tar, ImageLayerInfo layer, ScanBudget budget, Action<LayerEntry> visit, CancellationToken ct)
+    private static void ReadEntries(MeteredStream tar, ImageLayerInfo layer, ByteBudget budget, Action<LayerEntry> visit, CancellationToken ct)
     {
         using var reader = new TarReader(tar, leaveOpen: true);
         var skip = new byte[1 << 16];
@@ -188,12 +240,12 @@ internal sealed class MeteredStream : Stream
     private readonly string? _algorithmOf;
     private readonly CancellationToken _ct;
     private readonly Action<long>? _progress;
-    private readonly ScanBudget? _budget;
+    private readonly ByteBudget? _budget;
     private byte[] _peeked = Array.Empty<byte>();
     private int _peekPos;
     private long _lastReport;
 
-    public MeteredStream(Stream inner, string? digestLike, CancellationToken ct, Action<long>? progress, ScanBudget? budget)
+    public MeteredStream(Stream inner, string? digestLike, CancellationToken ct, Action<long>? progress, ByteBudget? budget)
     {
         _inner = inner;
         _algorithmOf = digestLike;
@@ -233,12 +285,7 @@ internal sealed class MeteredStream : Stream
         if (n == 0 && buffer.Length > 0) { SawEnd = true; return 0; }
         _hash?.AppendData(buffer[..n]);
         Count += n;
-        if (_budget is not null)
-        {
-            _budget.Used += n;
-            if (_budget.Used > _budget.Max)
-                throw new ImageException(ImageErrorKind.LimitExceeded, _budget.Image, $"Image '{_budget.Image}': more than {_budget.Max} decompressed bytes (the -MaxDecompressedBytes ceiling); stopped.");
-        }
+        _budget?.Charge(n);
         if (_progress is not null && Count - _lastReport >= 1 << 18)
         {
             _lastReport = Count;
