@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Security.Cryptography;
@@ -102,20 +103,22 @@ internal static class LayerReader
     public static (string Blob, string? DiffId) Read(Stream rawStream, ImageLayerInfo layer, ByteBudget budget, Action<LayerEntry> visit, Action<long>? progress, CancellationToken ct)
     {
         var name = layer.Name;
-        using var raw = new MeteredStream(rawStream, layer.ExpectedBlobDigest ?? layer.DiffId ?? "sha256:", ct, progress, null);
+        // Disposed in the finally below, before the streams and their hashes.
+        using var hasher = BackgroundHasher.Useful ? new BackgroundHasher(name) : null;
+        using var reading = BackgroundHasher.Reading();
+        using var raw = new MeteredStream(rawStream, layer.ExpectedBlobDigest ?? layer.DiffId ?? "sha256:", ct, progress, null, hasher);
         var head = raw.Peek(4);
         var compression = MediaTypes.Sniff(head);
+        // Both metered streams read in 64 KB blocks: TarReader's 512-byte header reads stay cheap.
         Stream decoded = compression switch
         {
             LayerCompression.Gzip => new GZipStream(raw, CompressionMode.Decompress, leaveOpen: true),
             LayerCompression.Zstd => new SharpCompress.Compressors.ZStandard.DecompressionStream(raw, 1 << 17, checkEndOfStream: false, leaveOpen: true),
             _ => raw,
         };
-        // TarReader reads 512-byte headers; a buffer in front of the decompressor keeps those reads cheap.
-        decoded = new BufferedStream(decoded, 1 << 16);
         // The diff id is the digest of the uncompressed tar; for an uncompressed blob it is the blob digest itself.
         var diffIdCheck = compression == LayerCompression.None ? null : layer.DiffId ?? (layer.HashUncompressed ? "sha256:" : null);
-        using var tarStream = new MeteredStream(decoded, diffIdCheck, ct, null, budget);
+        using var tarStream = new MeteredStream(decoded, diffIdCheck, ct, null, budget, hasher);
         string blobDigest;
         string? diff;
         try
@@ -123,6 +126,9 @@ internal static class LayerReader
             ReadEntries(tarStream, layer, budget, visit, ct);
             tarStream.Drain();
             raw.Drain();
+            tarStream.CompleteHash();
+            raw.CompleteHash();
+            hasher?.Complete();
             blobDigest = raw.FinishDigest();
             diff = compression == LayerCompression.None ? blobDigest : diffIdCheck is null ? null : tarStream.FinishDigest();
         }
@@ -138,7 +144,8 @@ internal static class LayerReader
         }
         finally
         {
-            decoded.Dispose(); // the buffer and the decompressor (and raw, for uncompressed layers: digests are taken by then)
+            hasher?.Dispose();
+            if (decoded != raw) decoded.Dispose(); // the decompressor (raw, for uncompressed layers, is disposed with its digest taken)
         }
 
         if (layer.ExpectedBlobDigest is { } want && blobDigest != want)
@@ -232,7 +239,93 @@ internal static class LayerReader
     }
 }
 
-/// <summary>Counts, hashes, checks cancellation and the byte ceiling, and notes where the stream ended.</summary>
+/// <summary>
+/// Hashes blocks on a thread of its own, so a layer's two digests (a third of a scan's work) run beside its
+/// decompression on a core no other layer keeps busy. The queue is bounded: a slow hasher holds the reader back,
+/// and at most a few blocks are in memory.
+/// </summary>
+internal sealed class BackgroundHasher : IDisposable
+{
+    public const int BlockSize = 1 << 16;
+    /// <summary>Worth it only with a second core to hash on.</summary>
+    public static bool Useful { get; } = Environment.ProcessorCount > 1;
+
+    private static int s_reading;
+
+    /// <summary>Counts the layers being read in this process, so blocks are hashed in place while every core already decompresses.</summary>
+    public static IDisposable Reading()
+    {
+        Interlocked.Increment(ref s_reading);
+        return new Leave();
+    }
+
+    private sealed class Leave : IDisposable
+    {
+        private int _left;
+        public void Dispose() { if (Interlocked.Exchange(ref _left, 1) == 0) Interlocked.Decrement(ref s_reading); }
+    }
+
+    /// <summary>Whether the next block of a hash goes to the hashing thread: yes while one of its blocks waits there (order), else when a core is free.</summary>
+    public bool Offload => Volatile.Read(ref _pending) > 0 || Volatile.Read(ref s_reading) < Environment.ProcessorCount;
+
+    private int _pending;
+
+    private readonly BlockingCollection<(IncrementalHash Hash, byte[] Block, int Length)> _queue = new(boundedCapacity: 16);
+    private readonly ConcurrentQueue<byte[]> _free = new();
+    private readonly Thread _thread;
+    private Exception? _error;
+
+    public BackgroundHasher(string name)
+    {
+        _thread = new Thread(Run) { IsBackground = true, Name = "hash " + name };
+        _thread.Start();
+    }
+
+    private void Run()
+    {
+        foreach (var (hash, block, length) in _queue.GetConsumingEnumerable())
+        {
+            try
+            {
+                if (_error is null) hash.AppendData(block, 0, length);
+            }
+            catch (Exception e)
+            {
+                _error = e; // reported by Complete; the queue is still emptied so the reader never waits on it
+            }
+            _free.Enqueue(block);
+            Interlocked.Decrement(ref _pending);
+        }
+    }
+
+    public byte[] Rent() => _free.TryDequeue(out var b) ? b : new byte[BlockSize];
+
+    /// <summary>Queues a block (which this hasher then owns); waits while the queue is full.</summary>
+    public void Add(IncrementalHash hash, byte[] block, int length, CancellationToken ct)
+    {
+        Interlocked.Increment(ref _pending);
+        try { _queue.Add((hash, block, length), ct); }
+        catch { Interlocked.Decrement(ref _pending); throw; }
+    }
+
+    /// <summary>Waits until every queued block is hashed.</summary>
+    public void Complete()
+    {
+        Dispose();
+        if (_error is not null) throw new InvalidOperationException("Hashing failed: " + _error.Message, _error);
+    }
+
+    public void Dispose()
+    {
+        if (!_queue.IsAddingCompleted) _queue.CompleteAdding();
+        _thread.Join();
+    }
+}
+
+/// <summary>
+/// Reads its inner stream in blocks and hands them out; counts, hashes (here or on a <see cref="BackgroundHasher"/>),
+/// checks cancellation and the byte ceiling, and notes where the stream ended.
+/// </summary>
 internal sealed class MeteredStream : Stream
 {
     private readonly Stream _inner;
@@ -241,29 +334,52 @@ internal sealed class MeteredStream : Stream
     private readonly CancellationToken _ct;
     private readonly Action<long>? _progress;
     private readonly ByteBudget? _budget;
-    private byte[] _peeked = Array.Empty<byte>();
-    private int _peekPos;
+    private readonly BackgroundHasher? _hasher;
+    private byte[] _block;
+    private int _pos, _len;
     private long _lastReport;
 
-    public MeteredStream(Stream inner, string? digestLike, CancellationToken ct, Action<long>? progress, ByteBudget? budget)
+    public MeteredStream(Stream inner, string? digestLike, CancellationToken ct, Action<long>? progress, ByteBudget? budget, BackgroundHasher? hasher = null)
     {
         _inner = inner;
         _algorithmOf = digestLike;
         _hash = digestLike is null ? null : Digests.Create(digestLike);
+        _hasher = _hash is null ? null : hasher;
         _ct = ct;
         _progress = progress;
         _budget = budget;
+        _block = _hasher?.Rent() ?? new byte[BackgroundHasher.BlockSize];
     }
 
     public long Count { get; private set; }
     public bool SawEnd { get; private set; }
 
+    /// <summary>The first <paramref name="n"/> bytes (fewer at the end), before any read; they are read again.</summary>
     public byte[] Peek(int n)
     {
-        var buf = new byte[n];
-        var got = _inner.ReadAtLeast(buf, n, throwOnEndOfStream: false);
-        _peeked = buf[..got];
-        return _peeked;
+        _len = _inner.ReadAtLeast(_block, n, throwOnEndOfStream: false);
+        return _block[..Math.Min(n, _len)];
+    }
+
+    /// <summary>Hashes what the block holds (all of it was handed out by now) and reads the next one.</summary>
+    private bool Fill()
+    {
+        HashBlock();
+        _pos = 0;
+        _len = _inner.Read(_block);
+        return _len > 0;
+    }
+
+    private void HashBlock()
+    {
+        if (_len == 0 || _hash is null) return;
+        if (_hasher is { Offload: true })
+        {
+            _hasher.Add(_hash, _block, _len, _ct);
+            _block = _hasher.Rent();
+        }
+        else _hash.AppendData(_block, 0, _len);
+        _len = 0;
     }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
@@ -271,19 +387,11 @@ internal sealed class MeteredStream : Stream
     public override int Read(Span<byte> buffer)
     {
         _ct.ThrowIfCancellationRequested();
-        int n;
-        if (_peekPos < _peeked.Length)
-        {
-            n = Math.Min(buffer.Length, _peeked.Length - _peekPos);
-            _peeked.AsSpan(_peekPos, n).CopyTo(buffer);
-            _peekPos += n;
-        }
-        else
-        {
-            n = _inner.Read(buffer);
-        }
-        if (n == 0 && buffer.Length > 0) { SawEnd = true; return 0; }
-        _hash?.AppendData(buffer[..n]);
+        if (buffer.Length == 0) return 0;
+        if (_pos == _len && !Fill()) { SawEnd = true; return 0; }
+        var n = Math.Min(buffer.Length, _len - _pos);
+        _block.AsSpan(_pos, n).CopyTo(buffer);
+        _pos += n;
         Count += n;
         _budget?.Charge(n);
         if (_progress is not null && Count - _lastReport >= 1 << 18)
@@ -301,6 +409,9 @@ internal sealed class MeteredStream : Stream
         _progress?.Invoke(Count);
     }
 
+    /// <summary>Passes the last block to the hash (after <see cref="Drain"/>); then, with a hasher, wait for it before <see cref="FinishDigest"/>.</summary>
+    public void CompleteHash() => HashBlock();
+
     public string FinishDigest() => Digests.Format(_algorithmOf!, _hash!.GetHashAndReset());
 
     public override bool CanRead => true;
@@ -315,7 +426,7 @@ internal sealed class MeteredStream : Stream
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing) _hash?.Dispose();
+        if (disposing) _hash?.Dispose(); // the hasher is done with it by now (completed or disposed first)
         base.Dispose(disposing);
     }
 }
