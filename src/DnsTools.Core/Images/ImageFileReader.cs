@@ -154,16 +154,23 @@ public static class ImageFileReader
         if (recurse && final is not null && resolved is not null && (final.Type == ImageFileType.Directory))
         {
             var seenDirs = new HashSet<string>(StringComparer.Ordinal) { resolved };
+            var implied = new Stack<string>();
+            var lastParent = "";
             foreach (var d in view.Descendants(resolved))
             {
                 ct.ThrowIfCancellationRequested();
-                // Directories implied by their contents (no entry of their own) are listed too.
-                var parent = ParentOf(d.Path);
-                var implied = new Stack<string>();
-                while (parent.Length > resolved.Length && seenDirs.Add(parent)) { implied.Push(parent); parent = ParentOf(parent); }
-                foreach (var dir in implied)
+                // Directories implied by their contents (no entry of their own) are listed too. Entries in key
+                // order mostly share the previous one's parent, already seen: its name need not be built again.
+                var slash = d.Path.LastIndexOf('/');
+                var sameParent = slash <= 0 ? lastParent == "/" : slash == lastParent.Length && d.Path.AsSpan(0, slash).SequenceEqual(lastParent);
+                if (!sameParent)
                 {
-                    if (view.Get(dir) is null) results.Add(ToInfo(image, ImpliedDirectory(dir), view));
+                    var parent = lastParent = ParentOf(d.Path);
+                    while (parent.Length > resolved.Length && seenDirs.Add(parent)) { implied.Push(parent); parent = ParentOf(parent); }
+                    while (implied.TryPop(out var dir))
+                    {
+                        if (view.Get(dir) is null) results.Add(ToInfo(image, ImpliedDirectory(dir), view));
+                    }
                 }
                 if (d.Type == ImageFileType.Directory) seenDirs.Add(d.Path);
                 results.Add(ToInfo(image, d, view));
@@ -258,9 +265,9 @@ public static class ImageFileReader
     private static void Collect(LayerResult r, LayerEntry e, ScanFilter filter, ImageScanOptions options)
     {
         var slash = e.Path.LastIndexOf('/');
-        var name = e.Path[(slash + 1)..];
-        if (name.StartsWith(".wh.", StringComparison.Ordinal))
+        if (e.Path.AsSpan(slash + 1).StartsWith(".wh.", StringComparison.Ordinal))
         {
+            var name = e.Path[(slash + 1)..];
             var dir = slash == 0 ? "/" : e.Path[..slash];
             if (name == ".wh..wh..opq") r.Opaques.Add(dir);
             else if (!name.StartsWith(".wh..wh.", StringComparison.Ordinal)) r.Whiteouts.Add((dir == "/" ? "" : dir) + "/" + name[4..]);

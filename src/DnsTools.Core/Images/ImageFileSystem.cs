@@ -105,12 +105,16 @@ internal sealed class MergedView
 {
     private readonly Dictionary<string, MergedEntry> _entries = new(StringComparer.Ordinal);
     private readonly SortedSet<string> _keys = new(StringComparer.Ordinal);
+    // Every directory that has had something below it (never shrinks; closed under ancestors). Most entries are
+    // files with nothing below, and this spares them the range query when a layer replaces them.
+    private readonly HashSet<string> _parents = new(StringComparer.Ordinal);
 
     public MergedEntry? Get(string path) => _entries.GetValueOrDefault(path);
 
     public bool HasDescendants(string path)
     {
         if (path == "/") return _keys.Count > 0;
+        if (!_parents.Contains(path)) return false;
         return _keys.GetViewBetween(path + "/", path + "0").Count > 0;
     }
 
@@ -124,6 +128,7 @@ internal sealed class MergedView
     public void Remove(string path, bool self)
     {
         if (self && _entries.Remove(path)) _keys.Remove(path);
+        if (path != "/" && !_parents.Contains(path)) return;
         foreach (var k in (path == "/" ? _keys.ToList() : _keys.GetViewBetween(path + "/", path + "0").ToList()))
         {
             _entries.Remove(k);
@@ -135,6 +140,7 @@ internal sealed class MergedView
     {
         _entries[e.Path] = e;
         _keys.Add(e.Path);
+        for (var p = ImageFileReader.ParentOf(e.Path); p != "/" && _parents.Add(p); p = ImageFileReader.ParentOf(p)) { }
     }
 
     /// <summary>Applies one layer's kept entries and whiteouts, per the OCI layer rules.</summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Formats.Tar;
 using System.IO.Compression;
@@ -158,72 +159,80 @@ internal static class LayerReader
     private static void ReadEntries(MeteredStream tar, ImageLayerInfo layer, ByteBudget budget, Action<LayerEntry> visit, CancellationToken ct)
     {
         using var reader = new TarReader(tar, leaveOpen: true);
-        var skip = new byte[1 << 16];
-        long dataEnd = 0, paddedEnd = 0;
-        var count = 0;
-        while (true)
+        var skip = ArrayPool<byte>.Shared.Rent(1 << 16);
+        try
         {
-            ct.ThrowIfCancellationRequested();
-            TarEntry? entry;
-            try
+            long dataEnd = 0, paddedEnd = 0;
+            var count = 0;
+            while (true)
             {
-                entry = reader.GetNextEntry(copyData: false);
+                ct.ThrowIfCancellationRequested();
+                TarEntry? entry;
+                try
+                {
+                    entry = reader.GetNextEntry(copyData: false);
+                }
+                catch (EndOfStreamException) when (tar.SawEnd && tar.Position >= dataEnd && tar.Position <= paddedEnd + 512)
+                {
+                    return; // no end-of-archive marker, maybe no padding (umoci 0.4.7 writes such layers): every entry was read whole
+                }
+                if (entry is null) return;
+                if (++count > 5_000_000) throw new ImageException(ImageErrorKind.LimitExceeded, layer.Name, $"Image '{layer.Image}': layer {layer.Name} holds more than 5 million entries.");
+                var length = entry.Length;
+                if (length < 0 || length > budget.Max)
+                    throw new ImageException(ImageErrorKind.LimitExceeded, layer.Name, $"Image '{layer.Image}': layer {layer.Name} entry '{entry.Name}' claims {length} bytes, more than the {budget.Max}-byte ceiling.");
+                dataEnd = tar.Position + length;
+                paddedEnd = tar.Position + ((length + 511) & ~511L);
+                var type = entry.EntryType switch
+                {
+                    TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile => ImageFileType.File,
+                    TarEntryType.Directory => ImageFileType.Directory,
+                    TarEntryType.SymbolicLink => ImageFileType.SymbolicLink,
+                    TarEntryType.HardLink => ImageFileType.HardLink,
+                    TarEntryType.CharacterDevice => ImageFileType.CharacterDevice,
+                    TarEntryType.BlockDevice => ImageFileType.BlockDevice,
+                    TarEntryType.Fifo => ImageFileType.Fifo,
+                    TarEntryType.GlobalExtendedAttributes => (ImageFileType)(-1),
+                    _ => ImageFileType.Other,
+                };
+                if ((int)type == -1) continue;
+                var path = EntryPath(entry.Name, layer, "entry");
+                if (path == "/") continue; // the root itself
+                var link = type switch
+                {
+                    ImageFileType.SymbolicLink => entry.LinkName,
+                    ImageFileType.HardLink => EntryPath(entry.LinkName, layer, $"hard link '{entry.Name}' target"),
+                    _ => null,
+                };
+                visit(new LayerEntry
+                {
+                    Path = path,
+                    Type = type,
+                    Size = type == ImageFileType.File ? length : type == ImageFileType.SymbolicLink ? (entry.LinkName?.Length ?? 0) : 0,
+                    Mode = entry.Mode,
+                    Uid = entry.Uid,
+                    Gid = entry.Gid,
+                    ModifiedTime = entry.ModificationTime,
+                    LinkTarget = link,
+                    Data = type == ImageFileType.File ? entry.DataStream : null,
+                });
+                // Whatever the visitor left unread is read here in 64 KB blocks: TarReader's own skipping is slower.
+                if (entry.DataStream is { } rest)
+                {
+                    while (rest.Read(skip) > 0) { }
+                }
             }
-            catch (EndOfStreamException) when (tar.SawEnd && tar.Position >= dataEnd && tar.Position <= paddedEnd + 512)
-            {
-                return; // no end-of-archive marker, maybe no padding (umoci 0.4.7 writes such layers): every entry was read whole
-            }
-            if (entry is null) return;
-            if (++count > 5_000_000) throw new ImageException(ImageErrorKind.LimitExceeded, layer.Name, $"Image '{layer.Image}': layer {layer.Name} holds more than 5 million entries.");
-            var length = entry.Length;
-            if (length < 0 || length > budget.Max)
-                throw new ImageException(ImageErrorKind.LimitExceeded, layer.Name, $"Image '{layer.Image}': layer {layer.Name} entry '{entry.Name}' claims {length} bytes, more than the {budget.Max}-byte ceiling.");
-            dataEnd = tar.Position + length;
-            paddedEnd = tar.Position + ((length + 511) & ~511L);
-            var type = entry.EntryType switch
-            {
-                TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile => ImageFileType.File,
-                TarEntryType.Directory => ImageFileType.Directory,
-                TarEntryType.SymbolicLink => ImageFileType.SymbolicLink,
-                TarEntryType.HardLink => ImageFileType.HardLink,
-                TarEntryType.CharacterDevice => ImageFileType.CharacterDevice,
-                TarEntryType.BlockDevice => ImageFileType.BlockDevice,
-                TarEntryType.Fifo => ImageFileType.Fifo,
-                TarEntryType.GlobalExtendedAttributes => (ImageFileType)(-1),
-                _ => ImageFileType.Other,
-            };
-            if ((int)type == -1) continue;
-            var path = EntryPath(entry.Name, layer, "entry");
-            if (path == "/") continue; // the root itself
-            var link = type switch
-            {
-                ImageFileType.SymbolicLink => entry.LinkName,
-                ImageFileType.HardLink => EntryPath(entry.LinkName, layer, $"hard link '{entry.Name}' target"),
-                _ => null,
-            };
-            visit(new LayerEntry
-            {
-                Path = path,
-                Type = type,
-                Size = type == ImageFileType.File ? length : type == ImageFileType.SymbolicLink ? (entry.LinkName?.Length ?? 0) : 0,
-                Mode = entry.Mode,
-                Uid = entry.Uid,
-                Gid = entry.Gid,
-                ModifiedTime = entry.ModificationTime,
-                LinkTarget = link,
-                Data = type == ImageFileType.File ? entry.DataStream : null,
-            });
-            // Whatever the visitor left unread is read here in 64 KB blocks: TarReader's own skipping is slower.
-            if (entry.DataStream is { } rest)
-            {
-                while (rest.Read(skip) > 0) { }
-            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(skip);
         }
     }
 
     /// <summary>"./etc/x", "etc/x/" → "/etc/x". Absolute names and ".." are refused: a layer may not reach outside the image root.</summary>
     internal static string EntryPath(string name, ImageLayerInfo layer, string what)
     {
+        if (CleanPath(name) is { } clean) return clean;
         if (name.StartsWith('/'))
             throw new ImageException(ImageErrorKind.UnsafePath, layer.Name, $"Image '{layer.Image}': layer {layer.Name} {what} '{name}' is an absolute path; layer entries must be relative to the image root.");
         var parts = new List<string>();
@@ -236,6 +245,27 @@ internal static class LayerReader
             parts.Add(p);
         }
         return "/" + string.Join('/', parts);
+    }
+
+    /// <summary>
+    /// "etc/x", "./etc/x", "etc/x/" → "/etc/x" without splitting, for the names most layers hold (no "." or ".."
+    /// components, no empty ones, no NUL); null for anything else, which <see cref="EntryPath"/> takes apart.
+    /// </summary>
+    private static string? CleanPath(string name)
+    {
+        var s = name.AsSpan();
+        while (s.StartsWith("./")) s = s[2..];
+        if (s.EndsWith("/")) s = s[..^1];
+        if (s.IsEmpty || s[0] == '/' || s.IndexOf('\0') >= 0) return null;
+        for (var rest = s; ;)
+        {
+            var slash = rest.IndexOf('/');
+            var part = slash < 0 ? rest : rest[..slash];
+            if (part.IsEmpty || part is "." or "..") return null;
+            if (slash < 0) break;
+            rest = rest[(slash + 1)..];
+        }
+        return string.Concat("/", s);
     }
 }
 
@@ -270,8 +300,10 @@ internal sealed class BackgroundHasher : IDisposable
 
     private int _pending;
 
-    private readonly BlockingCollection<(IncrementalHash Hash, byte[] Block, int Length)> _queue = new(boundedCapacity: 16);
-    private readonly ConcurrentQueue<byte[]> _free = new();
+    private readonly BlockingCollection<(IncrementalHash Hash, byte[] Block, int Length)> _queue = new(boundedCapacity: 8);
+    // Blocks are kept for the next layer and the next scan, not left to the garbage collector (whose pauses stop
+    // every layer's thread); a few dozen at most.
+    private static readonly ConcurrentQueue<byte[]> s_free = new();
     private readonly Thread _thread;
     private Exception? _error;
 
@@ -293,12 +325,17 @@ internal sealed class BackgroundHasher : IDisposable
             {
                 _error = e; // reported by Complete; the queue is still emptied so the reader never waits on it
             }
-            _free.Enqueue(block);
+            Return(block);
             Interlocked.Decrement(ref _pending);
         }
     }
 
-    public byte[] Rent() => _free.TryDequeue(out var b) ? b : new byte[BlockSize];
+    public static byte[] Rent() => s_free.TryDequeue(out var b) ? b : new byte[BlockSize];
+
+    public static void Return(byte[] block)
+    {
+        if (s_free.Count < 48) s_free.Enqueue(block);
+    }
 
     /// <summary>Queues a block (which this hasher then owns); waits while the queue is full.</summary>
     public void Add(IncrementalHash hash, byte[] block, int length, CancellationToken ct)
@@ -348,7 +385,7 @@ internal sealed class MeteredStream : Stream
         _ct = ct;
         _progress = progress;
         _budget = budget;
-        _block = _hasher?.Rent() ?? new byte[BackgroundHasher.BlockSize];
+        _block = BackgroundHasher.Rent();
     }
 
     public long Count { get; private set; }
@@ -376,7 +413,7 @@ internal sealed class MeteredStream : Stream
         if (_hasher is { Offload: true })
         {
             _hasher.Add(_hash, _block, _len, _ct);
-            _block = _hasher.Rent();
+            _block = BackgroundHasher.Rent();
         }
         else _hash.AppendData(_block, 0, _len);
         _len = 0;
@@ -404,8 +441,9 @@ internal sealed class MeteredStream : Stream
 
     public void Drain()
     {
-        var buf = new byte[1 << 16];
+        var buf = ArrayPool<byte>.Shared.Rent(1 << 16);
         while (Read(buf) > 0) { }
+        ArrayPool<byte>.Shared.Return(buf);
         _progress?.Invoke(Count);
     }
 
@@ -426,7 +464,12 @@ internal sealed class MeteredStream : Stream
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing) _hash?.Dispose(); // the hasher is done with it by now (completed or disposed first)
+        if (disposing)
+        {
+            _hash?.Dispose(); // the hasher is done with it by now (completed or disposed first)
+            if (_block.Length > 0) BackgroundHasher.Return(_block);
+            _block = Array.Empty<byte>();
+        }
         base.Dispose(disposing);
     }
 }

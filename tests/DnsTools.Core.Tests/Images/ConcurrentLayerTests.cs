@@ -65,6 +65,17 @@ public class ConcurrentLayerTests
     }
 
     [Fact]
+    public void Lists_directories_implied_by_their_contents_in_key_order()
+    {
+        using var img = new TestImage();
+        img.Add(TestImage.NewLayer().File("a/b/c/f", "1").File("a/b/d", "2").File("a-b/g", "3"));
+        img.Add(TestImage.NewLayer().File("a/b-c/h", "4"));
+        var listed = Read("oci-dir:" + img.WriteOci(), new[] { "/" }, true, 2).Select(l => l[..l.IndexOf('|')]).ToList();
+        // '-' sorts before '/': "/a-b" comes before "/a"'s children; implied directories come before their contents.
+        Assert.Equal(new[] { "/", "/a-b", "/a-b/g", "/a", "/a/b-c", "/a/b-c/h", "/a/b", "/a/b/c", "/a/b/c/f", "/a/b/d" }, listed);
+    }
+
+    [Fact]
     public void Reports_the_lowest_damaged_layer_as_a_sequential_read_does()
     {
         using var img = Stacked();
