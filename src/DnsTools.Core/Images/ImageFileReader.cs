@@ -35,7 +35,7 @@ public static class ImageFileReader
         {
             budget.Used = 0; // the ceiling holds for each read of the image
             var view = Load(source, filter, options, budget, pass, cancellationToken);
-            var results = new List<ImageFileInfo>();
+            var results = new List<ImageFileInfo>(recurse ? view.Count + 16 : asked.Count);
             var errors = new List<ImageException>();
             var more = false;
             foreach (var p in asked)
@@ -295,14 +295,14 @@ public static class ImageFileReader
                 m.Content = buf;
             }
         }
-        if (e.Type == ImageFileType.HardLink && e.LinkTarget is not null && r.Local.TryGetValue(e.LinkTarget, out var target))
+        if (e.Type == ImageFileType.HardLink && e.LinkTarget is not null && r.Local().TryGetValue(e.LinkTarget, out var target))
         {
             m.Size = target.Size;
             m.Content = target.Content;
             m.ContentTooLarge = target.ContentTooLarge;
         }
-        r.Local[e.Path] = m;
         r.Entries.Add(m);
+        r.AddLocal(m);
     }
 
     /// <summary>Reads every layer once, keeping what <paramref name="filter"/> asks for.</summary>
@@ -496,7 +496,23 @@ public static class ImageFileReader
 internal sealed class LayerResult
 {
     public List<MergedEntry> Entries { get; } = new();
-    public Dictionary<string, MergedEntry> Local { get; } = new(StringComparer.Ordinal);
+    private Dictionary<string, MergedEntry>? _local;
+
+    /// <summary>This layer's kept entries by path, for its hard links; built at the first one (most layers have none).</summary>
+    public Dictionary<string, MergedEntry> Local()
+    {
+        if (_local is null)
+        {
+            _local = new Dictionary<string, MergedEntry>(Entries.Count, StringComparer.Ordinal);
+            foreach (var e in Entries) _local[e.Path] = e;
+        }
+        return _local;
+    }
+
+    public void AddLocal(MergedEntry e)
+    {
+        if (_local is not null) _local[e.Path] = e;
+    }
     public List<string> Whiteouts { get; } = new();
     public List<string> Opaques { get; } = new();
 }

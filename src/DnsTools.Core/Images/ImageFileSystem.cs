@@ -111,6 +111,8 @@ internal sealed class MergedView
 
     public MergedEntry? Get(string path) => _entries.GetValueOrDefault(path);
 
+    public int Count => _entries.Count;
+
     public bool HasDescendants(string path)
     {
         if (path == "/") return _keys.Count > 0;
@@ -120,8 +122,9 @@ internal sealed class MergedView
 
     public IEnumerable<MergedEntry> Descendants(string path)
     {
-        var keys = path == "/" ? _keys.ToList() : _keys.GetViewBetween(path + "/", path + "0").ToList();
         // '/' sorts before other characters that can follow it, so "/a/b" may sort after "/a-b": the view is bounded exactly.
+        // Enumerated in place, not copied (a copy of every key is a large-object allocation): callers do not change the view meanwhile.
+        var keys = path == "/" ? _keys : _keys.GetViewBetween(path + "/", path + "0");
         return keys.Select(k => _entries[k]);
     }
 
@@ -146,6 +149,8 @@ internal sealed class MergedView
     /// <summary>Applies one layer's kept entries and whiteouts, per the OCI layer rules.</summary>
     public void ApplyLayer(List<MergedEntry> entries, List<string> whiteouts, List<string> opaques)
     {
+        // Grown once per layer rather than by doubling (each step a large-object allocation, which brings on full collections).
+        _entries.EnsureCapacity(_entries.Count + entries.Count);
         foreach (var w in whiteouts) Remove(w, self: true);
         foreach (var o in opaques) Remove(o, self: false);
         foreach (var e in entries)
