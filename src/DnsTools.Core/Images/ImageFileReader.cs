@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
 using System.Text;
 
 namespace DnsTools.Core.Images;
@@ -33,7 +35,7 @@ public static class ImageFileReader
         {
             budget.Used = 0; // the ceiling holds for each read of the image
             var view = Load(source, filter, options, budget, pass, cancellationToken);
-            var results = new List<ImageFileInfo>();
+            var results = new List<ImageFileInfo>(recurse ? view.Count + 16 : asked.Count);
             var errors = new List<ImageException>();
             var more = false;
             foreach (var p in asked)
@@ -152,16 +154,23 @@ public static class ImageFileReader
         if (recurse && final is not null && resolved is not null && (final.Type == ImageFileType.Directory))
         {
             var seenDirs = new HashSet<string>(StringComparer.Ordinal) { resolved };
+            var implied = new Stack<string>();
+            var lastParent = "";
             foreach (var d in view.Descendants(resolved))
             {
                 ct.ThrowIfCancellationRequested();
-                // Directories implied by their contents (no entry of their own) are listed too.
-                var parent = ParentOf(d.Path);
-                var implied = new Stack<string>();
-                while (parent.Length > resolved.Length && seenDirs.Add(parent)) { implied.Push(parent); parent = ParentOf(parent); }
-                foreach (var dir in implied)
+                // Directories implied by their contents (no entry of their own) are listed too. Entries in key
+                // order mostly share the previous one's parent, already seen: its name need not be built again.
+                var slash = d.Path.LastIndexOf('/');
+                var sameParent = slash <= 0 ? lastParent == "/" : slash == lastParent.Length && d.Path.AsSpan(0, slash).SequenceEqual(lastParent);
+                if (!sameParent)
                 {
-                    if (view.Get(dir) is null) results.Add(ToInfo(image, ImpliedDirectory(dir), view));
+                    var parent = lastParent = ParentOf(d.Path);
+                    while (parent.Length > resolved.Length && seenDirs.Add(parent)) { implied.Push(parent); parent = ParentOf(parent); }
+                    while (implied.TryPop(out var dir))
+                    {
+                        if (view.Get(dir) is null) results.Add(ToInfo(image, ImpliedDirectory(dir), view));
+                    }
                 }
                 if (d.Type == ImageFileType.Directory) seenDirs.Add(d.Path);
                 results.Add(ToInfo(image, d, view));
@@ -256,9 +265,9 @@ public static class ImageFileReader
     private static void Collect(LayerResult r, LayerEntry e, ScanFilter filter, ImageScanOptions options)
     {
         var slash = e.Path.LastIndexOf('/');
-        var name = e.Path[(slash + 1)..];
-        if (name.StartsWith(".wh.", StringComparison.Ordinal))
+        if (e.Path.AsSpan(slash + 1).StartsWith(".wh.", StringComparison.Ordinal))
         {
+            var name = e.Path[(slash + 1)..];
             var dir = slash == 0 ? "/" : e.Path[..slash];
             if (name == ".wh..wh..opq") r.Opaques.Add(dir);
             else if (!name.StartsWith(".wh..wh.", StringComparison.Ordinal)) r.Whiteouts.Add((dir == "/" ? "" : dir) + "/" + name[4..]);
@@ -286,14 +295,14 @@ public static class ImageFileReader
                 m.Content = buf;
             }
         }
-        if (e.Type == ImageFileType.HardLink && e.LinkTarget is not null && r.Local.TryGetValue(e.LinkTarget, out var target))
+        if (e.Type == ImageFileType.HardLink && e.LinkTarget is not null && r.Local().TryGetValue(e.LinkTarget, out var target))
         {
             m.Size = target.Size;
             m.Content = target.Content;
             m.ContentTooLarge = target.ContentTooLarge;
         }
-        r.Local[e.Path] = m;
         r.Entries.Add(m);
+        r.AddLocal(m);
     }
 
     /// <summary>Reads every layer once, keeping what <paramref name="filter"/> asks for.</summary>
@@ -331,6 +340,11 @@ public static class ImageFileReader
             }
             return view;
         }
+        if (options.LayerConcurrency > 1 && layers.Count > 1)
+        {
+            LoadConcurrently(source, filter, options, budget, pass, view, ct);
+            return view;
+        }
         foreach (var layer in layers)
         {
             ct.ThrowIfCancellationRequested();
@@ -345,12 +359,160 @@ public static class ImageFileReader
         }
         return view;
     }
+
+    /// <summary>A layer being read on a thread of its own.</summary>
+    private sealed class LayerJob
+    {
+        public required LayerMeter Meter { get; init; }
+        public LayerResult Result { get; } = new();
+        public ExceptionDispatchInfo? Error { get; set; }
+        public Thread? Thread { get; set; }
+        private volatile bool _done;
+        public bool Done { get => _done; set => _done = value; }
+    }
+
+    /// <summary>
+    /// Reads up to <see cref="ImageScanOptions.LayerConcurrency"/> layers at once (decompression and the two
+    /// digests are most of a scan's time, and layers are independent until merged), and merges them bottom to top
+    /// on this thread as each is done, so whiteouts, opaque directories and errors come out as in a sequential read:
+    /// a layer's error is reported only once every layer below it read cleanly. Layers are opened on this thread,
+    /// in order (sources need not open concurrently), and progress is reported here too.
+    /// </summary>
+    private static void LoadConcurrently(IImageSource source, ScanFilter filter, ImageScanOptions options, ScanBudget budget, int pass, MergedView view, CancellationToken ct)
+    {
+        var image = source.Reference.Original;
+        var layers = source.Layers;
+        var count = layers.Count;
+        var concurrency = options.LayerConcurrency;
+        var meters = new LayerMeter[count];
+        for (var i = 0; i < count; i++) meters[i] = new LayerMeter(budget, meters, i);
+        var jobs = new LayerJob?[count];
+        var progress = new ConcurrentQueue<ImageScanProgress>();
+        using var wake = new SemaphoreSlim(0);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        int next = 0, merged = 0;
+        var failed = false;
+        int Reading()
+        {
+            var n = 0;
+            for (var i = merged; i < next; i++) if (jobs[i] is { Thread: not null, Done: false }) n++;
+            return n;
+        }
+
+        void Report()
+        {
+            while (progress.TryDequeue(out var p))
+            {
+                ct.ThrowIfCancellationRequested();
+                options.Progress?.Invoke(p);
+            }
+        }
+
+        try
+        {
+            while (merged < count)
+            {
+                // Start more while few are read and few finished ones wait for those below (bounded memory).
+                while (!Volatile.Read(ref failed) && next < count && next - merged < 2 * concurrency && Reading() < concurrency)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    var layer = layers[next];
+                    var job = new LayerJob { Meter = meters[next] };
+                    jobs[next] = job;
+                    next++;
+                    options.Progress?.Invoke(new ImageScanProgress(image, layer.Index, count, layer.Name, 0, layer.CompressedSize, pass));
+                    Stream raw;
+                    try
+                    {
+                        raw = source.OpenLayer(layer, ct);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        // Reported in its turn: an error of a layer below comes first.
+                        job.Error = ExceptionDispatchInfo.Capture(e);
+                        job.Done = true;
+                        failed = true;
+                        break;
+                    }
+                    job.Thread = new Thread(() =>
+                    {
+                        try
+                        {
+                            using (raw)
+                            {
+                                LayerReader.Read(raw, layer, job.Meter, e => Collect(job.Result, e, filter, options), read =>
+                                {
+                                    progress.Enqueue(new ImageScanProgress(image, layer.Index, count, layer.Name, read, layer.CompressedSize, pass));
+                                    wake.Release();
+                                }, stop.Token);
+                            }
+                        }
+                        catch (Exception e)
+                        {
+                            job.Error = ExceptionDispatchInfo.Capture(e);
+                            failed = true; // no point starting more: this or a lower error is the answer
+                        }
+                        finally
+                        {
+                            job.Done = true;
+                            wake.Release();
+                        }
+                    }) { IsBackground = true, Name = $"layer {layer.Index}" };
+                    job.Thread.Start();
+                }
+
+                var lowest = jobs[merged]!;
+                if (!lowest.Done)
+                {
+                    wake.Wait(Timeout.Infinite, ct);
+                    Report();
+                    continue;
+                }
+                Report();
+                lowest.Thread?.Join();
+                var within = lowest.Meter.Below() + lowest.Meter.Own <= budget.Max;
+                if (lowest.Error is { } error)
+                {
+                    if (error.SourceException is OperationCanceledException) ct.ThrowIfCancellationRequested();
+                    // A sequential read would have stopped at the ceiling before reaching this layer's damage.
+                    if (!within && error.SourceException is not ImageException { Kind: ImageErrorKind.LimitExceeded }) throw budget.Exceeded();
+                    error.Throw();
+                }
+                if (!within) throw budget.Exceeded();
+                Apply(view, lowest.Result, layers[merged]);
+                jobs[merged] = null;
+                merged++;
+            }
+        }
+        finally
+        {
+            // Stop the layers still being read (an error below them, or Ctrl+C): they end at their next read.
+            stop.Cancel();
+            foreach (var job in jobs) job?.Thread?.Join();
+        }
+    }
 }
 
 internal sealed class LayerResult
 {
     public List<MergedEntry> Entries { get; } = new();
-    public Dictionary<string, MergedEntry> Local { get; } = new(StringComparer.Ordinal);
+    private Dictionary<string, MergedEntry>? _local;
+
+    /// <summary>This layer's kept entries by path, for its hard links; built at the first one (most layers have none).</summary>
+    public Dictionary<string, MergedEntry> Local()
+    {
+        if (_local is null)
+        {
+            _local = new Dictionary<string, MergedEntry>(Entries.Count, StringComparer.Ordinal);
+            foreach (var e in Entries) _local[e.Path] = e;
+        }
+        return _local;
+    }
+
+    public void AddLocal(MergedEntry e)
+    {
+        if (_local is not null) _local[e.Path] = e;
+    }
     public List<string> Whiteouts { get; } = new();
     public List<string> Opaques { get; } = new();
 }

@@ -36,6 +36,12 @@ public sealed class GetImageFileCommand : ImageCommandBase
     [ValidateRange(0, int.MaxValue)]
     public long MaxContentBytes { get; set; } = 16 << 20;
 
+    private void WriteRun(IReadOnlyList<ImageFileInfo> files, int start, int end)
+    {
+        if (end <= start) return;
+        WriteObject(start == 0 && end == files.Count ? files : files.Skip(start).Take(end - start), enumerateCollection: true);
+    }
+
     protected override void ProcessRecord()
     {
         if ((AsByteStream || Raw) && Recurse)
@@ -54,6 +60,21 @@ public sealed class GetImageFileCommand : ImageCommandBase
             var files = LiteralPath is not null
                 ? ImageFileReader.Read(source, LiteralPath, Recurse, options, WriteImageError, Token)
                 : ImagePathPattern.Read(source, Path, Recurse, options, WriteImageError, Token);
+            if (Recurse && !AsByteStream && !Raw)
+            {
+                // A listing goes out in runs, one pipeline call each rather than one per entry (tens of thousands);
+                // a dangling link's warning still comes just before it.
+                var start = 0;
+                for (var i = 0; i < files.Count; i++)
+                {
+                    if (!files[i].IsDangling) continue;
+                    WriteRun(files, start, i);
+                    WriteWarning($"{files[i].Path} is a dangling symbolic link (-> {files[i].LinkTarget}) in {Image}.");
+                    start = i;
+                }
+                WriteRun(files, start, files.Count);
+                return;
+            }
             foreach (var f in files)
             {
                 if (f.IsDangling) WriteWarning($"{f.Path} is a dangling symbolic link (-> {f.LinkTarget}) in {Image}.");
