@@ -34,6 +34,15 @@ public sealed class ImageScanOptions
     public Action<ImageScanProgress>? Progress { get; init; }
     /// <summary>Layers decompressed at once (each on its own thread; merged bottom to top all the same). 1 reads them one after another on the calling thread.</summary>
     internal int LayerConcurrency { get; init; } = Math.Clamp(Environment.ProcessorCount, 1, 2);
+
+    /// <summary>These options (or the defaults) keeping files of up to <paramref name="minContentBytes"/>: for the few big files a profile reads (binaries, package databases).</summary>
+    internal static ImageScanOptions WithContentOf(ImageScanOptions? options, long minContentBytes) => new()
+    {
+        MaxDecompressedBytes = options?.MaxDecompressedBytes ?? new ImageScanOptions().MaxDecompressedBytes,
+        MaxContentBytes = Math.Max(options?.MaxContentBytes ?? 0, minContentBytes),
+        Progress = options?.Progress,
+        LayerConcurrency = options?.LayerConcurrency ?? new ImageScanOptions().LayerConcurrency,
+    };
 }
 
 /// <summary>Where a scan is.</summary>

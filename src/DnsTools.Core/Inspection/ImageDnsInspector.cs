@@ -190,12 +190,7 @@ public static class ImageDnsInspector
     private static ImageLibcInfo? FromRpm(IImageSource source, ImageScanOptions? options, out string? problem, CancellationToken ct)
     {
         problem = null;
-        var big = new ImageScanOptions
-        {
-            MaxDecompressedBytes = options?.MaxDecompressedBytes ?? new ImageScanOptions().MaxDecompressedBytes,
-            MaxContentBytes = Math.Max(options?.MaxContentBytes ?? 0, RpmDatabaseMaxBytes),
-            Progress = options?.Progress,
-        };
+        var big = ImageScanOptions.WithContentOf(options, RpmDatabaseMaxBytes);
         var found = ImageFileReader.Read(source, RpmDatabase.Paths, recurse: false, big, _ => { }, ct)
             .Where(f => f.Type is ImageFileType.File or ImageFileType.HardLink or ImageFileType.SymbolicLink && !f.IsDangling)
             .ToList();

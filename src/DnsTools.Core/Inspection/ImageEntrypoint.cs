@@ -79,12 +79,7 @@ public static class ImageEntrypointAnalyzer
         if (source.RunConfig is not { } cfg) return null;
         var command = cfg.Command;
         if (command.Count == 0) return new ImageEntrypointInfo { Note = "the image config names no Entrypoint or Cmd" };
-        var big = new ImageScanOptions
-        {
-            MaxDecompressedBytes = options?.MaxDecompressedBytes ?? 8L << 30,
-            MaxContentBytes = Math.Max(options?.MaxContentBytes ?? 0, 512L << 20),
-            Progress = options?.Progress,
-        };
+        var big = ImageScanOptions.WithContentOf(options, 512L << 20);
         var path = cfg.Env.LastOrDefault(e => e.StartsWith("PATH=", StringComparison.Ordinal))?[5..] ?? DefaultPath;
         var via = new List<string>();
         IReadOnlyList<string> args = command;
