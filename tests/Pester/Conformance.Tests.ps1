@@ -252,6 +252,18 @@ BeforeAll {
         $RealRuns[$key]
     }
 
+    # A matrix cell's real run with the resolver spec it ran as ('go' is the installed Go), or why it cannot run.
+    function Get-RealCell([string] $Resolver, [string] $Conf, [string] $Name, [string[]] $Rules, [string] $Id) {
+        if ($SkipReason) { return $SkipReason }
+        if ($Resolver -eq 'go') {
+            if ($GoSkipReason) { return $GoSkipReason }
+            $Resolver = $GoSpec
+        }
+        $real = Get-RealLookup -Resolver $Resolver -Conf $Conf -Name $Name -Rules $Rules -Id $Id
+        if ($real -is [string]) { return $real }
+        @{ Resolver = $Resolver; Real = $real }
+    }
+
     # The probe's outcome as the client's rc (gai.c prints getaddrinfo's; golookup.go maps Go's error).
     $script:ProbeRc = @{
         'ok' = 0; 'EAI_NONAME' = -2; 'EAI_AGAIN' = -3; 'EAI_FAIL' = -4; 'EAI_NODATA' = -5
@@ -372,13 +384,9 @@ AfterAll {
 
 Describe 'Conformance with the real libc resolvers' -Tag Conformance {
     It '<Id> <Resolver>' -ForEach $matrix {
-        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
-        if ($Resolver -eq 'go') {
-            if ($GoSkipReason) { Set-ItResult -Skipped -Because $GoSkipReason; return }
-            $Resolver = $GoSpec
-        }
-        $real = Get-RealLookup -Resolver $Resolver -Conf $Conf -Name $Name -Rules $Rules -Id $Id
-        if ($real -is [string]) { Set-ItResult -Skipped -Because $real; return }
+        $cell = Get-RealCell -Resolver $Resolver -Conf $Conf -Name $Name -Rules $Rules -Id $Id
+        if ($cell -is [string]) { Set-ItResult -Skipped -Because $cell; return }
+        $Resolver = $cell.Resolver; $real = $cell.Real
         $plan = Get-ResolverQueryPlan -Name $Name -ResolvConf $Conf -Resolver $Resolver -ServerBehavior $Rules
         $diffs = @(Compare-Plan $real $plan)
         $status = if ($diffs.Count) { 'FAIL' } else { 'pass' }
@@ -391,13 +399,9 @@ Describe 'Conformance with the real libc resolvers' -Tag Conformance {
 
 Describe 'Conformance of the probe with the real libc resolvers' -Tag ProbeConformance {
     It '<Id> <Resolver> probe' -ForEach $matrix {
-        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
-        if ($Resolver -eq 'go') {
-            if ($GoSkipReason) { Set-ItResult -Skipped -Because $GoSkipReason; return }
-            $Resolver = $GoSpec
-        }
-        $real = Get-RealLookup -Resolver $Resolver -Conf $Conf -Name $Name -Rules $Rules -Id $Id
-        if ($real -is [string]) { Set-ItResult -Skipped -Because $real; return }
+        $cell = Get-RealCell -Resolver $Resolver -Conf $Conf -Name $Name -Rules $Rules -Id $Id
+        if ($cell -is [string]) { Set-ItResult -Skipped -Because $cell; return }
+        $Resolver = $cell.Resolver; $real = $cell.Real
         $probe = Invoke-ProbeLookup -Resolver $Resolver -Conf $Conf -Name $Name -Rules $Rules -Id $Id
         if ($probe -is [string]) { Set-ItResult -Skipped -Because $probe; return }
         $stats = @{ MaxDtMs = 0.0 }

@@ -10,12 +10,9 @@ BeforeDiscovery {
 BeforeAll {
     Import-Module $env:DNSTOOLS_MODULE_MANIFEST -Force
     $script:SkipReason = $null
-    $missingTools = @('umoci', 'skopeo', 'tar', 'find', 'gzip') | Where-Object { -not (Get-Command $_ -CommandType Application -ErrorAction SilentlyContinue) }
-    if (-not (Test-Path /usr/lib/x86_64-linux-musl/libc.so)) { $missingTools += 'musl' }
-    if ($missingTools) {
-        $script:SkipReason = "needs $($missingTools -join ', ')" + $(if ($env:DNSTOOLS_APT_UNAVAILABLE) { " ($env:DNSTOOLS_APT_UNAVAILABLE)" })
-        return
-    }
+    . (Join-Path $env:DNSTOOLS_REPO_ROOT 'tests/Pester/Helpers/Requirements.ps1')
+    $script:SkipReason = Get-MissingRequirement -Tools 'umoci', 'skopeo', 'tar', 'find', 'gzip' -Files '/usr/lib/x86_64-linux-musl/libc.so=musl'
+    if ($SkipReason) { return }
     $script:Fx = Join-Path $TestDrive 'fx'
     $script_ = Join-Path $env:DNSTOOLS_REPO_ROOT 'tests/fixtures/New-ImageFixtures.sh'
     $sw = [Diagnostics.Stopwatch]::StartNew()

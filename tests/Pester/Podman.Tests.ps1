@@ -6,12 +6,9 @@ BeforeAll {
     $script:SkipReason = $null
     $script:Service = $null
     $script:OldContainerHost = $env:CONTAINER_HOST
-    $missingTools = @('podman', 'umoci', 'skopeo', 'find') | Where-Object { -not (Get-Command $_ -CommandType Application -ErrorAction SilentlyContinue) }
-    if (-not (Test-Path /usr/lib/x86_64-linux-musl/libc.so)) { $missingTools += 'musl' }
-    if ($missingTools) {
-        $script:SkipReason = "needs $($missingTools -join ', ')" + $(if ($env:DNSTOOLS_APT_UNAVAILABLE) { " ($env:DNSTOOLS_APT_UNAVAILABLE)" })
-        return
-    }
+    . (Join-Path $env:DNSTOOLS_REPO_ROOT 'tests/Pester/Helpers/Requirements.ps1')
+    $script:SkipReason = Get-MissingRequirement -Tools 'podman', 'umoci', 'skopeo', 'find' -Files '/usr/lib/x86_64-linux-musl/libc.so=musl'
+    if ($SkipReason) { return }
     if ((& id -u) -ne '0') { $script:SkipReason = 'the podman service is started as root here'; return }
 
     $script:Fx = Join-Path $TestDrive 'fx'

@@ -6,12 +6,9 @@ BeforeAll {
     Import-Module $env:DNSTOOLS_MODULE_MANIFEST -Force
     $script:SkipReason = $null
     $script:Started = [System.Collections.Generic.List[System.Diagnostics.Process]]::new()
-    $missingTools = @('docker-registry', 'skopeo', 'umoci', 'htpasswd', 'find') | Where-Object { -not (Get-Command $_ -CommandType Application -ErrorAction SilentlyContinue) }
-    if (-not (Test-Path /usr/lib/x86_64-linux-musl/libc.so)) { $missingTools += 'musl' }
-    if ($missingTools) {
-        $script:SkipReason = "needs $($missingTools -join ', ')" + $(if ($env:DNSTOOLS_APT_UNAVAILABLE) { " ($env:DNSTOOLS_APT_UNAVAILABLE)" })
-        return
-    }
+    . (Join-Path $env:DNSTOOLS_REPO_ROOT 'tests/Pester/Helpers/Requirements.ps1')
+    $script:SkipReason = Get-MissingRequirement -Tools 'docker-registry', 'skopeo', 'umoci', 'htpasswd', 'find' -Files '/usr/lib/x86_64-linux-musl/libc.so=musl'
+    if ($SkipReason) { return }
     $script:Fx = Join-Path $TestDrive 'fx'
     $log = & bash (Join-Path $env:DNSTOOLS_REPO_ROOT 'tests/fixtures/New-ImageFixtures.sh') $Fx 2>&1 | Out-String
     if ($LASTEXITCODE -ne 0) { throw "New-ImageFixtures.sh failed ($LASTEXITCODE): $log" }
@@ -152,8 +149,7 @@ Describe 'registry: basic auth' {
 
     It 'runs the credential helper config.json names (credsStore, then credHelpers): the real docker-credential-pass' {
         if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
-        $missing = @('docker-credential-pass', 'pass', 'gpg', 'gpgconf') | Where-Object { -not (Get-Command $_ -CommandType Application -ErrorAction SilentlyContinue) }
-        if ($missing) { Set-ItResult -Skipped -Because ("needs $($missing -join ', ')" + $(if ($env:DNSTOOLS_APT_UNAVAILABLE) { " ($env:DNSTOOLS_APT_UNAVAILABLE)" })); return }
+        if ($why = Get-MissingRequirement -Tools 'docker-credential-pass', 'pass', 'gpg', 'gpgconf') { Set-ItResult -Skipped -Because $why; return }
         # A key and a password store of this test's own; docker-credential-pass stores through pass and gpg, as on a desktop.
         $home_ = Join-Path $TestDrive 'cred'
         $saved = @{ GNUPGHOME = $env:GNUPGHOME; PASSWORD_STORE_DIR = $env:PASSWORD_STORE_DIR; DOCKER_CONFIG = $env:DOCKER_CONFIG; PATH = $env:PATH }

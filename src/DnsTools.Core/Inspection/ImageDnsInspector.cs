@@ -82,15 +82,13 @@ public static class ImageDnsInspector
     public static IReadOnlyList<ImageDnsProfile> InspectEachPlatform(string reference, ImageOpenOptions? openOptions = null, ImageScanOptions? options = null, string? currentDirectory = null, CancellationToken cancellationToken = default)
     {
         var open = openOptions ?? new ImageOpenOptions();
-        IReadOnlyList<ImagePlatform> platforms;
-        using (var first = ImageSource.Open(reference, open.WithPlatform(null, anyPlatform: true), currentDirectory, cancellationToken))
-        {
-            platforms = first.Platforms;
-            if (platforms.Count <= 1) return new[] { Inspect(first, options, cancellationToken) };
-        }
+        // Opened once on any platform to learn them all; that one is profiled as it is, the others opened in turn.
+        using var first = ImageSource.Open(reference, open.WithPlatform(null, anyPlatform: true), currentDirectory, cancellationToken);
+        if (first.Platforms.Count <= 1) return new[] { Inspect(first, options, cancellationToken) };
         var profiles = new List<ImageDnsProfile>();
-        foreach (var platform in platforms)
+        foreach (var platform in first.Platforms)
         {
+            if (platform == first.Platform) { profiles.Add(Inspect(first, options, cancellationToken)); continue; }
             using var source = ImageSource.Open(reference, open.WithPlatform(platform), currentDirectory, cancellationToken);
             profiles.Add(Inspect(source, options, cancellationToken));
         }
