@@ -9,7 +9,7 @@ namespace DnsTools.Core.Images;
 /// </summary>
 public static class ImageFileReader
 {
-    private const int MaxPasses = 6;
+    internal const int MaxPasses = 6;
     private const int MaxLinkHops = 40;
 
     /// <summary>Files at <paramref name="paths"/> (with everything below them when <paramref name="recurse"/>).</summary>
@@ -40,7 +40,7 @@ public static class ImageFileReader
             {
                 try
                 {
-                    var r = Describe(source, view, filter, p, recurse, results, cancellationToken);
+                    var r = Describe(source, view, filter, p, recurse, results, null, cancellationToken);
                     if (r == Outcome.NeedMore) more = true;
                     else if (r == Outcome.NotFound)
                         errors.Add(new ImageException(ImageErrorKind.NotFound, p, $"Image '{source.Reference.Original}' has no '{p}'."));
@@ -72,16 +72,21 @@ public static class ImageFileReader
         return "/" + string.Join('/', parts);
     }
 
-    private enum Outcome { Done, NeedMore, NotFound }
+    internal enum Outcome { Done, NeedMore, NotFound }
 
-    private static Outcome Describe(IImageSource source, MergedView view, ScanFilter filter, string asked, bool recurse, List<ImageFileInfo> results, CancellationToken ct)
+    /// <summary>
+    /// Adds what the view holds for <paramref name="asked"/> to <paramref name="results"/>; NeedMore (with the filter grown)
+    /// when a link or a file's content leads outside what was kept. Content added to the filter is kept up to
+    /// <paramref name="contentLimit"/> when that is more than the scan's limit.
+    /// </summary>
+    internal static Outcome Describe(IImageSource source, MergedView view, ScanFilter filter, string asked, bool recurse, List<ImageFileInfo> results, long? contentLimit, CancellationToken ct)
     {
         var image = source.Reference.Original;
         // Resolve the parent directories (following links), not the last component.
         var real = Resolve(view, asked, followLast: false, image);
         if (!filter.Covers(real))
         {
-            AddCoverage(filter, real, recurse);
+            AddCoverage(filter, real, recurse, contentLimit);
             return Outcome.NeedMore;
         }
         var e = view.Get(real);
@@ -100,7 +105,7 @@ public static class ImageFileReader
             resolved = Resolve(view, real, followLast: true, image);
             if (!filter.Covers(resolved))
             {
-                AddCoverage(filter, resolved, recurse);
+                AddCoverage(filter, resolved, recurse, contentLimit);
                 return Outcome.NeedMore;
             }
             final = view.Get(resolved) ?? (view.HasDescendants(resolved) || resolved == "/" ? ImpliedDirectory(resolved) : null);
@@ -108,12 +113,12 @@ public static class ImageFileReader
         }
         if (!recurse && final is { Type: ImageFileType.HardLink, LinkTarget: { } hardTarget, Content: null, ContentTooLarge: false })
         {
-            if (filter.Content.Add(hardTarget)) { filter.Exact.Add(hardTarget); return Outcome.NeedMore; }
+            if (!filter.Content.Contains(hardTarget)) { filter.AddFile(hardTarget, contentLimit); return Outcome.NeedMore; }
             if (view.Get(hardTarget) is { } t) { final.Content = t.Content; final.Size = t.Size; final.ContentTooLarge = t.ContentTooLarge; }
         }
-        if (!recurse && final is { Type: ImageFileType.File, Content: null, ContentTooLarge: false } && filter.Content.Add(final.Path))
+        if (!recurse && final is { Type: ImageFileType.File, Content: null, ContentTooLarge: false } && !filter.Content.Contains(final.Path))
         {
-            filter.Exact.Add(final.Path);
+            filter.AddFile(final.Path, contentLimit);
             return Outcome.NeedMore;
         }
 
@@ -177,7 +182,7 @@ public static class ImageFileReader
         return Outcome.Done;
     }
 
-    private static ImageFileInfo ToInfo(string image, MergedEntry d, MergedView view) => new()
+    internal static ImageFileInfo ToInfo(string image, MergedEntry d, MergedView view) => new()
     {
         Image = image,
         Path = d.Path,
@@ -193,10 +198,10 @@ public static class ImageFileReader
         LayerIndex = d.LayerIndex,
     };
 
-    private static void AddCoverage(ScanFilter filter, string path, bool recurse)
+    private static void AddCoverage(ScanFilter filter, string path, bool recurse, long? contentLimit)
     {
         if (recurse) filter.Subtrees.Add(path);
-        else { filter.Exact.Add(path); filter.Content.Add(path); }
+        else filter.AddFile(path, contentLimit);
     }
 
     private static string? AsText(byte[] data)

@@ -40,9 +40,9 @@ internal static class LayerLoader
             ModifiedTime = e.ModifiedTime,
             LinkTarget = e.LinkTarget,
         };
-        if (e.Type == ImageFileType.File && e.Data is not null && filter.Content.Contains(e.Path))
+        if (e.Type == ImageFileType.File && e.Data is not null && filter.ContentLimit(e.Path, options.MaxContentBytes) is { } limit)
         {
-            if (e.Size > options.MaxContentBytes) m.ContentTooLarge = true;
+            if (e.Size > limit) m.ContentTooLarge = true;
             else
             {
                 var buf = new byte[e.Size];
@@ -60,7 +60,7 @@ internal static class LayerLoader
         r.AddLocal(m);
     }
 
-    /// <summary>Reads every layer once, keeping what <paramref name="filter"/> asks for.</summary>
+    /// <summary>Reads every layer once, keeping what <paramref name="filter"/> asks for; <paramref name="budget"/>'s <see cref="ScanBudget.Used"/> is then the decompressed bytes read.</summary>
     internal static MergedView Load(IImageSource source, ScanFilter filter, ImageScanOptions options, ScanBudget budget, int pass, CancellationToken ct)
     {
         var view = new MergedView();
@@ -238,6 +238,7 @@ internal static class LayerLoader
                 jobs[merged] = null;
                 merged++;
             }
+            budget.Used = meters.Sum(m => m.Own); // what this read decompressed, as a sequential read counts it
         }
         finally
         {

@@ -6,7 +6,8 @@ internal static class RootfsReader
     public static void Load(RootfsSource source, ScanFilter filter, ImageScanOptions options, MergedView view, CancellationToken ct)
     {
         var root = source.Root;
-        var wanted = filter.Exact.Concat(filter.Subtrees).ToList();
+        var patternDirs = filter.Patterns.SelectMany(p => p.Under).Distinct(StringComparer.Ordinal).ToList();
+        var wanted = filter.Exact.Concat(filter.Subtrees).Concat(patternDirs).ToList();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var count = 0;
         void Add(string imagePath, FileSystemInfo fi)
@@ -28,13 +29,13 @@ internal static class RootfsReader
                 LinkTarget = fi.LinkTarget,
                 LayerIndex = 0,
             };
-            if (type == ImageFileType.File && filter.Content.Contains(imagePath))
+            if (type == ImageFileType.File && filter.ContentLimit(imagePath, options.MaxContentBytes) is { } limit)
             {
-                if (e.Size > options.MaxContentBytes) e.ContentTooLarge = true;
+                if (e.Size > limit) e.ContentTooLarge = true;
                 else
                 {
                     using var fs = new FileStream(fi.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-                    var buf = new byte[Math.Min(e.Size, options.MaxContentBytes)];
+                    var buf = new byte[Math.Min(e.Size, limit)];
                     var n = fs.ReadAtLeast(buf, buf.Length, throwOnEndOfStream: false);
                     e.Content = buf[..n];
                 }
@@ -58,7 +59,8 @@ internal static class RootfsReader
                 Add(imagePath, fi);
                 if (fi.LinkTarget is not null || fi is not DirectoryInfo) { ok = imagePath == w; break; }
             }
-            if (!ok || !filter.Subtrees.Contains(w)) continue;
+            var subtree = filter.Subtrees.Contains(w);
+            if (!ok || (!subtree && !patternDirs.Contains(w))) continue;
             var start = w == "/" ? root : Path.Combine(root, w.TrimStart('/'));
             if (!Directory.Exists(start) || new DirectoryInfo(start).LinkTarget is not null) continue;
             var stack = new Stack<(string Host, string Image)>();
@@ -72,7 +74,8 @@ internal static class RootfsReader
                 foreach (var c in children)
                 {
                     var childImage = img + "/" + c.Name;
-                    Add(childImage, c);
+                    // Below a pattern's directory only what the patterns keep, and the links (as a layer read keeps them).
+                    if (subtree || c.LinkTarget is not null || filter.Covers(childImage)) Add(childImage, c);
                     if (c is DirectoryInfo && c.LinkTarget is null) stack.Push((c.FullName, childImage));
                 }
             }
