@@ -82,7 +82,7 @@ internal static class LayerLoader
                 var result = new LayerResult();
                 options.Progress?.Invoke(new ImageScanProgress(source.Reference.Original, member, layers.Count, name, 0, null, pass));
                 var (_, diffId) = LayerReader.Read(stream, provisional, budget, e => Collect(result, e, filter, options),
-                    read => options.Progress?.Invoke(new ImageScanProgress(source.Reference.Original, member, layers.Count, name, read, null, pass)), ct);
+                    read => options.Progress?.Invoke(new ImageScanProgress(source.Reference.Original, member, layers.Count, name, read, null, pass)), ct, options.MaxPathLength);
                 member++;
                 if (diffId is not null) byDiffId[diffId] = result;
             }, ct);
@@ -108,7 +108,7 @@ internal static class LayerLoader
             using (var raw = source.OpenLayer(layer, ct))
             {
                 LayerReader.Read(raw, layer, budget, e => Collect(result, e, filter, options),
-                    read => options.Progress?.Invoke(new ImageScanProgress(source.Reference.Original, layer.Index, layers.Count, layer.Name, read, layer.CompressedSize, pass)), ct);
+                    read => options.Progress?.Invoke(new ImageScanProgress(source.Reference.Original, layer.Index, layers.Count, layer.Name, read, layer.CompressedSize, pass)), ct, options.MaxPathLength);
             }
             Apply(view, result, layer);
         }
@@ -199,7 +199,7 @@ internal static class LayerLoader
                                 {
                                     progress.Enqueue(new ImageScanProgress(image, layer.Index, count, layer.Name, read, layer.CompressedSize, pass));
                                     wake.Release();
-                                }, stop.Token);
+                                }, stop.Token, options.MaxPathLength);
                             }
                         }
                         catch (Exception e)
