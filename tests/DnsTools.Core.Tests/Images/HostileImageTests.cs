@@ -196,3 +196,55 @@ public class HostileImageTests
         Assert.True(allocated < 64L << 20, $"allocated {allocated / (1 << 20)} MB");
     }
 }
+
+/// <summary>A layer of a million files listed with -Recurse: the entries held stop at the limit, early and in bounded memory.</summary>
+public class HugeLayerTests
+{
+    /// <summary>Passes what is written on to a stream and hashes it: the diff id of the tar as it is compressed.</summary>
+    private sealed class HashingStream(Stream inner) : Stream
+    {
+        public System.Security.Cryptography.IncrementalHash Hash { get; } = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+        public override void Write(ReadOnlySpan<byte> buffer) { Hash.AppendData(buffer); inner.Write(buffer); }
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() => inner.Flush();
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+
+    [Fact]
+    public async Task A_layer_of_1000000_files_listed_whole_stops_at_the_entries_limit()
+    {
+        using var img = new TestImage();
+        // A million empty files: 512 MB of tar headers, about 1 MB compressed.
+        var gz = new MemoryStream();
+        string diffId;
+        using (var z = new System.IO.Compression.GZipStream(gz, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        using (var hashing = new HashingStream(z))
+        {
+            using (var w = new TarWriter(hashing, TarEntryFormat.Ustar, leaveOpen: true))
+                for (var i = 0; i < 1_000_000; i++) w.WriteEntry(new UstarTarEntry(TarEntryType.RegularFile, $"d{i / 10000:000}/f{i:000000}"));
+            diffId = "sha256:" + Convert.ToHexString(hashing.Hash.GetHashAndReset()).ToLowerInvariant();
+        }
+        img.AddCompressed(gz.ToArray(), diffId);
+        var oci = img.WriteOci();
+        // The limit is the user's to set; the read stops when it is reached, whatever the layer holds.
+        var options = new ImageScanOptions { MaxEntries = 50_000 };
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var (e, allocated) = await Task.Run(() =>
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            var ex = Assert.Throws<ImageException>(() => ImageFileReader.Read(ImageSource.Open($"oci-dir:{oci}"), new[] { "/" }, recurse: true, options));
+            return (ex, GC.GetAllocatedBytesForCurrentThread() - before);
+        });
+        Assert.Equal(ImageErrorKind.LimitExceeded, e.Kind);
+        Assert.Contains("50000 entries", e.Message);
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(2), $"took {sw.Elapsed.TotalSeconds:N2} s");
+        Assert.True(allocated < 100L << 20, $"allocated {allocated >> 20} MB");
+    }
+}

@@ -9,6 +9,8 @@ public sealed class ImageScanOptions
     public const int DefaultMaxPathLength = 4096;
     /// <summary>Longest entry name or link target a layer may hold (characters); longer is refused as a limit. Default 4096.</summary>
     public int MaxPathLength { get; init; } = DefaultMaxPathLength;
+    /// <summary>Most entries of the merged file system held in memory at once (a -Recurse listing holds every one). Default 500,000.</summary>
+    public int MaxEntries { get; init; } = 500_000;
     /// <summary>Largest file content kept in memory. Default 16 MiB.</summary>
     public long MaxContentBytes { get; init; } = 16 << 20;
     /// <summary>Called with progress while layers are read, always on the thread that asked for the read (layers may be decompressed on others).</summary>
@@ -24,6 +26,7 @@ public sealed class ImageScanOptions
         Progress = options?.Progress,
         LayerConcurrency = options?.LayerConcurrency ?? new ImageScanOptions().LayerConcurrency,
         MaxPathLength = options?.MaxPathLength ?? DefaultMaxPathLength,
+        MaxEntries = options?.MaxEntries ?? new ImageScanOptions().MaxEntries,
     };
 }
 
