@@ -14,26 +14,37 @@ public sealed class ConvertFromResolvConfCommand : PSCmdlet
     private readonly StringBuilder _text = new();
     private bool _sawText;
 
-    /// <summary>resolv.conf text: whole (Get-Content -Raw) or line by line (Get-Content).</summary>
+    /// <summary>
+    /// resolv.conf text: whole (Get-Content -Raw) or line by line (Get-Content); files from Get-ChildItem are read
+    /// (their path taken literally). Anything else is a binding error, never its ToString() parsed as text.
+    /// </summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = TextSet)]
     [AllowEmptyString]
-    public string[] InputObject { get; set; } = Array.Empty<string>();
+    [PipelineInputTransformation(PipelineInputKinds.Text | PipelineInputKinds.File, "resolv.conf text (strings) or files (Get-ChildItem)")]
+    public object InputObject { get; set; } = Array.Empty<string>();
 
     /// <summary>Paths of resolv.conf files; wildcards allowed.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
-    [Alias("FullName")]
+    [Parameter(Mandatory = true, ParameterSetName = PathSet)]
     public string[] Path { get; set; } = Array.Empty<string>();
 
     protected override void ProcessRecord()
     {
         if (ParameterSetName == TextSet)
         {
-            foreach (var chunk in InputObject)
+            foreach (var item in InputObject is object?[] items ? items : new[] { InputObject })
             {
-                _text.Append(chunk);
-                if (!chunk.EndsWith('\n')) _text.Append('\n');
+                switch (item)
+                {
+                    case string chunk:
+                        _text.Append(chunk);
+                        if (!chunk.EndsWith('\n')) _text.Append('\n');
+                        _sawText = true;
+                        break;
+                    case PipelinePath file:
+                        ReadFile(GetUnresolvedProviderPathFromPSPath(file.Path));
+                        break;
+                }
             }
-            _sawText = true;
             return;
         }
 
@@ -50,17 +61,19 @@ public sealed class ConvertFromResolvConfCommand : PSCmdlet
                 WriteError(new ErrorRecord(e, "ResolvConfNotFound", ErrorCategory.ObjectNotFound, path));
                 continue;
             }
-            foreach (var file in resolved)
-            {
-                try
-                {
-                    Emit(ResolvConfParser.ParseFile(file));
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
-                {
-                    WriteError(new ErrorRecord(e, "ResolvConfUnreadable", ErrorCategory.ReadError, file));
-                }
-            }
+            foreach (var file in resolved) ReadFile(file);
+        }
+    }
+
+    private void ReadFile(string file)
+    {
+        try
+        {
+            Emit(ResolvConfParser.ParseFile(file));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            WriteError(new ErrorRecord(e, "ResolvConfUnreadable", ErrorCategory.ReadError, file));
         }
     }
 

@@ -8,11 +8,6 @@ namespace DnsTools.PowerShell.Commands;
 /// <summary>What Get-ImageDnsProfile and Test-ImageDns share: several images (from the pipeline), platform, credentials.</summary>
 public abstract class ImageDnsCommandBase : ImageAccessCommandBase
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("FullName")]
-    [ValidateNotNullOrEmpty]
-    public string[] Image { get; set; } = Array.Empty<string>();
-
     /// <summary>-Platform all: every platform a multi-platform image offers, one profile each.</summary>
     private bool AllPlatforms => string.Equals(Platform, "all", StringComparison.OrdinalIgnoreCase);
 
@@ -52,6 +47,12 @@ public abstract class ImageDnsCommandBase : ImageAccessCommandBase
 [OutputType(typeof(ImageDnsProfile))]
 public sealed class GetImageDnsProfileCommand : ImageDnsCommandBase
 {
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("FullName")]
+    [ValidateNotNullOrEmpty]
+    [PipelineInputTransformation(PipelineInputKinds.Text | PipelineInputKinds.ImageProperty, "image references (strings, or objects with an Image or FullName property)")]
+    public string[] Image { get; set; } = Array.Empty<string>();
+
     protected override void ProcessRecord()
     {
         foreach (var image in Image)
@@ -70,6 +71,21 @@ public sealed class TestImageDnsCommand : ImageDnsCommandBase
     private readonly List<string> _images = new();
     private readonly List<ImageReportError> _unreadable = new();
     private IReadOnlyList<DnsIgnoreEntry> _ignore = Array.Empty<DnsIgnoreEntry>();
+
+    [Parameter(Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string[] Image { get; set; } = Array.Empty<string>();
+
+    /// <summary>
+    /// The pipeline: image references (strings, objects with an Image or FullName property) or profiles from
+    /// Get-ImageDnsProfile, which are checked as they are (the image is not read again). Anything else is a binding error.
+    /// </summary>
+    [Parameter(ValueFromPipeline = true)]
+    [PipelineInputTransformation(PipelineInputKinds.Text | PipelineInputKinds.ImageProperty | PipelineInputKinds.ImageDnsProfile,
+        "image references (strings, or objects with an Image or FullName property) or profiles from Get-ImageDnsProfile")]
+    public object? InputObject { get; set; }
+
+    private bool _sawImages;
 
     [Parameter]
     public DnsRuleSeverity FailOn { get; set; } = DnsRuleSeverity.None;
@@ -118,22 +134,48 @@ public sealed class TestImageDnsCommand : ImageDnsCommandBase
 
     protected override void ProcessRecord()
     {
-        foreach (var image in Image)
+        if (!_sawImages)
         {
-            _images.Add(image);
-            foreach (var profile in Profiles(image, _unreadable))
+            _sawImages = true;
+            foreach (var image in Image) Check(image);
+        }
+        foreach (var item in InputObject is object?[] items ? items : new[] { InputObject })
+        {
+            switch (item)
             {
-                var findings = ImageDnsRules.Evaluate(profile, ExcludeRule);
-                foreach (var w in DnsIgnoreFile.Apply(findings, _ignore, DateOnly.FromDateTime(DateTime.UtcNow)))
-                    WriteWarning($"{image}: {w}");
-                _findings.AddRange(findings);
-                if (Streaming || PassThru) foreach (var f in findings) WriteObject(f);
+                case string image:
+                    Check(image);
+                    break;
+                case ImageDnsProfile profile:
+                    if (!_images.Contains(profile.Image, StringComparer.Ordinal)) _images.Add(profile.Image);
+                    Evaluate(profile.Image, profile);
+                    break;
             }
         }
     }
 
+    private void Check(string image)
+    {
+        _images.Add(image);
+        foreach (var profile in Profiles(image, _unreadable)) Evaluate(image, profile);
+    }
+
+    private void Evaluate(string image, ImageDnsProfile profile)
+    {
+        var findings = ImageDnsRules.Evaluate(profile, ExcludeRule);
+        foreach (var w in DnsIgnoreFile.Apply(findings, _ignore, DateOnly.FromDateTime(DateTime.UtcNow)))
+            WriteWarning($"{image}: {w}");
+        _findings.AddRange(findings);
+        if (Streaming || PassThru) foreach (var f in findings) WriteObject(f);
+    }
+
     protected override void EndProcessing()
     {
+        if (_images.Count == 0)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("No image to check: give -Image or pipe image references or profiles from Get-ImageDnsProfile."),
+                "ImageMissing", ErrorCategory.InvalidArgument, null));
+        }
         if (!Streaming)
         {
             var version = MyInvocation.MyCommand.Module?.Version?.ToString() ?? typeof(ImageDnsFinding).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
