@@ -30,10 +30,10 @@ if ($IgnoreFile) { $ignore.IgnoreFile = $IgnoreFile }
 # The reports first, with every finding: the threshold decides the exit code, never the content. An
 # unreadable image is a non-terminating error of Test-ImageDns (it goes into the report): -ErrorAction
 # Continue keeps this script's Stop from ending the run before the report is written.
-Test-ImageDns -Image $images @ignore -Format JUnit -OutFile $JUnitFile -ErrorAction SilentlyContinue
+Test-ImageDns -Image $images @ignore -Format JUnit -OutFile $JUnitFile -Force -ErrorAction SilentlyContinue
 $unreadable = @()
 try {
-    Test-ImageDns -Image $images @ignore -Format Sarif -OutFile $SarifFile -FailOn $FailOn -ErrorAction Continue -ErrorVariable unreadable
+    Test-ImageDns -Image $images @ignore -Format Sarif -OutFile $SarifFile -Force -FailOn $FailOn -ErrorAction Continue -ErrorVariable unreadable
     $failed = $null
 }
 catch {

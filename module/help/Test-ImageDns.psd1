@@ -21,7 +21,10 @@ The report always contains every finding; -FailOn only decides whether the comma
         ExcludeRule           = 'Rule ids not to evaluate (case-insensitive). Unknown ids are a warning.'
         IgnoreFile            = 'A file of rule ids to suppress, one per line: "RULE-ID [yyyy-MM-dd] [# reason]". Suppressed findings stay in the report but do not fail the gate; expired entries stop applying, with a warning.'
         Format                = 'Table (objects), Json, Sarif (2.1.0) or JUnit (XML).'
-        OutFile               = 'Write the report here (UTF-8) instead of to the pipeline. With -Format Table the file holds one tab-separated line per finding.'
+        OutFile               = 'Write the report here (UTF-8) instead of to the pipeline. With -Format Table the file holds one tab-separated line per finding. An existing file is never overwritten without -Force: that is an error (OutFileExists) before any image is read. -WhatIf reads the images and says what it would write, without writing.'
+        WhatIf                = 'Read the images and say which -OutFile would be written, without writing it.'
+        Confirm               = 'Ask before writing -OutFile.'
+        Force                 = 'Overwrite an existing -OutFile. Without it, an existing file is an error and stays as it was (the opposite default to Out-File, whose -NoClobber asks for this).'
         PassThru              = 'Also write the ImageDnsFinding objects when a report is rendered (Json, Sarif, JUnit or -OutFile).'
     }
     Outputs     = 'DnsTools.Core.Inspection.ImageDnsFinding; with -Format Json, Sarif or JUnit and no -OutFile, the report as a string'

@@ -11,6 +11,7 @@ public sealed class ConvertFromResolvConfCommand : PSCmdlet
 {
     private const string TextSet = "Text";
     private const string PathSet = "Path";
+    private const string LiteralPathSet = "LiteralPath";
     private readonly StringBuilder _text = new();
     private bool _sawText;
 
@@ -26,6 +27,11 @@ public sealed class ConvertFromResolvConfCommand : PSCmdlet
     /// <summary>Paths of resolv.conf files; wildcards allowed.</summary>
     [Parameter(Mandatory = true, ParameterSetName = PathSet)]
     public string[] Path { get; set; } = Array.Empty<string>();
+
+    /// <summary>Paths of resolv.conf files, taken literally (no wildcards).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
+    [Alias("LP")]
+    public string[] LiteralPath { get; set; } = Array.Empty<string>();
 
     protected override void ProcessRecord()
     {
@@ -48,20 +54,10 @@ public sealed class ConvertFromResolvConfCommand : PSCmdlet
             return;
         }
 
-        foreach (var path in Path)
+        var literal = ParameterSetName == LiteralPathSet;
+        foreach (var path in literal ? LiteralPath : Path)
         {
-            ProviderInfo provider;
-            IEnumerable<string> resolved;
-            try
-            {
-                resolved = GetResolvedProviderPathFromPSPath(path, out provider);
-            }
-            catch (ItemNotFoundException e)
-            {
-                WriteError(new ErrorRecord(e, "ResolvConfNotFound", ErrorCategory.ObjectNotFound, path));
-                continue;
-            }
-            foreach (var file in resolved) ReadFile(file);
+            foreach (var file in InputFiles.Resolve(this, path, literal, "ResolvConfNotFound")) ReadFile(file);
         }
     }
 

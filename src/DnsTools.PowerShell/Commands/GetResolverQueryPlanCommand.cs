@@ -57,7 +57,7 @@ public sealed class GetResolverQueryPlanCommand : PSCmdlet
         }
         catch (FormatException e)
         {
-            ThrowTerminatingError(new ErrorRecord(e, "InvalidServerBehavior", ErrorCategory.InvalidArgument, ServerBehavior));
+            ThrowTerminatingError(new ErrorRecord(e, "InvalidServerBehavior", ErrorCategory.InvalidArgument, ErrorTargets.BadRule(ServerBehavior)));
         }
     }
 

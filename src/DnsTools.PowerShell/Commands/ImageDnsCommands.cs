@@ -63,7 +63,7 @@ public sealed class GetImageDnsProfileCommand : ImageDnsCommandBase
 }
 
 /// <summary>Checks images against the DNS rule catalogue; a gate for pipelines.</summary>
-[Cmdlet(VerbsDiagnostic.Test, "ImageDns")]
+[Cmdlet(VerbsDiagnostic.Test, "ImageDns", SupportsShouldProcess = true)]
 [OutputType(typeof(ImageDnsFinding), typeof(string))]
 public sealed class TestImageDnsCommand : ImageDnsCommandBase
 {
@@ -108,8 +108,29 @@ public sealed class TestImageDnsCommand : ImageDnsCommandBase
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>Overwrite an existing -OutFile (without it, an existing file is an error and is left as it is).</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    private string? _outPath;
+
     protected override void BeginProcessing()
     {
+        if (OutFile is not null)
+        {
+            // Checked before any image is read, so a refused report costs nothing.
+            _outPath = GetUnresolvedProviderPathFromPSPath(OutFile);
+            if (File.Exists(_outPath) && !Force)
+            {
+                ThrowTerminatingError(new ErrorRecord(new IOException($"-OutFile {OutFile} exists: add -Force to overwrite it."),
+                    "OutFileExists", ErrorCategory.ResourceExists, _outPath));
+            }
+            if (Directory.Exists(_outPath))
+            {
+                ThrowTerminatingError(new ErrorRecord(new IOException($"-OutFile {OutFile} is a directory."),
+                    "OutFileIsDirectory", ErrorCategory.InvalidArgument, _outPath));
+            }
+        }
         foreach (var id in ExcludeRule)
         {
             if (ImageDnsRules.Find(id) is null) WriteWarning($"-ExcludeRule {id}: no such rule (known: {string.Join(", ", ImageDnsRules.All.Select(r => r.Id))}).");
@@ -180,11 +201,23 @@ public sealed class TestImageDnsCommand : ImageDnsCommandBase
         {
             var version = MyInvocation.MyCommand.Module?.Version?.ToString() ?? typeof(ImageDnsFinding).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
             var text = ImageDnsReport.Render(Format, _findings, _images, FailOn, version, _unreadable);
-            if (OutFile is not null)
+            if (_outPath is not null)
             {
-                var path = GetUnresolvedProviderPathFromPSPath(OutFile);
-                File.WriteAllText(path, text, new UTF8Encoding(false));
-                WriteVerbose($"Wrote {_findings.Count} findings for {_images.Count} images to {path} ({Format}).");
+                if (ShouldProcess(_outPath, $"Write the {Format} report ({_findings.Count} findings, {_images.Count} images)"))
+                {
+                    try
+                    {
+                        using (var stream = new FileStream(_outPath, Force ? FileMode.Create : FileMode.CreateNew, FileAccess.Write))
+                        using (var writer = new StreamWriter(stream, new UTF8Encoding(false)))
+                            writer.Write(text);
+                        WriteVerbose($"Wrote {_findings.Count} findings for {_images.Count} images to {_outPath} ({Format}).");
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                        ThrowTerminatingError(new ErrorRecord(e, File.Exists(_outPath) && !Force ? "OutFileExists" : "OutFileUnwritable",
+                            File.Exists(_outPath) && !Force ? ErrorCategory.ResourceExists : ErrorCategory.WriteError, _outPath));
+                    }
+                }
             }
             else WriteObject(text);
         }
@@ -196,6 +229,8 @@ public sealed class TestImageDnsCommand : ImageDnsCommandBase
             .Select(g => $"{g.Key}: {string.Join(", ", g.Select(f => f.RuleId).Distinct())}").ToList();
         parts.AddRange(_unreadable.Select(e => $"{e.Image}: could not be read"));
         var message = $"Test-ImageDns -FailOn {FailOn}: {string.Join("; ", parts)}.";
-        ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(message), "ImageDnsGateFailed", ErrorCategory.InvalidResult, failing.Select(f => f.RuleId).Distinct().ToArray()));
+        // The target is the first image that fails the gate (all are in the message).
+        var firstFailing = failing.Count > 0 ? failing[0].Image : _unreadable[0].Image;
+        ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(message), "ImageDnsGateFailed", ErrorCategory.InvalidResult, firstFailing));
     }
 }

@@ -45,7 +45,7 @@ public sealed class MeasureDnsCaptureCommand : CaptureCommandBase
     {
         foreach (var lookup in CaptureAnalyzer.Lookups(queries))
         {
-            if (Client is { Length: > 0 } && !Client.Any(c => new WildcardPattern(c, WildcardOptions.IgnoreCase).IsMatch(lookup.Client))) continue;
+            if (_clients is { Length: > 0 } && !_clients.Any(c => c.IsMatch(lookup.Client))) continue;
             WriteObject(lookup);
         }
     }
@@ -53,6 +53,21 @@ public sealed class MeasureDnsCaptureCommand : CaptureCommandBase
     /// <summary>Only lookups of these clients (wildcards allowed).</summary>
     [Parameter]
     public string[]? Client { get; set; }
+
+    private WildcardPattern[]? _clients;
+
+    protected override void BeginProcessing()
+    {
+        var patterns = new List<WildcardPattern>();
+        foreach (var c in Client ?? Array.Empty<string>())
+        {
+            var pattern = new WildcardPattern(c, WildcardOptions.IgnoreCase);
+            try { pattern.IsMatch(string.Empty); }
+            catch (WildcardPatternException e) { ThrowTerminatingError(new ErrorRecord(e, "InvalidClientPattern", ErrorCategory.InvalidArgument, c)); }
+            patterns.Add(pattern);
+        }
+        _clients = patterns.ToArray();
+    }
 }
 
 /// <summary>What Read-DnsCapture and Measure-DnsCapture share: reading files or tcpdump text.</summary>
@@ -60,12 +75,18 @@ public abstract class CaptureCommandBase : PSCmdlet
 {
     protected const string PathSet = "Path";
     protected const string TextSet = "Text";
+    protected const string LiteralPathSet = "LiteralPath";
     private readonly List<string> _lines = new();
     private readonly CancellationTokenSource _stop = new();
 
     /// <summary>Capture files: pcap, pcapng, or tcpdump's text output.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
     public string[] Path { get; set; } = Array.Empty<string>();
+
+    /// <summary>Capture files, taken literally (no wildcards: pod[1].pcap is that file).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
+    [Alias("LP")]
+    public string[] LiteralPath { get; set; } = Array.Empty<string>();
 
     /// <summary>
     /// tcpdump text lines (Get-Content), capture files (Get-ChildItem; their path taken literally), and for
@@ -108,19 +129,10 @@ public abstract class CaptureCommandBase : PSCmdlet
             }
             return;
         }
-        foreach (var path in Path)
+        var literal = ParameterSetName == LiteralPathSet;
+        foreach (var path in literal ? LiteralPath : Path)
         {
-            IEnumerable<string> files;
-            try
-            {
-                files = GetResolvedProviderPathFromPSPath(path, out _);
-            }
-            catch (ItemNotFoundException e)
-            {
-                WriteError(new ErrorRecord(e, "CaptureNotFound", ErrorCategory.ObjectNotFound, path));
-                continue;
-            }
-            foreach (var file in files) ReadFile(file);
+            foreach (var file in InputFiles.Resolve(this, path, literal, "CaptureNotFound")) ReadFile(file);
         }
     }
 
