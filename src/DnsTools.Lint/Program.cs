@@ -32,7 +32,32 @@ public static class Program
 
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error, Directory.GetCurrentDirectory());
 
+    /// <summary>Runs the CLI; whatever goes wrong ends in exit 2 with one line on stderr, never an unhandled exception.</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, string cwd)
+    {
+        try
+        {
+            return RunChecked(args, stdout, stderr, cwd);
+        }
+        catch (Exception e)
+        {
+            stderr.WriteLine($"dnstools-lint: error: {OneLine(e.Message)}");
+            return Usage;
+        }
+    }
+
+    private static string OneLine(string text) => string.Join(' ', text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+    /// <summary>Refuses an output path that cannot be written before the scan, so a long scan is not wasted; null when it is fine.</summary>
+    internal static string? CheckOutputPath(string path)
+    {
+        if (Directory.Exists(path)) return $"-o {path}: is a directory";
+        var dir = Path.GetDirectoryName(path);
+        if (!string.IsNullOrEmpty(dir) && !Directory.Exists(dir)) return $"-o {path}: the directory {dir} does not exist";
+        return null;
+    }
+
+    private static int RunChecked(string[] args, TextWriter stdout, TextWriter stderr, string cwd)
     {
         var failOn = DnsRuleSeverity.Error;
         var format = DnsReportFormat.Table;
@@ -77,13 +102,19 @@ public static class Program
         foreach (var id in exclude.Where(id => ImageDnsRules.Find(id) is null))
             stderr.WriteLine($"dnstools-lint: warning: --exclude {id}: no such rule");
 
+        if (output is not null && CheckOutputPath(Path.Combine(cwd, output)) is { } bad)
+        {
+            stderr.WriteLine($"dnstools-lint: {bad}");
+            return Usage;
+        }
+
         IReadOnlyList<DnsIgnoreEntry> ignore = Array.Empty<DnsIgnoreEntry>();
         if (ignoreFile is not null)
         {
             try { ignore = DnsIgnoreFile.Parse(File.ReadAllText(Path.Combine(cwd, ignoreFile)), ignoreFile); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
             {
-                stderr.WriteLine($"dnstools-lint: {e.Message}");
+                stderr.WriteLine($"dnstools-lint: --ignore-file {ignoreFile}: {OneLine(e.Message)}");
                 return Usage;
             }
         }
@@ -108,16 +139,25 @@ public static class Program
                     findings.AddRange(f);
                 }
             }
-            catch (ImageException e)
+            catch (Exception e) when (e is ImageException or IOException or UnauthorizedAccessException)
             {
-                stderr.WriteLine($"dnstools-lint: error: {image}: {e.Message}");
+                // Reported like an unreadable image: the report still covers the other images.
+                stderr.WriteLine($"dnstools-lint: error: {image}: {OneLine(e.Message)}");
                 unreadable.Add(new ImageReportError(image, e.Message));
             }
         }
 
         var version = typeof(Program).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
         var text = ImageDnsReport.Render(format, findings, images, failOn, version, unreadable);
-        if (output is not null) File.WriteAllText(Path.Combine(cwd, output), text, new UTF8Encoding(false));
+        if (output is not null)
+        {
+            try { File.WriteAllText(Path.Combine(cwd, output), text, new UTF8Encoding(false)); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                stderr.WriteLine($"dnstools-lint: -o {output}: {OneLine(e.Message)}");
+                return Usage;
+            }
+        }
         else stdout.Write(text);
 
         if (unreadable.Count > 0) return Usage;

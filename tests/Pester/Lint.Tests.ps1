@@ -57,3 +57,64 @@ Describe 'dnstools-lint' -Tag ImageDns {
         (Invoke-Lint --list-rules).Output | Should -Match 'DNS-ENTRY-001\tWarning'
     }
 }
+
+Describe 'dnstools-lint failures' -Tag ImageDns, LintCli {
+    BeforeAll {
+        if ($SkipReason) { return }
+        $script:NotAnImage = Join-Path $TestDrive 'not-an-image.tar'
+        'just text' | Set-Content $NotAnImage
+        $script:Truncated = Join-Path $TestDrive 'truncated.oci.tar'
+        $bytes = [IO.File]::ReadAllBytes("$Fx/alpine-apk.oci.tar")
+        [IO.File]::WriteAllBytes($Truncated, $bytes[0..([math]::Min(4095, $bytes.Length - 1))])
+        $script:BadIgnore = Join-Path $TestDrive 'bad-ignore'
+        'DNS-MUSL-001 tomorrow' | Set-Content $BadIgnore
+        # Runs the CLI with stderr kept apart: exit code, stderr lines, stdout.
+        function script:Invoke-LintSplit {
+            $errFile = Join-Path $TestDrive 'stderr.txt'
+            $out = & $Lint @args 2>$errFile | Out-String
+            [pscustomobject]@{ ExitCode = $LASTEXITCODE; Stderr = @(Get-Content $errFile | Where-Object { $_ }); Stdout = $out }
+        }
+    }
+
+    # Every failure the cmdlets' error tests cover (ImageDns/Lint/Images tests), plus what only a CLI meets.
+    It 'exits 2 with one line on stderr naming the input: <Case>' -ForEach @(
+        @{ Case = 'output folder missing'; Argv = { '-o', '/missing/dir/x.sarif', $Alpine }; Names = '/missing/dir' }
+        @{ Case = 'output is a folder'; Argv = { '-o', $TestDrive, $Alpine }; Names = 'is a directory' }
+        @{ Case = 'missing image file'; Argv = { "oci-archive:$Fx/missing.tar" }; Names = 'missing\.tar' }
+        @{ Case = 'not an image'; Argv = { $NotAnImage }; Names = 'not-an-image\.tar' }
+        @{ Case = 'truncated archive'; Argv = { "oci-archive:$Truncated" }; Names = 'truncated\.oci\.tar' }
+        @{ Case = 'registry reference without host'; Argv = { 'registry:alpine' }; Names = 'alpine' }
+        @{ Case = 'daemon not running'; Argv = { '--platform', 'linux/amd64', 'docker:dnstools/none:1' }; Env = 'unix:///nonexistent/docker.sock'; Names = 'dnstools/none:1' }
+        @{ Case = 'malformed platform'; Argv = { '--platform', 'linux', $Alpine }; Names = 'platform' }
+        @{ Case = 'platform not offered'; Argv = { '--platform', 'linux/s390x', $Alpine }; Names = 's390x' }
+        @{ Case = 'ignore file missing'; Argv = { '--ignore-file', (Join-Path $TestDrive 'no-such-ignore'), $Alpine }; Names = 'no-such-ignore' }
+        @{ Case = 'ignore file with a bad date'; Argv = { '--ignore-file', $BadIgnore, $Alpine }; Names = 'tomorrow' }
+        @{ Case = 'bad --fail-on'; Argv = { '--fail-on', 'sometimes', $Alpine }; Names = 'sometimes' }
+        @{ Case = 'bad --format'; Argv = { '--format', 'xml', $Alpine }; Names = 'xml' }
+        @{ Case = 'unknown option'; Argv = { '--frobnicate', $Alpine }; Names = 'frobnicate' }
+        @{ Case = 'option without its value'; Argv = { $Alpine, '--output' }; Names = 'output' }
+        @{ Case = 'no image'; Argv = { }; Names = 'image' }
+    ) {
+        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        $argv = @(& $Argv)
+        $saved = $env:DOCKER_HOST
+        if ($Env) { $env:DOCKER_HOST = $Env }
+        try { $sw = [Diagnostics.Stopwatch]::StartNew(); $r = Invoke-LintSplit @argv }
+        finally { $env:DOCKER_HOST = $saved }
+        $r.ExitCode | Should -Be 2 -Because ($r.Stderr -join "`n")
+        $r.Stderr.Count | Should -Be 1 -Because ($r.Stderr -join "`n")
+        $r.Stderr[0] | Should -Match '^dnstools-lint: '
+        $r.Stderr[0] | Should -Match $Names
+        $r.Stderr[0] | Should -Not -Match 'Unhandled|Exception'
+        $sw.Elapsed.TotalSeconds | Should -BeLessThan 30
+    }
+
+    It 'checks the output path before the scan: no report, no scan when the folder is missing' {
+        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        $r = Invoke-LintSplit -o /missing/dir/x.sarif "oci-archive:$Fx/missing.tar"
+        $r.ExitCode | Should -Be 2
+        # The missing image is not even opened: the output path fails first.
+        $r.Stderr | Should -Not -Match 'missing\.tar'
+        $r.Stdout | Should -BeNullOrEmpty
+    }
+}
