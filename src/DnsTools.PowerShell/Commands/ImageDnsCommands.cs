@@ -21,8 +21,12 @@ public abstract class ImageDnsCommandBase : ImageAccessCommandBase
         {
             WriteVerbose($"{image}: reading the DNS profile{(AllPlatforms ? " of every platform" : "")}");
             var scan = ScanOptions(image);
-            if (AllPlatforms) return ImageDnsInspector.InspectEachPlatform(image, OpenOptions(null), scan, CurrentDirectory, Token);
-            return new[] { ImageDnsInspector.Inspect(image, OpenOptions(ParsePlatform()), scan, CurrentDirectory, Token) };
+            var profiles = AllPlatforms
+                ? ImageDnsInspector.InspectEachPlatform(image, OpenOptions(null), scan, CurrentDirectory, Token)
+                : new[] { ImageDnsInspector.Inspect(image, OpenOptions(ParsePlatform()), scan, CurrentDirectory, Token) };
+            foreach (var p in profiles)
+                WriteVerbose($"{image}{(p.Platform is null ? "" : $" ({p.Platform})")}: {p.DecompressedBytes:N0} decompressed bytes in {p.LayerReads} read(s) of {p.Layers.Count} layer(s)");
+            return profiles;
         }
         catch (FormatException e)
         {
