@@ -13,7 +13,7 @@ Server behaviour is a list of rules, [@SERVER] [A|AAAA] NAME-PATTERN -> OUTCOME 
         Name           = 'The name to look up, as the application passes it (a trailing dot makes it fully qualified). Accepts pipeline input.'
         ResolvConf     = 'The resolv.conf the resolver reads: a ResolvConf object (ConvertFrom-ResolvConf, New-PodResolvConf), a path or the text. Required: this machine''s /etc/resolv.conf is never read by default.'
         Resolver       = 'One or more resolvers as family-version: musl-1.2.3 (default), musl-1.1.12, musl-1.2.4, glibc-2.36, glibc-2.17, go-1.22. One plan is written per resolver.'
-        ServerBehavior = 'Rules for how the nameservers answer, e.g. ''AAAA * -> SERVFAIL after 1700ms'', ''*.cluster.local -> NXDOMAIN'', ''@10.0.0.1 * -> no answer'', ''AAAA * -> drop if parallel''. Without rules every query is answered at once.'
+        ServerBehavior = 'Rules for how the nameservers answer, e.g. ''AAAA * -> SERVFAIL after 1700ms'', ''*.cluster.local -> NXDOMAIN'', ''@10.0.0.1 * -> no answer'', ''AAAA * -> drop if parallel''. Without rules every query is answered at once. Also takes what Get-DnsServerBehavior returns (its learned rules).'
     }
     Outputs     = 'DnsTools.Core.Resolvers.QueryPlan'
     Examples    = @(
