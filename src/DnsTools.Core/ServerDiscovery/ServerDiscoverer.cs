@@ -261,12 +261,14 @@ public static class ServerDiscoverer
                     : truncated ? null : $"malformed reply ({(raw is null ? "none on a second try" : "parsed as " + raw)})",
             };
         }
-        catch (Exception e) when (e is DnsResponseException or SocketException or IOException or DnsResponseParseException or ArgumentException or InvalidOperationException or TimeoutException or OperationCanceledException or IndexOutOfRangeException or FormatException)
+        // Whatever DnsClient throws for one exchange (DnsXidMismatchException derives from Exception
+        // alone; a parse error may surface as IndexOutOfRange) is that query's result, never the run's end.
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
             var elapsed = watch.Elapsed;
             var why = e is DnsResponseException { Code: DnsResponseCode.ConnectionTimeout } || e.InnerException is TimeoutException || e is TimeoutException
                 ? $"no reply within {timeout.TotalMilliseconds:0} ms"
-                : Describe(e);
+                : e is DnsXidMismatchException ? "reply with another id" : Describe(e);
             return new DnsServerSample
             {
                 Server = server.ToString(), Name = name, Type = typeName.ToUpperInvariant(), Transport = transport,
