@@ -18,6 +18,8 @@ Each diagnosis carries its evidence (query numbers, ids, times) and the mitigati
         Path        = 'Capture files to read directly (pcap, pcapng or tcpdump text); streams without holding the capture in memory.'
         InputObject = 'tcpdump text lines.'
         Client      = 'Only lookups of these clients (address or host name as in the capture; wildcards allowed).'
+        MaxPendingQueries = 'Queries held at once while waiting for their answers (default 100000), and at most 1000 lookups gathered at once; beyond that the oldest query is settled as it stands and the quietest lookup is closed, so a huge or hostile capture takes linear time and bounded memory. Raise it for a capture of a very busy node.'
+        MaxLineLength = 'Longest tcpdump text line read, in characters (default 65536); longer lines are skipped and counted in a warning.'
     }
     Outputs     = 'DnsTools.Core.Diagnosis.ObservedLookup'
     Examples    = @(
