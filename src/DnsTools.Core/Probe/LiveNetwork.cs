@@ -99,18 +99,34 @@ internal sealed class LiveNetwork : Simulation
     {
         var endpoint = _endpointFor(server);
         var live = _sockets[socket];
+        string? unsendable = null;
         if (!_wireIds.TryGetValue(identity, out var wireId))
         {
             wireId = NewWireId();
             _wireIds[identity] = wireId;
         }
-        var message = DnsWire.BuildQuery(wireId, fqdn, (ushort)type, recursionDesired: true, authenticData: _wire.AuthenticData, ednsUdpSize: transport == DnsTransport.Udp ? _wire.EdnsUdpSize : _wire.EdnsUdpSize);
-        // The send time is taken right before the system call: building the message is not latency.
-        var sentAt = Now;
-        string? failure = null;
+        byte[] message;
         try
         {
-            if (transport == DnsTransport.Udp)
+            message = DnsWire.BuildQuery(wireId, fqdn, (ushort)type, recursionDesired: true, authenticData: _wire.AuthenticData, ednsUdpSize: _wire.EdnsUdpSize);
+        }
+        catch (DnsFormatException e)
+        {
+            // The models never send a name their libc cannot encode (they check first); this is the backstop, so a
+            // model gap is a query marked "not sent", never an exception ending the whole run.
+            message = Array.Empty<byte>();
+            unsendable = $"not sent: {e.Message}";
+        }
+        // The send time is taken right before the system call: building the message is not latency.
+        var sentAt = Now;
+        string? failure = unsendable;
+        try
+        {
+            if (failure is not null)
+            {
+                // Nothing to send.
+            }
+            else if (transport == DnsTransport.Udp)
             {
                 if (live.Os is null) { live.Os = NewUdp(endpoint); sentAt = Now; }
                 live.Os.SendTo(message, endpoint);
@@ -130,7 +146,7 @@ internal sealed class LiveNetwork : Simulation
                 sentAt = Now;
                 live.Os.Send(framed);
             }
-            live.Local ??= live.Os.LocalEndPoint as IPEndPoint;
+            live.Local ??= live.Os?.LocalEndPoint as IPEndPoint;
         }
         catch (Exception e) when (e is SocketException or TimeoutException or AggregateException)
         {
