@@ -222,6 +222,7 @@ public static class PcapReader
     private static DecodedTransport? DecodeTransport(int linkType, byte[] data, CaptureReadStatistics stats)
     {
         var parsed = Packet.ParsePacket((LinkLayers)linkType, data);
+        if (!IpHeaderSound(parsed)) { stats.SkippedMalformed++; return null; }
         var ip = parsed.Extract<IPPacket>();
         if (ip is null) { stats.SkippedNotDns++; return null; }
         byte[]? payload;
@@ -255,6 +256,24 @@ public static class PcapReader
         }
         if (payload is null || payload.Length == 0) { stats.SkippedTruncated++; return null; }
         return new DecodedTransport(ip.SourceAddress.ToString(), sourcePort, ip.DestinationAddress.ToString(), destinationPort, transport, payload);
+    }
+
+    /// <summary>
+    /// Checks the outermost IPv4 header before PacketDotNet decodes what it carries: with an IHL below 5 (a header
+    /// shorter than its 20 fixed bytes) and IP-in-IP as the protocol, PacketDotNet's IPPacket.ParseNextSegment parses
+    /// the same bytes as the inner packet again and never returns (found by fuzzing: tests/fuzz/crashes/pcap). Only
+    /// the link layers' payload getters run here, not the IP packet's own.
+    /// </summary>
+    private static bool IpHeaderSound(Packet parsed)
+    {
+        var p = parsed;
+        for (var depth = 0; depth < 4 && p is not null; depth++)
+        {
+            if (p is IPv4Packet v4) return v4.HeaderLength >= 5 && v4.HeaderLength * 4 <= v4.Bytes.Length;
+            if (p is IPPacket) return true;
+            p = p.PayloadPacket;
+        }
+        return true;
     }
 
     /// <summary>if_tsresol (pcapng): units per second, or null when the resolution cannot be held in 64 bits.</summary>

@@ -111,7 +111,9 @@ public static class LookupDiagnoser
         var resends = q.Where(x => x.Reason == QuerySendReason.ResendAfterServfail).ToList();
         if (resends.Count > 0)
         {
-            var first = servfails.Min(x => x.AnsweredAt!.Value);
+            // The SERVFAIL itself may belong to the lookup before (a capture that closed it, found by fuzzing): then the
+            // first re-send, sent right after it, dates it.
+            var first = servfails.Count > 0 ? servfails.Min(x => x.AnsweredAt!.Value) : resends.Min(x => x.SentAt);
             result.Add(new DnsDiagnosis(AaaaServfailResend, $"{string.Join('/', resends.Select(x => x.Type).Distinct())} SERVFAIL re-send storm",
                 $"The server answered SERVFAIL (first at {Ms(first)}) and the resolver re-sent the same query {resends.Count} times with the same id and source port; the lookup still waited for its timeout. This is musl's behaviour (src/network/res_msend.c re-sends on SERVFAIL and only accepts NOERROR or NXDOMAIN), and musl fails the whole lookup when either A or AAAA fails.",
                 servfails.Take(3).Concat(resends.Take(5)).Distinct().OrderBy(x => x.SentAt).Select(x => $"#{x.Index} id {x.Id} {x.Type}? {x.Name} {x.Reason} sent {Ms(x.SentAt)} -> {x.Outcome}").ToList(),
