@@ -4,8 +4,10 @@
 BeforeAll {
     Import-Module $env:DNSTOOLS_MODULE_MANIFEST -Force
 
-    # A binding error: PowerShell's own, raised while binding the piped object, before the cmdlet runs.
+    # The first error of a pipeline (a binding error is PowerShell's own, raised while binding the piped object; it is
+    # non-terminating, so Stop here makes it the one caught whatever the caller's preference).
     function script:Get-BindingError([scriptblock] $Pipeline) {
+        $ErrorActionPreference = 'Stop'
         try { & $Pipeline | Out-Null; $null }
         catch { $_ }
     }
