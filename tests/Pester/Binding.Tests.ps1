@@ -100,6 +100,18 @@ Describe 'Test-PodDnsLatency and Get-ResolverQueryPlan take from the pipeline on
         if ($Decoy) { @(Get-DnsLabQuery $Decoy).Count | Should -Be 0 }
     }
 
+    It 'Get-DnsServerBehavior: a piped ResolvConf and lab server are -ResolvConf and -Server; only the lab server is asked' {
+        if ($DecoySkip) { Set-ItResult -Skipped -Because $DecoySkip; return }
+        $b = @($DecoyConf, $Lab) | Get-DnsServerBehavior -Name api.example -Count 1 -Timeout 1
+        $b | Should -Not -BeNullOrEmpty
+        (Get-DnsLabQuery $Lab).Name | Should -Contain 'api.example.web.svc.cluster.local.'
+        @(Get-DnsLabQuery $Decoy).Count | Should -Be 0
+        $before = @(Get-DnsLabQuery $Lab).Count
+        (Get-BindingError { Get-Date | Get-DnsServerBehavior -Server $Lab -Count 1 }).Exception |
+            Should -BeOfType [System.Management.Automation.ParameterBindingException]
+        @(Get-DnsLabQuery $Lab).Count | Should -Be $before
+    }
+
     It 'Get-ResolverQueryPlan: a piped ResolvConf is -ResolvConf, piped names wait for it' {
         $plans = 'a.example', $DecoyConf, 'b.example' | Get-ResolverQueryPlan -Resolver musl-1.2.3
         $plans.Name | Should -Be 'a.example', 'b.example'
