@@ -10,10 +10,10 @@ public enum LibcFamily
     Unknown,
     Musl,
     Glibc,
-    /// <summary>uClibc-ng (busybox:uclibc, buildroot and embedded images): a resolver of its own, libc/inet/resolv.c.</summary>
-    UClibcNg,
     /// <summary>No C library in the image: static binaries only (Go, Rust musl-static, distroless static).</summary>
     None,
+    /// <summary>uClibc-ng (busybox:uclibc, buildroot and embedded images): a resolver of its own, libc/inet/resolv.c.</summary>
+    UClibcNg,
 }
 
 /// <summary>Where a fact about an image came from: the path in the merged file system and the layer that supplied it.</summary>

@@ -171,3 +171,42 @@ public class StaticLibcTests
         Assert.Equal("22.04", os.VersionId);
     }
 }
+
+/// <summary>Issue 15: an entrypoint far larger than any program is named, not read into memory.</summary>
+public class LargeEntrypointTests
+{
+    [ImageFixtureFact("umoci", "truncate")]
+    public void A_200_MB_all_zero_entrypoint_is_named_with_its_size_and_not_read()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "dnstools-bigentry-" + Guid.NewGuid().ToString("n")[..8]);
+        Directory.CreateDirectory(Path.Combine(dir, "root/app"));
+        try
+        {
+            void Run(string file, params string[] args)
+            {
+                var psi = new System.Diagnostics.ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true };
+                foreach (var a in args) psi.ArgumentList.Add(a);
+                using var p = System.Diagnostics.Process.Start(psi)!;
+                var err = p.StandardError.ReadToEndAsync();
+                p.StandardOutput.ReadToEnd();
+                p.WaitForExit();
+                Assert.True(p.ExitCode == 0, $"{file} {string.Join(' ', args)}: {err.Result}");
+            }
+            Run("truncate", "-s", "200M", Path.Combine(dir, "root/app/server"));
+            Run("tar", "--numeric-owner", "-C", Path.Combine(dir, "root"), "-cf", Path.Combine(dir, "layer.tar"), ".");
+            var layout = Path.Combine(dir, "oci");
+            Run("umoci", "init", "--layout", layout);
+            Run("umoci", "new", "--image", layout + ":empty");
+            Run("umoci", "raw", "add-layer", "--image", layout + ":empty", "--tag", "big", Path.Combine(dir, "layer.tar"));
+            Run("umoci", "config", "--image", layout + ":big", "--config.entrypoint", "/app/server");
+
+            var before = GC.GetTotalAllocatedBytes(precise: true);
+            var p = ImageDnsInspector.Inspect($"oci-dir:{layout}:big");
+            var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+            Assert.Equal("/app/server", p.Entrypoint!.Path);
+            Assert.Contains($"({200L << 20} bytes) is larger than", p.Entrypoint.Note);
+            Assert.True(allocated < 64L << 20, $"allocated {allocated} bytes profiling an image with a 200 MB entrypoint");
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+}
