@@ -183,6 +183,12 @@ public static class ImageDnsRules
     private static IEnumerable<(string, ImageEvidence?, string?)> ConfIgnored(ImageDnsProfile p)
     {
         if (p.ResolvConf is not { } rc || p.ResolvConfFile is not { } f) yield break;
+        if (p.Libc.Family == LibcFamily.UClibcNg)
+        {
+            var lost = UClibcIgnoredOptions(f.Content ?? "");
+            if (lost.Count > 0) yield return ($"/etc/resolv.conf sets {string.Join(", ", lost)}, which uClibc-ng ignores (it reads only the first option of an options line, and only timeout and attempts).", f.Evidence, p.Libc.Version);
+            yield break;
+        }
         ResolverSettings? s = p.Libc.Family switch { LibcFamily.Musl => rc.Musl, LibcFamily.Glibc => rc.Glibc, _ => null };
         if (s is null) yield break;
         var ignored = s.IgnoredOptions.ToList();
@@ -192,6 +198,27 @@ public static class ImageDnsRules
             ignored.Add(ResolvConfOptionNames.NoAaaa + " (glibc before 2.36)");
         if (ignored.Count == 0) yield break;
         yield return ($"/etc/resolv.conf sets {string.Join(", ", ignored)}, which {p.Libc} ignores.", f.Evidence, p.Libc.Version);
+    }
+
+    /// <summary>
+    /// uClibc-ng's __open_nameservers (libc/inet/resolv.c) reads one name:value per options line and acts only on
+    /// timeout and attempts; measured with busybox:1.38.0-uclibc ("options ndots:5 timeout:1" kept the 5 s timeout).
+    /// </summary>
+    internal static List<string> UClibcIgnoredOptions(string resolvConf)
+    {
+        var lost = new List<string>();
+        foreach (var raw in resolvConf.Split('\n'))
+        {
+            var words = raw.Split(new[] { ' ', '\t', '\r' }, StringSplitOptions.RemoveEmptyEntries);
+            if (words.Length < 2 || words[0] != "options") continue;
+            for (var i = 1; i < words.Length && !words[i].StartsWith('#'); i++)
+            {
+                var name = words[i].Split(':')[0];
+                if (i == 1 && words[i].Contains(':') && name is "timeout" or "attempts") continue;
+                lost.Add(words[i]);
+            }
+        }
+        return lost;
     }
 
     /// <summary>The rule with this id (case-insensitive), or null.</summary>

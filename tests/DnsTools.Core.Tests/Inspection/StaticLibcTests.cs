@@ -158,6 +158,16 @@ public class StaticLibcTests
         Assert.Equal(new Version(1, 2, 0), libc.ParsedVersion);
     }
 
+    [Theory]
+    [InlineData("options ndots:5 timeout:1 attempts:2\n", "ndots:5,timeout:1,attempts:2")]
+    [InlineData("options timeout:1\noptions attempts:2\n", "")]
+    [InlineData("options rotate\noptions timeout:2 single-request\n", "rotate,single-request")]
+    public void uClibc_ng_reads_only_the_first_option_of_a_line_and_only_timeout_and_attempts(string conf, string ignored)
+    {
+        // Measured with busybox:1.38.0-uclibc: 'options ndots:5 timeout:1 attempts:2' kept 5 s and 3 tries; lines of their own took effect.
+        Assert.Equal(ignored, string.Join(',', ImageDnsRules.UClibcIgnoredOptions(conf)));
+    }
+
     [Fact]
     public void An_lsb_release_with_a_repeated_key_takes_the_last_value()
     {
