@@ -13,18 +13,7 @@ namespace DnsTools.Core.Inspection;
 /// </summary>
 public static class ImageDnsInspector
 {
-    // Every path a profile reads, in one place (the scan's path plan takes them from here).
-    internal static readonly string[] ConfigPaths =
-    {
-        "/etc/os-release", "/usr/lib/os-release",
-        "/lib/apk/db/installed", "/var/lib/dpkg/status", DpkgStatusDirectory, DpkgStatusDirectory + "/libc6",
-        "/etc/resolv.conf", "/etc/nsswitch.conf", "/etc/gai.conf", "/etc/hosts",
-    };
-
-    /// <summary>distroless: no /var/lib/dpkg/status, one stanza file per package here (libc6, or names such as libc6_2.36-9).</summary>
-    internal const string DpkgStatusDirectory = "/var/lib/dpkg/status.d";
-
-    internal static readonly string[] LibraryDirectories = { "/lib", "/lib64", "/usr/lib", "/usr/lib64" };
+    internal static readonly string[] LibraryDirectories = ImageDnsPaths.LibraryDirectories;
 
     /// <summary>
     /// glibc's dynamic loaders by architecture (glibc's sysdeps/*/ldconfig.h and the ABI names): amd64, arm64, armhf,
@@ -35,39 +24,40 @@ public static class ImageDnsInspector
         "ld-linux-x86-64.so.2", "ld-linux-aarch64.so.1", "ld-linux-armhf.so.3", "ld-linux.so.2", "ld64.so.2", "ld64.so.1", "ld-linux-riscv64-lp64d.so.1",
     };
 
-    /// <summary>The shell whose C library stands for the image's when there is no C library file and no entrypoint.</summary>
-    internal const string Shell = "/bin/sh";
-
     private static readonly Regex MuslLoader = new(@"^ld-musl-[A-Za-z0-9_]+\.so\.1$", RegexOptions.CultureInvariant);
     // libc.so.6's banner (csu/version.c) and the loader's --version text (elf/rtld.c, _dl_usage/_dl_version):
     // "GNU C Library (Debian GLIBC 2.36-9) stable release version 2.36." and "ld.so (Debian GLIBC 2.36-9) stable release version 2.36.".
     private static readonly Regex GlibcString = new(@"(?:GNU C Library|ld\.so) [^\n\0]{0,200}?version ([0-9]{1,4}\.[0-9]{1,4}(?:\.[0-9]{1,4})?)", RegexOptions.CultureInvariant);
     private static readonly Regex BareVersion = new(@"^\d\.\d{1,2}\.\d{1,2}$", RegexOptions.CultureInvariant);
 
-    /// <summary>Profiles an open image.</summary>
+    /// <summary>
+    /// Profiles an open image in one read of each layer: every file a fact needs is named before the read
+    /// (<see cref="ImageDnsPaths"/>, with the programs the image config may run), and the facts are then taken from
+    /// memory. A second, targeted read happens only when a link or an exec leads to a file the plan did not name.
+    /// </summary>
     public static ImageDnsProfile Inspect(IImageSource source, ImageScanOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var files = ImageFileReader.Read(source, ConfigPaths.Concat(ImageOsFallback.ReleaseFiles).ToArray(), recurse: false, options, _ => { }, cancellationToken)
+        var scan = new ImageScan(source, ImageDnsPaths.For(source.RunConfig), options, cancellationToken);
+        var files = scan.Read(ImageDnsPaths.ConfigFiles.Concat(ImageOsFallback.ReleaseFiles))
             .GroupBy(f => f.Path, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         ImageFileInfo? Get(string p) => files.TryGetValue(p, out var f) ? f : null;
 
         var os = ReadOs(Get("/etc/os-release")) ?? ReadOs(Get("/usr/lib/os-release")) ?? ImageOsFallback.FromReleaseFiles(Get)
-            ?? ImageOsFallback.FromBusybox(ImageFileReader.Read(source, new[] { ImageOsFallback.Busybox }, recurse: false, options, _ => { }, cancellationToken).FirstOrDefault());
-        // apk and dpkg come with the small files read above; rpm's database (megabytes) is read only when they do not answer.
+            ?? ImageOsFallback.FromBusybox(scan.Read(ImageOsFallback.Busybox));
         string? rpmProblem = null;
         var libc = FromApk(Get("/lib/apk/db/installed"))
             ?? FromDpkg(Get("/var/lib/dpkg/status"))
-            ?? FromDpkg(Get(DpkgStatusDirectory + "/libc6"))
-            ?? (Get(DpkgStatusDirectory) is { Type: ImageFileType.Directory } ? FromDpkgStatusDirectory(source, options, cancellationToken) : null)
-            ?? FromRpm(source, options, out rpmProblem, cancellationToken)
-            ?? FromLibraries(source, options, cancellationToken);
+            ?? FromDpkg(Get(ImageDnsPaths.DpkgStatusDirectory + "/libc6"))
+            ?? FromDpkgStatusDirectory(scan)
+            ?? FromRpm(scan, out rpmProblem)
+            ?? FromLibraries(scan);
         if (rpmProblem is not null) libc = libc.WithNote(rpmProblem);
 
         if (libc.Family == LibcFamily.Musl) libc.CompatLayers = LibcCompat.FromApk(Get("/lib/apk/db/installed"));
 
-        var entrypoint = ImageEntrypointAnalyzer.Analyze(source, options, cancellationToken);
+        var entrypoint = ImageEntrypointAnalyzer.Analyze(source, scan);
         // No C library file: the programs are static, and the one that runs (else /bin/sh) says which libc is linked in.
-        if (libc.Family == LibcFamily.None) libc = FromStaticProgram(source, entrypoint, options, cancellationToken) ?? libc;
+        if (libc.Family == LibcFamily.None) libc = FromStaticProgram(scan, entrypoint) ?? libc;
 
         var resolvFile = Config(Get("/etc/resolv.conf"));
         ResolvConf.ResolvConf? resolv = null;
@@ -88,6 +78,8 @@ public static class ImageDnsInspector
             Hosts = Config(Get("/etc/hosts")),
             Entrypoint = entrypoint,
             Layers = source.Layers.Select(l => l.Name).ToList(),
+            DecompressedBytes = scan.DecompressedBytes,
+            LayerReads = scan.Passes,
         };
     }
 
@@ -224,15 +216,14 @@ public static class ImageDnsInspector
     /// distroless images whose status.d file for libc6 has another name (libc6_VERSION, libc6.ARCH): the directory is
     /// listed and its files read for an installed libc6 stanza. Only when the image has the directory.
     /// </summary>
-    private static ImageLibcInfo? FromDpkgStatusDirectory(IImageSource source, ImageScanOptions? options, CancellationToken ct)
+    private static ImageLibcInfo? FromDpkgStatusDirectory(ImageScan scan)
     {
-        var listing = ImageFileReader.Read(source, new[] { DpkgStatusDirectory }, recurse: true, options, _ => { }, ct)
-            .Where(f => f.Type is ImageFileType.File or ImageFileType.HardLink && f.Path.StartsWith(DpkgStatusDirectory + "/libc6", StringComparison.Ordinal)
-                        && !f.Path.EndsWith(".md5sums", StringComparison.Ordinal))
-            .Select(f => f.Path).ToArray();
-        if (listing.Length == 0) return null;
-        foreach (var f in ImageFileReader.Read(source, listing, recurse: false, options, _ => { }, ct).OrderBy(f => f.Path, StringComparer.Ordinal))
-            if (FromDpkg(f) is { } libc) return libc;
+        // The scan's plan keeps the directory's files (ImageDnsPaths): libc6's stanza under another name (libc6_VERSION).
+        foreach (var f in scan.Matches(new[] { ImageDnsPaths.DpkgStatusDirectory })
+                     .Where(f => f.Type is ImageFileType.File or ImageFileType.HardLink && f.Path.StartsWith(ImageDnsPaths.DpkgStatusDirectory + "/libc6", StringComparison.Ordinal)
+                                 && !f.Path.EndsWith(".md5sums", StringComparison.Ordinal))
+                     .OrderBy(f => f.Path, StringComparer.Ordinal))
+            if (FromDpkg(f.Content is null ? scan.Read(f.Path) : f) is { } libc) return libc;
         return null;
     }
 
@@ -241,15 +232,14 @@ public static class ImageDnsInspector
     /// glibc or uClibc-ng told from their own strings (<see cref="StaticLibcDetector"/>), with what is known of the
     /// version. Null when neither is a static program with a recognised C library.
     /// </summary>
-    private static ImageLibcInfo? FromStaticProgram(IImageSource source, ImageEntrypointInfo? entrypoint, ImageScanOptions? options, CancellationToken ct)
+    private static ImageLibcInfo? FromStaticProgram(ImageScan scan, ImageEntrypointInfo? entrypoint)
     {
         if (entrypoint is { StaticLibc: { } s, Evidence: var ev }) return FromStatic(s, ev, "the entrypoint");
         if (entrypoint is { Path: not null }) return null; // a program that runs but links no C library it shows (Go, a script)
-        var big = ImageScanOptions.WithContentOf(options, ImageEntrypointAnalyzer.MaxProgramBytes);
-        var sh = ImageFileReader.Read(source, new[] { Shell }, recurse: false, big, _ => { }, ct).FirstOrDefault(f => !f.IsDangling);
-        if (sh?.GetContentBytes() is not { } bytes) return null;
+        var sh = scan.Read(ImageDnsPaths.Shell);
+        if (sh is null || sh.IsDangling || sh.GetContentBytes() is not { } bytes) return null;
         var info = ImageEntrypointAnalyzer.AnalyzeBinary(bytes, Array.Empty<string>(), sh.Path, ImageEvidence.From(sh));
-        return info.StaticLibc is { } shellLibc ? FromStatic(shellLibc, info.Evidence, Shell) : null;
+        return info.StaticLibc is { } shellLibc ? FromStatic(shellLibc, info.Evidence, ImageDnsPaths.Shell) : null;
     }
 
     private static ImageLibcInfo FromStatic(StaticLibcInfo s, ImageEvidence? evidence, string what) => new()
@@ -263,11 +253,10 @@ public static class ImageDnsInspector
     /// megabytes, beyond the 16 MiB default for other files). A database that cannot be read is reported through
     /// <paramref name="problem"/> and the library fallback answers.
     /// </summary>
-    private static ImageLibcInfo? FromRpm(IImageSource source, ImageScanOptions? options, out string? problem, CancellationToken ct)
+    private static ImageLibcInfo? FromRpm(ImageScan scan, out string? problem)
     {
         problem = null;
-        var big = ImageScanOptions.WithContentOf(options, RpmDatabaseMaxBytes);
-        var found = ImageFileReader.Read(source, RpmDatabase.Paths, recurse: false, big, _ => { }, ct)
+        var found = scan.Read(RpmDatabase.Paths, RpmDatabaseMaxBytes)
             .Where(f => f.Type is ImageFileType.File or ImageFileType.HardLink or ImageFileType.SymbolicLink && !f.IsDangling)
             .ToList();
         // When more than one is left (an image that moved its database), the one written last is the one rpm uses; one
@@ -276,7 +265,7 @@ public static class ImageDnsInspector
         {
             if (f.ContentBytes is not { } bytes)
             {
-                problem ??= $"rpm database '{f.Path}' ({f.Size} bytes) is larger than {big.MaxContentBytes} bytes and was not read";
+                problem ??= $"rpm database '{f.Path}' ({f.Size} bytes) is larger than {RpmDatabaseMaxBytes} bytes and was not read";
                 continue;
             }
             try
@@ -312,9 +301,9 @@ public static class ImageDnsInspector
         return dash > 0 ? v[..dash] : v;
     }
 
-    private static ImageLibcInfo FromLibraries(IImageSource source, ImageScanOptions? options, CancellationToken ct)
+    private static ImageLibcInfo FromLibraries(ImageScan scan)
     {
-        var listing = ImageFileReader.Read(source, LibraryDirectories, recurse: true, options, _ => { }, ct);
+        var listing = scan.Matches(LibraryDirectories);
         ImageFileInfo? muslLoader = null, glibc = null, glibcLoader = null;
         foreach (var f in listing)
         {
@@ -328,7 +317,7 @@ public static class ImageDnsInspector
             return new ImageLibcInfo { Family = LibcFamily.None, Source = "none" };
 
         var path = (muslLoader ?? glibc ?? glibcLoader)!.Path;
-        var read = ImageFileReader.Read(source, new[] { path }, recurse: false, options, _ => { }, ct).FirstOrDefault();
+        var read = scan.Read(path);
         var bytes = read?.GetContentBytes();
         var evidence = read is null ? ImageEvidence.From((muslLoader ?? glibc ?? glibcLoader)!) : ImageEvidence.From(read);
         if (muslLoader is not null)
