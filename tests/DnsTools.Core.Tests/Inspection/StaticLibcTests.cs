@@ -57,6 +57,18 @@ public class StaticLibcTests
         Assert.DoesNotContain("DNS-LIBC-001", ImageDnsRules.Evaluate(p).Select(f => f.RuleId));
     }
 
+    [ImageFixtureFact("go", "gcc")]
+    public void A_Go_program_built_with_cgo_is_GoCgo_linked_against_the_image_glibc()
+    {
+        Assert.Contains("CGO_ENABLED=1", Expected("go-cgo.buildinfo")); // `go version -m`
+        var p = ImageDnsInspector.Inspect(LintFixtures.Oci("go-cgo"));
+        Assert.Equal(EntrypointResolver.GoCgo, p.Entrypoint!.Resolver);
+        Assert.True(p.Entrypoint.GoCgoEnabled);
+        Assert.Contains("ld-linux", p.Entrypoint.Interpreter);
+        Assert.Null(p.Entrypoint.StaticLibc); // dynamic: its C library is the image's, not one linked in
+        Assert.Contains("DNS-ENTRY-001", ImageDnsRules.Evaluate(p).Select(f => f.RuleId));
+    }
+
     [ImageFixtureFact("/bin/busybox")]
     public void Debians_static_busybox_is_static_glibc_read_through_bin_sh()
     {
