@@ -114,6 +114,14 @@ Describe 'Real upstream images' -Tag RealImages {
         $rules | Should -Be @($t.Rules | Sort-Object)
     }
 
+    It 'an unpacked busybox:<_> root (dir:, no image config) is read through /bin/sh' -ForEach 'musl', 'uclibc' {
+        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        $p = Get-ImageDnsProfile -Image "dir:$(Join-Path $TestDrive "root-busybox-$_")" -ErrorAction Stop
+        $p.Entrypoint | Should -BeNullOrEmpty
+        "$($p.Libc.Family)" | Should -Be $Truth["busybox-$_"].Family
+        $p.Libc.Evidence.Path | Should -Be '/bin/sh'
+    }
+
     AfterAll {
         if ($Table.Count) { Write-Host ("`nimage            libc       resolver os         rules`n" + ($Table -join "`n")) }
     }
