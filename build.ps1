@@ -50,6 +50,7 @@ $AptPackages = @(
     'golang-docker-credential-helpers', 'pass'                                 # a real docker credential helper
     'rpm', 'python3', 'db5.3-util'                                              # real rpm databases (image DNS profiles)
     'debootstrap'                                                               # a real Debian minbase (profile benchmark)
+    'file', 'binutils'                                                          # ground truth for static programs (file, strings, readelf)
 )
 
 function Invoke-Native {
