@@ -23,6 +23,7 @@
         'Measure-DnsCapture'
         'Get-ResolverQueryPlan'
         'Test-PodDnsLatency'
+        'Get-DnsServerBehavior'
         'Start-DnsLabServer'
         'Stop-DnsLabServer'
         'Get-DnsLabServer'
