@@ -45,6 +45,10 @@ public sealed class StartDnsLabServerCommand : PSCmdlet
     [Parameter]
     public IPAddress IPv6Answer { get; set; } = DnsLabPolicy.DefaultIPv6Answer;
 
+    /// <summary>Refuse TCP connections (an upstream that serves UDP only).</summary>
+    [Parameter]
+    public SwitchParameter NoTcp { get; set; }
+
     protected override void EndProcessing()
     {
         ServerBehavior behavior;
@@ -67,7 +71,8 @@ public sealed class StartDnsLabServerCommand : PSCmdlet
                 Address = Address,
                 Port = Port,
                 Policy = DnsLabPolicy.FromBehavior(behavior, Address.ToString(), IPv4Answer, IPv6Answer),
-                Description = behavior.ToString(),
+                Description = behavior.ToString() + (NoTcp ? " (TCP refused)" : ""),
+                NoTcp = NoTcp,
             });
             LabServers.Add(server);
             WriteVerbose($"DNS lab server on {server.EndPoint}: {behavior}");
