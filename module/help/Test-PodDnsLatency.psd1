@@ -18,8 +18,9 @@ Without -ResolvConf the machine's (or pod's) /etc/resolv.conf is used, and said 
         Count      = 'Lookups per resolver and mitigation. Above 1, summaries are returned.'
         Interval   = 'Seconds between repeated lookups. Default: 0.'
         Timeout    = 'Seconds one lookup may take at most before the probe stops it. Default: 60.'
+        Format     = 'Object (default) writes ObservedLookup (or, with -Count, DnsProbeSummary) objects. Json writes one string at the end: a JSON array of them, camelCase, durations as numbers of milliseconds (durationMs, sentAtMs, latencyMs, p50Ms...), enums as names; the shape a program can rely on.'
     }
-    Outputs     = 'DnsTools.Core.Diagnosis.ObservedLookup, DnsTools.Core.Probe.DnsProbeSummary'
+    Outputs     = 'DnsTools.Core.Diagnosis.ObservedLookup, DnsTools.Core.Probe.DnsProbeSummary, or a JSON string with -Format Json'
     Examples    = @(
         @{
             Code    = @'

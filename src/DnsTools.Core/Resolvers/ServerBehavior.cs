@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 namespace DnsTools.Core.Resolvers;
 
 /// <summary>The query types an AF_UNSPEC getaddrinfo sends.</summary>
+[Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
 public enum DnsQueryType
 {
     A = 1,
@@ -11,6 +12,7 @@ public enum DnsQueryType
 }
 
 /// <summary>UDP, or TCP (use-vc, or a retry after a truncated UDP answer).</summary>
+[Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
 public enum DnsTransport
 {
     Udp,
@@ -18,6 +20,7 @@ public enum DnsTransport
 }
 
 /// <summary>What the server does with one query.</summary>
+[Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
 public enum ServerResponseKind
 {
     /// <summary>NOERROR with one address record of the asked type.</summary>
@@ -76,7 +79,8 @@ public sealed class ServerRule
     public DnsQueryType? Type { get; }
     public string Pattern { get; }
     public ServerResponseKind Kind { get; }
-    public TimeSpan Delay { get; }
+    internal TimeSpan Delay { get; }
+    public double DelayMs => Delay.TotalMilliseconds;
     /// <summary>True for "drop if parallel": the rule only applies to the second of two queries sent together on one socket.</summary>
     public bool OnlyIfParallel { get; }
 

@@ -6,11 +6,12 @@ namespace DnsTools.PowerShell.Commands;
 
 /// <summary>Lists the queries musl, glibc or Go would put on the wire for a name, with timing and result.</summary>
 [Cmdlet(VerbsCommon.Get, "ResolverQueryPlan")]
-[OutputType(typeof(QueryPlan))]
+[OutputType(typeof(QueryPlan), typeof(string))]
 public sealed class GetResolverQueryPlanCommand : PSCmdlet
 {
     private ServerBehavior? _server;
     private ResolverModel[] _models = Array.Empty<ResolverModel>();
+    private readonly List<QueryPlan> _plans = new();
 
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("HostName")]
@@ -29,6 +30,10 @@ public sealed class GetResolverQueryPlanCommand : PSCmdlet
     [Parameter]
     [AllowEmptyCollection]
     public string[] ServerBehavior { get; set; } = Array.Empty<string>();
+
+    /// <summary>Json: one JSON array of every plan, written at the end (DnsTools.Core.Json.DnsJson).</summary>
+    [Parameter]
+    public ResultFormat Format { get; set; } = ResultFormat.Object;
 
     protected override void BeginProcessing()
     {
@@ -67,8 +72,14 @@ public sealed class GetResolverQueryPlanCommand : PSCmdlet
                     continue;
                 }
                 foreach (var note in plan.Notes) WriteVerbose($"{plan.Resolver}: {note}");
-                WriteObject(plan);
+                if (Format == ResultFormat.Json) _plans.Add(plan);
+                else WriteObject(plan);
             }
         }
+    }
+
+    protected override void EndProcessing()
+    {
+        if (Format == ResultFormat.Json) WriteObject(Core.Json.DnsJson.Serialize(_plans));
     }
 }

@@ -69,6 +69,7 @@ public sealed class TestImageDnsCommand : ImageDnsCommandBase
     private readonly List<ImageDnsFinding> _findings = new();
     private readonly List<string> _images = new();
     private readonly List<ImageReportError> _unreadable = new();
+    private readonly List<ImageReportTarget> _targets = new();
     private IReadOnlyList<DnsIgnoreEntry> _ignore = Array.Empty<DnsIgnoreEntry>();
 
     [Parameter]
@@ -123,6 +124,7 @@ public sealed class TestImageDnsCommand : ImageDnsCommandBase
             _images.Add(image);
             foreach (var profile in Profiles(image, _unreadable))
             {
+                _targets.Add(new ImageReportTarget(image, profile.Platform, profile.ManifestDigest));
                 var findings = ImageDnsRules.Evaluate(profile, ExcludeRule);
                 foreach (var w in DnsIgnoreFile.Apply(findings, _ignore, DateOnly.FromDateTime(DateTime.UtcNow)))
                     WriteWarning($"{image}: {w}");
@@ -137,7 +139,7 @@ public sealed class TestImageDnsCommand : ImageDnsCommandBase
         if (!Streaming)
         {
             var version = MyInvocation.MyCommand.Module?.Version?.ToString() ?? typeof(ImageDnsFinding).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
-            var text = ImageDnsReport.Render(Format, _findings, _images, FailOn, version, _unreadable);
+            var text = ImageDnsReport.Render(Format, _findings, _images, FailOn, version, _unreadable, _targets, "DnsTools");
             if (OutFile is not null)
             {
                 var path = GetUnresolvedProviderPathFromPSPath(OutFile);

@@ -10,7 +10,7 @@ namespace DnsTools.PowerShell.Commands;
 
 /// <summary>Replays what a resolver sends for a name against a real DNS server, times every query and explains the delay.</summary>
 [Cmdlet(VerbsDiagnostic.Test, "PodDnsLatency")]
-[OutputType(typeof(ObservedLookup), typeof(DnsProbeSummary))]
+[OutputType(typeof(ObservedLookup), typeof(DnsProbeSummary), typeof(string))]
 public sealed class TestPodDnsLatencyCommand : PSCmdlet
 {
     /// <summary>Set by the test runner: the machine's own resolv.conf must never be used.</summary>
@@ -51,6 +51,31 @@ public sealed class TestPodDnsLatencyCommand : PSCmdlet
     [Parameter]
     [ValidateRange(0.1, 3600)]
     public double Timeout { get; set; } = 60;
+
+    /// <summary>Json: one JSON array of the lookups (or, with -Count, the summaries), written at the end (DnsTools.Core.Json.DnsJson).</summary>
+    [Parameter]
+    public ResultFormat Format { get; set; } = ResultFormat.Object;
+
+    private readonly List<ObservedLookup> _jsonLookups = new();
+    private readonly List<DnsProbeSummary> _jsonSummaries = new();
+
+    private void Emit(ObservedLookup lookup)
+    {
+        if (Format == ResultFormat.Json) _jsonLookups.Add(lookup);
+        else WriteObject(lookup);
+    }
+
+    private void Emit(DnsProbeSummary summary)
+    {
+        if (Format == ResultFormat.Json) _jsonSummaries.Add(summary);
+        else WriteObject(summary);
+    }
+
+    private void WriteJson()
+    {
+        if (Format != ResultFormat.Json) return;
+        WriteObject(Count > 1 ? Core.Json.DnsJson.Serialize(_jsonSummaries) : Core.Json.DnsJson.Serialize(_jsonLookups));
+    }
 
     protected override void ProcessRecord() => _names.AddRange(Name);
 
@@ -93,7 +118,7 @@ public sealed class TestPodDnsLatencyCommand : PSCmdlet
                             var lookup = DnsProbe.Run(name, conf, spec, options, mitigation, _stop.Token);
                             lookups.Add(lookup);
                             WriteVerbose($"{spec} {mitigation} {name}: {lookup.Outcome} in {lookup.Duration.TotalMilliseconds:0.0} ms, {lookup.Queries.Count} queries");
-                            if (Count == 1) WriteObject(lookup);
+                            if (Count == 1) Emit(lookup);
                         }
                         catch (OperationCanceledException)
                         {
@@ -103,11 +128,12 @@ public sealed class TestPodDnsLatencyCommand : PSCmdlet
                         if (Interval > 0 && i < Count - 1 && _stop.Token.WaitHandle.WaitOne(TimeSpan.FromSeconds(Interval))) break;
                     }
                     // With -Count, one summary per resolver and mitigation; after Ctrl+C, of what was measured.
-                    if (Count > 1 && lookups.Count > 0) WriteObject(DnsProbeSummary.From(lookups));
-                    if (_stop.IsCancellationRequested) return;
+                    if (Count > 1 && lookups.Count > 0) Emit(DnsProbeSummary.From(lookups));
+                    if (_stop.IsCancellationRequested) { WriteJson(); return; }
                 }
         progress.RecordType = ProgressRecordType.Completed;
         if (total > 1) WriteProgress(progress);
+        WriteJson();
     }
 
     private IReadOnlyList<IPEndPoint>? ParseServers()
