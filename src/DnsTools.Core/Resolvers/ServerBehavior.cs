@@ -53,6 +53,16 @@ public enum ServerResponseKind
 /// </summary>
 public sealed class ServerRule
 {
+    /// <summary>The OUTCOME words <see cref="Parse"/> takes, in the spelling help shows (completion offers these).</summary>
+    public static IReadOnlyList<string> Outcomes { get; } = new[] { "answer", "NXDOMAIN", "NODATA", "SERVFAIL", "REFUSED", "no answer", "truncated", "drop if parallel" };
+
+    /// <summary>Whole rules that show the grammar, [@SERVER] [A|AAAA] NAME-PATTERN -&gt; OUTCOME [after DELAY] (each parses).</summary>
+    public static IReadOnlyList<string> Examples { get; } = new[]
+    {
+        "AAAA * -> SERVFAIL after 1700ms", "*.cluster.local -> NXDOMAIN", "* -> answer after 20ms", "AAAA * -> drop if parallel",
+        "AAAA * -> no answer", "* -> truncated", "@127.0.0.1 * -> REFUSED",
+    };
+
     private static readonly Regex Syntax = new(
         @"^\s*(?:@(?<server>\S+)\s+)?(?:(?<type>A|AAAA|ANY)\s+)?(?<pattern>[^\s>]+)\s*->\s*(?<outcome>.+?)(?:\s+after\s+(?<delay>\d+(?:\.\d+)?)\s*(?<unit>ms|s)?)?\s*$",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);

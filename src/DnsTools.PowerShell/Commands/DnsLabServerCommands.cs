@@ -28,6 +28,7 @@ public sealed class StartDnsLabServerCommand : PSCmdlet
 {
     /// <summary>Rules in Get-ResolverQueryPlan's -ServerBehavior syntax.</summary>
     [Parameter(Position = 0)]
+    [ArgumentCompleter(typeof(ServerRuleCompleter))]
     public string[] Rule { get; set; } = Array.Empty<string>();
 
     [Parameter]

@@ -25,10 +25,12 @@ public sealed class GetResolverQueryPlanCommand : PSCmdlet
 
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ResolverCompleter))]
     public string[] Resolver { get; set; } = { "musl-1.2.3" };
 
     [Parameter]
     [AllowEmptyCollection]
+    [ArgumentCompleter(typeof(ServerRuleCompleter))]
     public string[] ServerBehavior { get; set; } = Array.Empty<string>();
 
     /// <summary>Json: one JSON array of every plan, written at the end (DnsTools.Core.Json.DnsJson).</summary>

@@ -11,6 +11,7 @@ public abstract class ImageDnsCommandBase : ImageAccessCommandBase
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ImageCompleter))]
     public string[] Image { get; set; } = Array.Empty<string>();
 
     /// <summary>-Platform all: every platform a multi-platform image offers, one profile each.</summary>
@@ -77,6 +78,7 @@ public sealed class TestImageDnsCommand : ImageDnsCommandBase
 
     [Parameter]
     [ValidateNotNull]
+    [ArgumentCompleter(typeof(RuleIdCompleter))]
     public string[] ExcludeRule { get; set; } = Array.Empty<string>();
 
     [Parameter]

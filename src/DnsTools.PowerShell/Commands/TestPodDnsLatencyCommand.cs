@@ -29,10 +29,12 @@ public sealed class TestPodDnsLatencyCommand : PSCmdlet
 
     /// <summary>host, host:port, [v6]:port, or a lab server object.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(LabServerCompleter))]
     public object[]? Server { get; set; }
 
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ResolverCompleter))]
     public string[] Resolver { get; set; } = { "musl-1.2.3", "glibc-2.36", "go-1.22" };
 
     [Parameter]
