@@ -18,6 +18,9 @@ Without an os-release file the OS comes from the distribution's release file (/e
 Several images may be given, or piped in; an image that cannot be read is a non-terminating error and the others are still profiled. Test-ImageDns checks the profile against the rule catalogue.
 '@
     Parameters  = @{
+        Items                 = 'Bound from the pipeline, not typed: the items of `kubectl get pods -A -o json | ConvertFrom-Json` (a List or PodList). Every image of every pod (initContainers, containers, ephemeralContainers) is read, each reference once. A reference without a registry host (nginx:1.25) is docker.io''s, as the container runtime pulls it.'
+        Spec                  = 'Bound from the pipeline, not typed: the spec of one pod from `kubectl get pod NAME -o json | ConvertFrom-Json`; its container images are read as with a pod list.'
+        Metadata              = 'Bound from the pipeline, not typed: the metadata of a piped pod or list, used to name the pod in -Verbose output.'
         Image                 = 'The images: docker-archive:PATH, oci-dir:PATH, oci-archive:PATH, dir:PATH (an unpacked root file system), registry:HOST/REPO:TAG, docker:REF, podman:REF, or a bare path that is sniffed. Takes pipeline input, also files from Get-ChildItem (by FullName).'
         Platform              = 'The platform to pick from a multi-platform index, os/arch[/variant] such as linux/arm64/v8. Default linux/amd64. all: every platform the index offers, one profile each (their findings tagged with each Platform).'
         Credential            = 'User name and password for a registry (basic auth, or the bearer token realm). Without it, what docker login stored for the registry ($DOCKER_CONFIG/config.json, else ~/.docker/config.json): the credential helper it names (credHelpers for this host, else credsStore; docker-credential-NAME get, as docker runs it), else its auths entry; anonymous when there is none.'

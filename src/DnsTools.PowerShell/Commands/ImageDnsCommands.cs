@@ -8,11 +8,53 @@ namespace DnsTools.PowerShell.Commands;
 /// <summary>What Get-ImageDnsProfile and Test-ImageDns share: several images (from the pipeline), platform, credentials.</summary>
 public abstract class ImageDnsCommandBase : ImageAccessCommandBase
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = ImageSet)]
     [Alias("FullName")]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(ImageCompleter))]
     public string[] Image { get; set; } = Array.Empty<string>();
+
+    protected const string ImageSet = "Image", PodListSet = "KubernetesList", PodSet = "KubernetesPod";
+
+    /// <summary>The items of `kubectl get pods -o json | ConvertFrom-Json` (a List or PodList), bound by property name.</summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PodListSet, DontShow = true)]
+    [AllowEmptyCollection]
+    public object[] Items { get; set; } = Array.Empty<object>();
+
+    /// <summary>The spec of one pod from `kubectl get pod NAME -o json | ConvertFrom-Json`, bound by property name.</summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PodSet, DontShow = true)]
+    public object? Spec { get; set; }
+
+    /// <summary>The metadata of that pod (for messages); a list has one too, so it belongs to both sets.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = PodSet, DontShow = true)]
+    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = PodListSet, DontShow = true)]
+    public object? Metadata { get; set; }
+
+    private readonly HashSet<string> _podImagesSeen = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The images of this pipeline record: -Image, or every container image of the piped pods (initContainers,
+    /// containers, ephemeralContainers), each reference once over the whole pipeline.
+    /// </summary>
+    protected IEnumerable<string> ImagesOfRecord()
+    {
+        if (ParameterSetName == ImageSet) return Image;
+        var pods = ParameterSetName == PodSet
+            ? new[] { (Spec, Metadata) }
+            : Items.Select(i => (Spec: KubernetesObjects.Get(i, "spec"), Metadata: KubernetesObjects.Get(i, "metadata"))).Where(p => p.Spec is not null).ToArray();
+        var images = new List<string>();
+        foreach (var (spec, metadata) in pods)
+        {
+            foreach (var podImage in KubernetesObjects.Images(spec))
+            {
+                if (!_podImagesSeen.Add(podImage)) continue;
+                var reference = KubernetesObjects.ImageReference(podImage);
+                WriteVerbose($"pod {KubernetesObjects.Describe(metadata)}: {podImage}{(reference == podImage ? "" : $" ({reference})")}");
+                images.Add(reference);
+            }
+        }
+        return images;
+    }
 
     /// <summary>-Platform all: every platform a multi-platform image offers, one profile each.</summary>
     private bool AllPlatforms => string.Equals(Platform, "all", StringComparison.OrdinalIgnoreCase);
@@ -49,13 +91,13 @@ public abstract class ImageDnsCommandBase : ImageAccessCommandBase
 }
 
 /// <summary>What resolves names in an image: OS, C library and version, the resolver configuration baked in.</summary>
-[Cmdlet(VerbsCommon.Get, "ImageDnsProfile")]
+[Cmdlet(VerbsCommon.Get, "ImageDnsProfile", DefaultParameterSetName = ImageSet)]
 [OutputType(typeof(ImageDnsProfile))]
 public sealed class GetImageDnsProfileCommand : ImageDnsCommandBase
 {
     protected override void ProcessRecord()
     {
-        foreach (var image in Image)
+        foreach (var image in ImagesOfRecord())
         {
             foreach (var p in Profiles(image)) WriteObject(p);
         }
@@ -63,7 +105,7 @@ public sealed class GetImageDnsProfileCommand : ImageDnsCommandBase
 }
 
 /// <summary>Checks images against the DNS rule catalogue; a gate for pipelines.</summary>
-[Cmdlet(VerbsDiagnostic.Test, "ImageDns")]
+[Cmdlet(VerbsDiagnostic.Test, "ImageDns", DefaultParameterSetName = ImageSet)]
 [OutputType(typeof(ImageDnsFinding), typeof(string))]
 public sealed class TestImageDnsCommand : ImageDnsCommandBase
 {
@@ -121,7 +163,7 @@ public sealed class TestImageDnsCommand : ImageDnsCommandBase
 
     protected override void ProcessRecord()
     {
-        foreach (var image in Image)
+        foreach (var image in ImagesOfRecord())
         {
             _images.Add(image);
             foreach (var profile in Profiles(image, _unreadable))
