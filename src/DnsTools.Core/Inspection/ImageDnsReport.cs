@@ -158,7 +158,7 @@ public static class ImageDnsReport
         foreach (var r in ImageDnsRules.All)
         {
             index[r.Id] = rules.Count;
-            rules.Add(new JsonObject
+            rules.Add((JsonNode)new JsonObject
             {
                 ["id"] = r.Id,
                 ["name"] = r.Id.Replace("-", ""),
@@ -202,7 +202,7 @@ public static class ImageDnsReport
             };
             if (f.Suppressed)
                 result["suppressions"] = new JsonArray(new JsonObject { ["kind"] = "external", ["justification"] = f.SuppressionReason ?? "ignored" });
-            results.Add(result);
+            results.Add((JsonNode)result);
         }
         var root = new JsonObject
         {

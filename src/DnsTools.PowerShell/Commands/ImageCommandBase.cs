@@ -92,6 +92,7 @@ public abstract class ImageCommandBase : ImageAccessCommandBase
     [Alias("FullName")]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(ImageCompleter))]
+    [PipelineInputTransformation(PipelineInputKinds.Text | PipelineInputKinds.ImageProperty, "image references (strings, or objects with an Image or FullName property)")]
     public string Image { get; set; } = "";
 
     protected IImageSource? OpenImage()
