@@ -12,7 +12,7 @@ For each path asked, the output is an ImageFileInfo: Path, Type, Size, Mode/Perm
 Image references: docker-archive:PATH[:TAG], oci-dir:PATH[:TAG] (or oci:), oci-archive:PATH[:TAG], dir:PATH, or a bare path (an oci-layout file means an OCI layout, manifest.json a docker archive, any other directory a root file system). registry:HOST[:PORT]/REPO[:TAG|@DIGEST] reads from a registry over the OCI distribution API (anonymous, basic auth or bearer token; HTTPS, plain HTTP only for a loopback registry without TLS or with -AllowInsecureRegistry). docker:REF and podman:REF read an image from the local Docker daemon (DOCKER_HOST, else /var/run/docker.sock) or Podman service (CONTAINER_HOST, else its usual socket): layers from image inspect, data from one export stream per read, never written to disk.
 '@
     Parameters  = @{
-        Image                = 'The image: docker-archive:PATH, oci-dir:PATH, oci-archive:PATH, dir:PATH (an unpacked root file system), or a bare path that is sniffed. A :TAG after an archive or layout path picks one of several images. Takes pipeline input, also files from Get-ChildItem (by FullName).'
+        Image                = 'The image: docker-archive:PATH, oci-dir:PATH, oci-archive:PATH, dir:PATH (an unpacked root file system), or a bare path that is sniffed. A :TAG after an archive or layout path picks one of several images. Takes pipeline input: strings and objects with an Image or FullName property (files from Get-ChildItem); a layer from Get-ImageLayer is refused while binding (it would read the whole image once per layer), as is anything else.'
         Path                 = 'Paths inside the image, absolute or relative to its root. Default: /. Wildcards match within one path segment: * any characters, ? one, [abc] or [a-z] a set (/etc/*.conf, /lib/ld-musl-*.so.1, /usr/lib/*/libc.so.6); the directory before the first wildcard is listed and every match is then read as if named (content, links). A pattern that matches nothing is not an error.'
         LiteralPath          = 'Paths inside the image, taken exactly as written: * ? [ ] are ordinary characters.'
         Recurse              = 'Lists each path and everything below it (a symbolic link to a directory is followed). Content is not read.'
@@ -24,7 +24,7 @@ Image references: docker-archive:PATH[:TAG], oci-dir:PATH[:TAG] (or oci:), oci-a
         AllowInsecureRegistry = 'Allow plain HTTP to a registry that is not on loopback when it does not speak TLS. HTTPS is always tried first; loopback registries (127.0.0.0/8, ::1, localhost) may fall back to plain HTTP without this switch. An untrusted certificate is an error, never a reason to fall back.'
         Platform             = 'The platform to pick from a multi-platform index, os/arch[/variant] such as linux/arm64/v8. Default linux/amd64; an image whose config says another platform is an error when -Platform is given.'
     }
-    Outputs     = 'DnsTools.Core.Images.ImageFileInfo; with -Raw a string; with -AsByteStream a byte[]'
+    Outputs     = 'DnsTools.Core.Images.ImageFileInfo; with -Raw a System.String; with -AsByteStream a System.Byte[]'
     Examples    = @(
         @{
             Code    = @'

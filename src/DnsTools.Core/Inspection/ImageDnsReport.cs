@@ -7,6 +7,7 @@ using System.Xml.Linq;
 namespace DnsTools.Core.Inspection;
 
 /// <summary>Report formats for Test-ImageDns (and any other front end).</summary>
+[Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
 public enum DnsReportFormat { Table, Json, Sarif, JUnit }
 
 /// <summary>One entry of an ignore file: "RULE-ID [YYYY-MM-DD] [# reason]".</summary>
@@ -78,60 +79,70 @@ public static class ImageDnsReport
         threshold == DnsRuleSeverity.None ? Array.Empty<ImageDnsFinding>() : findings.Where(f => !f.Suppressed && f.Severity >= threshold).ToList();
 
     public static string Render(DnsReportFormat format, IReadOnlyList<ImageDnsFinding> findings, IReadOnlyList<string> images, DnsRuleSeverity threshold,
-        string toolVersion = "0.0.0", IReadOnlyList<ImageReportError>? errors = null)
+        string toolVersion = "0.0.0", IReadOnlyList<ImageReportError>? errors = null, IReadOnlyList<ImageReportTarget>? targets = null, string toolName = "DnsTools")
     {
         errors ??= Array.Empty<ImageReportError>();
         return format switch
         {
-            DnsReportFormat.Json => ToJson(findings, images, errors),
+            DnsReportFormat.Json => ToJson(findings, images, errors, targets, toolName, toolVersion),
             DnsReportFormat.Sarif => ToSarif(findings, toolVersion, errors),
             DnsReportFormat.JUnit => ToJUnit(findings, images, threshold, errors),
-            _ => ToTable(findings, errors),
+            _ => ToTable(findings, errors, images.Count),
         };
     }
 
-    public static string ToTable(IReadOnlyList<ImageDnsFinding> findings, IReadOnlyList<ImageReportError>? errors = null)
+    /// <summary>One tab-separated line per finding and per image not inspected, then a count line ("0 findings in 2 images") so a clean run says so.</summary>
+    public static string ToTable(IReadOnlyList<ImageDnsFinding> findings, IReadOnlyList<ImageReportError>? errors = null, int? imageCount = null)
     {
         var sb = new StringBuilder();
         foreach (var f in findings)
             sb.Append(f.Image).Append('\t').Append(f.RuleId).Append('\t').Append(f.Severity).Append(f.Suppressed ? " (suppressed)" : "").Append('\t').Append(f.Message).Append('\n');
         foreach (var e in errors ?? Array.Empty<ImageReportError>())
             sb.Append(e.Image).Append("\t-\tNotInspected\t").Append(e.Message).Append('\n');
+        if (imageCount is { } n)
+        {
+            var suppressed = findings.Count(f => f.Suppressed);
+            var notInspected = errors?.Count ?? 0;
+            sb.Append(findings.Count).Append(findings.Count == 1 ? " finding" : " findings").Append(" in ").Append(n).Append(n == 1 ? " image" : " images");
+            if (suppressed > 0) sb.Append(", ").Append(suppressed).Append(" suppressed");
+            if (notInspected > 0) sb.Append(", ").Append(notInspected).Append(" not inspected");
+            sb.Append('\n');
+        }
         return sb.ToString();
     }
 
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static string ToJson(IReadOnlyList<ImageDnsFinding> findings, IReadOnlyList<string> images, IReadOnlyList<ImageReportError>? errors = null)
+    /// <summary>
+    /// The JSON report (docs/schema/dnstools-report.schema.json): schema version, tool, timestamp, each image with its
+    /// platform and manifest digest, every finding, and the images that could not be read.
+    /// </summary>
+    public static string ToJson(IReadOnlyList<ImageDnsFinding> findings, IReadOnlyList<string> images, IReadOnlyList<ImageReportError>? errors = null,
+        IReadOnlyList<ImageReportTarget>? targets = null, string toolName = "DnsTools", string toolVersion = "0.0.0", DateTimeOffset? timestamp = null)
     {
-        var arr = new JsonArray();
-        foreach (var f in findings)
+        errors ??= Array.Empty<ImageReportError>();
+        targets ??= Array.Empty<ImageReportTarget>();
+        var reportImages = new List<ImageDnsJsonReport.ReportImage>();
+        foreach (var image in images.Distinct(StringComparer.Ordinal))
         {
-            arr.Add(new JsonObject
-            {
-                ["image"] = f.Image,
-                ["platform"] = f.Platform,
-                ["ruleId"] = f.RuleId,
-                ["severity"] = f.Severity.ToString(),
-                ["title"] = f.Title,
-                ["message"] = f.Message,
-                ["path"] = f.Path,
-                ["layer"] = f.Layer,
-                ["layerIndex"] = f.LayerIndex,
-                ["version"] = f.Version,
-                ["remediation"] = f.Remediation,
-                ["helpUri"] = f.HelpUri,
-                ["suppressed"] = f.Suppressed,
-                ["suppressionReason"] = f.SuppressionReason,
-            });
+            var read = targets.Where(t => t.Image == image).ToList();
+            if (read.Count == 0) reportImages.Add(new(image, !errors.Any(e => e.Image == image) && findings.Any(f => f.Image == image), null, null));
+            else reportImages.AddRange(read.Select(t => new ImageDnsJsonReport.ReportImage(image, true, t.Platform, t.ManifestDigest)));
         }
-        var root = new JsonObject
+        var report = new ImageDnsJsonReport
         {
-            ["images"] = new JsonArray(images.Select(i => (JsonNode?)JsonValue.Create(i)).ToArray()),
-            ["findings"] = arr,
-            ["errors"] = new JsonArray((errors ?? Array.Empty<ImageReportError>()).Select(e => (JsonNode?)new JsonObject { ["image"] = e.Image, ["message"] = e.Message }).ToArray()),
+            Tool = new(toolName, toolVersion),
+            Timestamp = (timestamp ?? DateTimeOffset.UtcNow).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+            Images = reportImages,
+            Findings = findings.Select(f => new ImageDnsJsonReport.ReportFinding
+            {
+                Image = f.Image, Platform = f.Platform, RuleId = f.RuleId, Severity = f.Severity, Title = f.Title, Message = f.Message,
+                Path = f.Path, Layer = f.Layer, LayerIndex = f.LayerIndex, Version = f.Version, Remediation = f.Remediation,
+                HelpUri = f.HelpUri, Suppressed = f.Suppressed, SuppressionReason = f.SuppressionReason,
+            }).ToList(),
+            Errors = errors.Select(e => new ImageDnsJsonReport.ReportError(e.Image, e.Message)).ToList(),
         };
-        return root.ToJsonString(Indented);
+        return Json.DnsJson.Serialize(report);
     }
 
     private static string Fingerprint(ImageDnsFinding f) =>
@@ -147,7 +158,7 @@ public static class ImageDnsReport
         foreach (var r in ImageDnsRules.All)
         {
             index[r.Id] = rules.Count;
-            rules.Add(new JsonObject
+            rules.Add((JsonNode)new JsonObject
             {
                 ["id"] = r.Id,
                 ["name"] = r.Id.Replace("-", ""),
@@ -191,7 +202,7 @@ public static class ImageDnsReport
             };
             if (f.Suppressed)
                 result["suppressions"] = new JsonArray(new JsonObject { ["kind"] = "external", ["justification"] = f.SuppressionReason ?? "ignored" });
-            results.Add(result);
+            results.Add((JsonNode)result);
         }
         var root = new JsonObject
         {
