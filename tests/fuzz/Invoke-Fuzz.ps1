@@ -54,14 +54,19 @@ $seconds = [int][math]::Max(10, $Minutes * 60)
 foreach ($h in $selected) {
     $corpus = Join-Path $Root "tests/fuzz/corpus/$h"
     $state = Join-Path $findings $h
+    # afl++ carries execs_done and the saved counts over when it resumes: the row records this run's share.
+    $before = @{ execs_done = 0; saved_crashes = 0; saved_hangs = 0 }
+    $statsFile = Join-Path $state 'default/fuzzer_stats'
+    if (Test-Path $statsFile) {
+        foreach ($line in Get-Content $statsFile) { $k, $v = $line -split '\s*:\s*', 2; if ($before.ContainsKey($k)) { $before[$k] = [long]$v } }
+    }
     Write-Host "fuzzing $h for $seconds s"
     $started = Get-Date
     # -t: an input taking over 5 s is a hang (the issue bounds any input under 1 MB at 2 s; 5 s leaves room for a loaded machine); -m none: .NET reserves far more address space than afl's default.
     & nice -n 19 afl-fuzz -i $corpus -o $state -t 5000 -m none -V $seconds -- dotnet (Join-Path $fuzzOut 'DnsTools.Fuzz.dll') $h *> (Join-Path $findings "$h.log")
-    $stats = @{}
-    $statsFile = Join-Path $state 'default/fuzzer_stats'
+    $stats = @{ execs_done = 0; saved_crashes = 0; saved_hangs = 0 }
     if (Test-Path $statsFile) {
-        foreach ($line in Get-Content $statsFile) { $k, $v = $line -split '\s*:\s*', 2; $stats[$k] = $v }
+        foreach ($line in Get-Content $statsFile) { $k, $v = $line -split '\s*:\s*', 2; if ($stats.ContainsKey($k)) { $stats[$k] = [math]::Max(0, [long]$v - $before[$k]) } }
     }
     $kept = 0
     foreach ($kind in 'crashes', 'hangs') {
