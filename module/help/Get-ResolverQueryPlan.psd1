@@ -1,7 +1,7 @@
 @{
     Synopsis    = 'Lists, in order and with timing, every DNS query musl, glibc or Go would send for a name, and what the lookup returns.'
     Description = @'
-Get-ResolverQueryPlan runs a deterministic model of a resolver (musl, glibc or Go's pure resolver, version-aware) against a resolv.conf and a description of how the servers behave, and returns one DnsTools.Core.Resolvers.QueryPlan per name and resolver.
+Get-ResolverQueryPlan runs a deterministic model of a resolver (musl, glibc, Go's pure resolver or uClibc-ng, version-aware) against a resolv.conf and a description of how the servers behave, and returns one DnsTools.Core.Resolvers.QueryPlan per name and resolver.
 
 A plan's Queries list every query the resolver would put on the wire for getaddrinfo(name, AF_UNSPEC): the candidate name (fully qualified, with the trailing dot), the type (A or AAAA), the server, the transport (UDP or TCP), the socket (queries with the same socket number share a source port), the attempt, the reason it was sent (FirstTry, NextCandidate, AfterOtherType, RetryAfterTimeout, RetryAfterError, ResendAfterServfail, NextServer, SingleRequestFallback, ReopenFallback, TcpAfterTruncation), the send time, the server's response and when it arrives, and what the resolver did with it. The plan also gives the total lookup time, the result (ok, EAI_NONAME, EAI_NODATA, EAI_AGAIN, EAI_FAIL) and notes on assumptions.
 
@@ -12,7 +12,7 @@ Server behaviour is a list of rules, [@SERVER] [A|AAAA] NAME-PATTERN -> OUTCOME 
     Parameters  = @{
         Name           = 'The name to look up, as the application passes it (a trailing dot makes it fully qualified). Accepts pipeline input.'
         ResolvConf     = 'The resolv.conf the resolver reads: a ResolvConf object (ConvertFrom-ResolvConf, New-PodResolvConf), a path or the text. Required: this machine''s /etc/resolv.conf is never read by default.'
-        Resolver       = 'One or more resolvers as family-version: musl-1.2.3 (default), musl-1.1.12, musl-1.2.4, glibc-2.36, glibc-2.17, go-1.22. One plan is written per resolver.'
+        Resolver       = 'One or more resolvers as family-version: musl-1.2.3 (default), musl-1.1.12, musl-1.2.4, glibc-2.36, glibc-2.17, go-1.22, uclibc-ng-1.0.52; a bare family (musl, glibc, go, uclibc-ng) means the version its model was checked against. Modelled releases: musl 1.1.0-1.2.5, glibc 2.17-2.42, Go 1.13-1.25, uClibc-ng 1.0.0-1.0.52. Versions as distributions print them are accepted (musl-1.2.4_git20230717, musl-1.2.4-r0, glibc-2.36-9+deb12u14); a newer release than those modelled gives a warning naming the release whose behaviour is used, an older one or a version that is no release is refused. musl behaviour by release: SERVFAIL re-sent from 1.1.3, search list from 1.1.13, either failing query fails the lookup from 1.2.1, TCP after truncation and EAI_NODATA from 1.2.4. One plan is written per resolver.'
         ServerBehavior = 'Rules for how the nameservers answer, e.g. ''AAAA * -> SERVFAIL after 1700ms'', ''*.cluster.local -> NXDOMAIN'', ''@10.0.0.1 * -> no answer'', ''AAAA * -> drop if parallel''. Without rules every query is answered at once.'
     }
     Outputs     = 'DnsTools.Core.Resolvers.QueryPlan'

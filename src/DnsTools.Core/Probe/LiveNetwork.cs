@@ -15,11 +15,11 @@ internal sealed record WireFormat(ResolverFamily Family, ushort? EdnsUdpSize, bo
     /// <summary>
     /// musl: RD only, no OPT (src/network/res_mkquery.c); glibc: OPT (1200) only with "options edns0",
     /// AD only with trust-ad (resolv/res_mkquery.c); Go: always OPT with 1232, AD with trust-ad
-    /// (src/net/dnsclient_unix.go newRequest).
+    /// (src/net/dnsclient_unix.go newRequest); uClibc-ng: RD only, no OPT (libc/inet/resolv.c __dns_lookup).
     /// </summary>
     public static WireFormat For(ResolverFamily family, DnsTools.Core.ResolvConf.ResolverSettings settings) => family switch
     {
-        ResolverFamily.Musl => new WireFormat(family, null, false),
+        ResolverFamily.Musl or ResolverFamily.UClibcNg => new WireFormat(family, null, false),
         ResolverFamily.Glibc => new WireFormat(family, settings.Edns0 ? (ushort)1200 : null, settings.TrustAd),
         _ => new WireFormat(family, 1232, settings.TrustAd),
     };

@@ -4,7 +4,7 @@ using DnsTools.Core.Resolvers;
 
 namespace DnsTools.PowerShell.Commands;
 
-/// <summary>Lists the queries musl, glibc or Go would put on the wire for a name, with timing and result.</summary>
+/// <summary>Lists the queries musl, glibc, Go or uClibc-ng would put on the wire for a name, with timing and result.</summary>
 [Cmdlet(VerbsCommon.Get, "ResolverQueryPlan")]
 [OutputType(typeof(QueryPlan))]
 public sealed class GetResolverQueryPlanCommand : PSCmdlet
@@ -35,6 +35,8 @@ public sealed class GetResolverQueryPlanCommand : PSCmdlet
         try
         {
             _models = Resolver.Select(ResolverModel.For).ToArray();
+            foreach (var model in _models)
+                if (model.Spec.Warning is { } warning) WriteWarning(warning);
         }
         catch (ArgumentException e)
         {
