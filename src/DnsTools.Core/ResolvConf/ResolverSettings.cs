@@ -288,13 +288,15 @@ public sealed class ResolverSettings
     /// the keyword; every "nameserver" is kept (no limit of 3); "domain" and "search" replace the list; on
     /// an "options" line only the FIRST word is looked at, and only "timeout:N" or "attempts:N" (atoi) —
     /// so "options ndots:5 timeout:1" changes nothing; there is no ndots (a name with a dot is tried
-    /// as given first). Defaults RES_TIMEOUT 5 s and RES_DFLRETRY 2; without a nameserver the
+    /// as given first). Defaults: 5 s (RES_TIMEOUT) and 3 attempts — the real busybox:1.38.0-uclibc
+    /// tries each nameserver 3 times per type in every silent cell (RES_DFLRETRY as built there; the
+    /// header value could not be read here, glibc's is 2); without a nameserver the
     /// built-in one is 0.0.0.0:53 (the local host), shown as 127.0.0.1; without a search line the
     /// host name's domain is used (not modelled: the model sees no host name).
     /// </summary>
     public static ResolverSettings ForUClibcNg(ResolvConf conf)
     {
-        var s = new ResolverSettings(ResolverFamily.UClibcNg) { Ndots = 1 };
+        var s = new ResolverSettings(ResolverFamily.UClibcNg) { Ndots = 1, Attempts = 3 };
         var nameservers = new List<ResolvConfNameserver>();
         var ignored = new List<string>();
         IReadOnlyList<string> search = Array.Empty<string>();

@@ -48,6 +48,29 @@ public sealed class MuslResolverModel : ResolverModel
     /// <summary>res_msend.c (start_tcp) 1.2.4+: a TC=1 UDP answer is retried over TCP for that query.</summary>
     public bool TcpFallback => Spec.Version >= V1_2_4;
 
+    /// <summary>
+    /// Before 1.1.13 there was no __get_resolv_conf: res_msend.c read /etc/resolv.conf itself in a loop
+    /// that ends at the third nameserver ("for (nns=0; nns&lt;3 &amp;&amp; fgets(...);)"), so an options line after
+    /// three nameservers is never read. The real 1.1.12 keeps 5 s and 2 attempts for "nameserver ×3, then
+    /// options timeout:2 attempts:1" (three-nameservers-silent); 1.1.19 reads it.
+    /// </summary>
+    public override ResolverSettings SettingsFor(DnsTools.Core.ResolvConf.ResolvConf conf)
+    {
+        if (HasSearch) return conf.Musl;
+        var lines = new List<string>();
+        var nameservers = 0;
+        foreach (var line in conf.Lines)
+        {
+            if (nameservers >= ResolvConfParser.MaxNameservers) break;
+            lines.Add(line.Text);
+            var fields = ResolvConfParser.SplitFields(line.Text);
+            if (line.Text.StartsWith("nameserver", StringComparison.Ordinal) && fields.Length > 1 && fields[0] == "nameserver"
+                && ResolvConfParser.TryParseNameserver(fields[1], out _, out _, out _))
+                nameservers++;
+        }
+        return lines.Count == conf.Lines.Count ? conf.Musl : ResolvConfParser.Parse(string.Join('\n', lines) + "\n").Musl;
+    }
+
     internal override IReadOnlyList<string> Candidates(string name, ResolverSettings settings)
     {
         // lookup_name.c, name_from_dns_search: dots counted over the whole name (a trailing dot

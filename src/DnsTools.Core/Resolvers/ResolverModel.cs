@@ -29,7 +29,7 @@ public abstract class ResolverModel
     };
 
     /// <summary>What this resolver makes of the file (rc.Musl, rc.Glibc, rc.Go or rc.UClibcNg).</summary>
-    public ResolverSettings SettingsFor(Conf conf) => Spec.Family switch
+    public virtual ResolverSettings SettingsFor(Conf conf) => Spec.Family switch
     {
         ResolverFamily.Musl => conf.Musl,
         ResolverFamily.Glibc => conf.Glibc,

@@ -18,7 +18,8 @@ namespace DnsTools.Core.Resolvers;
 /// ("try_next_server") start the whole list again on the next nameserver, for nameservers × attempts
 /// passes. NOERROR without records (NODATA) fails that type at once, without trying the search list.</item>
 /// <item>resolv.conf: only the first word of an "options" line is read, and only timeout:N or
-/// attempts:N (defaults 5 s and 2) — "options ndots:5 timeout:1" keeps the 5 s timeout.</item>
+/// attempts:N (defaults 5 s and 3 tries per server, as the real build does) — "options ndots:5 timeout:1"
+/// keeps the 5 s timeout.</item>
 /// <item>No TCP: a truncated answer without records is NODATA. No EDNS, RD set, random IDs (dnsrand_next).</item>
 /// <item>The nameserver index is static across lookups (last_ns_num): the A search starts on the server
 /// the AAAA search ended on.</item>

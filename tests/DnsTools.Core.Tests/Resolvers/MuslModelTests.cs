@@ -1,3 +1,4 @@
+using DnsTools.Core.ResolvConf;
 using DnsTools.Core.Resolvers;
 using static DnsTools.Core.Tests.Resolvers.SeedScenarioTests;
 
@@ -101,6 +102,17 @@ public class MuslModelTests
         Assert.Equal(LookupResult.Fail, Plan("musl-1.1.12", "nameserver 10.0.0.1\n", "x.example", "* -> NODATA").Result);
         Assert.Equal(LookupResult.NoName, Plan("musl-1.1.19", "nameserver 10.0.0.1\n", "x.example", "* -> NODATA").Result);
         Assert.Equal(LookupResult.NoData, Plan("musl-1.2.4", "nameserver 10.0.0.1\n", "x.example", "* -> NODATA").Result);
+    }
+
+    [Fact]
+    public void Before_1_1_13_resolv_conf_is_read_only_up_to_the_third_nameserver()
+    {
+        // The real 1.1.12: options after three nameservers are never read (5 s, 2 attempts); 1.1.19 reads them.
+        const string conf = "nameserver 10.0.0.1\nnameserver 10.0.0.2\nnameserver 10.0.0.3\noptions timeout:2 attempts:1\n";
+        var old = ResolverModel.For("musl-1.1.12").SettingsFor(ResolvConfParser.Parse(conf));
+        Assert.Equal((5, 2), (old.TimeoutSeconds, old.Attempts));
+        var newer = ResolverModel.For("musl-1.1.19").SettingsFor(ResolvConfParser.Parse(conf));
+        Assert.Equal((2, 1), (newer.TimeoutSeconds, newer.Attempts));
     }
 
     [Fact]

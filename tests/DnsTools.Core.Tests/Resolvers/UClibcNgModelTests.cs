@@ -32,10 +32,10 @@ public class UClibcNgModelTests
         var late = ResolvConfParser.Parse("nameserver 10.0.0.1\noptions ndots:5 timeout:1\n").UClibcNg;
         Assert.Equal(5, late.TimeoutSeconds);
         Assert.Contains("timeout:1", late.IgnoredOptions);
-        var first = ResolvConfParser.Parse("nameserver 10.0.0.1\noptions timeout:1 attempts:3\n").UClibcNg;
-        Assert.Equal((1, 2), (first.TimeoutSeconds, first.Attempts));
-        var twoLines = ResolvConfParser.Parse("nameserver 10.0.0.1\noptions timeout:1\noptions attempts:3\n").UClibcNg;
-        Assert.Equal((1, 3), (twoLines.TimeoutSeconds, twoLines.Attempts));
+        var first = ResolvConfParser.Parse("nameserver 10.0.0.1\noptions timeout:1 attempts:5\n").UClibcNg;
+        Assert.Equal((1, 3), (first.TimeoutSeconds, first.Attempts));
+        var twoLines = ResolvConfParser.Parse("nameserver 10.0.0.1\noptions timeout:1\noptions attempts:5\n").UClibcNg;
+        Assert.Equal((1, 5), (twoLines.TimeoutSeconds, twoLines.Attempts));
     }
 
     [Fact]
@@ -52,10 +52,10 @@ public class UClibcNgModelTests
     public void Silence_restarts_the_list_on_the_next_server_for_servers_times_attempts_passes()
     {
         var plan = Plan("uclibc-ng", "nameserver 10.0.0.1\nnameserver 10.0.0.2\noptions timeout:1\n", "x.example", "* -> no answer");
-        // 2 servers × 2 attempts = 4 tries per type, AAAA then A, 1 s each; the A search starts on the server the AAAA search ended on.
-        Assert.Equal(8, plan.QueryCount);
-        Assert.Equal(new[] { "10.0.0.1", "10.0.0.2", "10.0.0.1", "10.0.0.2", "10.0.0.2", "10.0.0.1", "10.0.0.2", "10.0.0.1" }, plan.Queries.Select(q => q.Server));
-        Assert.Equal(8000, plan.TotalTime.TotalMilliseconds);
+        // 2 servers × 3 attempts = 6 tries per type, AAAA then A, 1 s each; the A search starts on the server the AAAA search ended on.
+        Assert.Equal(12, plan.QueryCount);
+        Assert.Equal(new[] { "10.0.0.1", "10.0.0.2", "10.0.0.1", "10.0.0.2", "10.0.0.1", "10.0.0.2", "10.0.0.2", "10.0.0.1", "10.0.0.2", "10.0.0.1", "10.0.0.2", "10.0.0.1" }, plan.Queries.Select(q => q.Server));
+        Assert.Equal(12000, plan.TotalTime.TotalMilliseconds);
         Assert.Equal(LookupResult.NoName, plan.Result);
     }
 

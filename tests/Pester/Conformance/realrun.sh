@@ -1,0 +1,24 @@
+#!/bin/sh
+# DnsTools real-build conformance: runs ONE real client of a real C library build (an Alpine minirootfs,
+# a musl built from a release tag, the busybox images) in a chroot, inside the private network + mount
+# namespace this script is started in (unshare -n -m), against the logging server on 127.0.0.1-3 only.
+# usage: unshare -n -m sh realrun.sh LAB CELLDIR
+#   CELLDIR holds: root (the rootfs path), cmd (the client's argv, one per line), rules, resolv.conf, hosts.
+#   Writes server.log, client.out (the client's own output) and run.out (START, END, EXIT from runtimed).
+set -eu
+lab=$1; d=$2
+# Refuse to run unless this network namespace has nothing but loopback: no real nameserver reachable.
+if [ "$(grep -c ':' /proc/net/dev)" -ne 1 ] || ! grep -q '^ *lo:' /proc/net/dev; then
+    echo "not in a private network namespace" >&2; exit 90
+fi
+root=$(cat "$d/root")
+# The cell's resolv.conf and hosts over the rootfs's own, visible in this mount namespace only (the
+# rootfs is shared by the cells running in parallel).
+mount --bind "$d/resolv.conf" "$root/etc/resolv.conf" || exit 91
+mount --bind "$d/hosts" "$root/etc/hosts" || exit 91
+"$lab/dnssrv" --fork "$d/rules" "$d/server.log" "$d/server.pid" 60 127.0.0.1 127.0.0.2 127.0.0.3 || { echo "the logging server did not start" >&2; exit 92; }
+srv=$(cat "$d/server.pid")
+set --
+while IFS= read -r arg; do set -- "$@" "$arg"; done < "$d/cmd"
+"$lab/runtimed" "$root" "$d/client.out" "$@" > "$d/run.out" || true
+kill "$srv" 2>/dev/null || true
