@@ -304,158 +304,11 @@ BeforeAll {
         @{ Resolver = $Resolver; Real = $real }
     }
 
-    # The probe's outcome as the client's rc (gai.c prints getaddrinfo's; golookup.go maps Go's error).
-    $script:ProbeRc = @{
-        'ok' = 0; 'EAI_NONAME' = -2; 'EAI_AGAIN' = -3; 'EAI_FAIL' = -4; 'EAI_NODATA' = -5
-        'no such host' = -2; 'temporary error' = -3; 'server misbehaving' = -4
-    }
-
-    # Starts the logging server on loopback in this (root) namespace, on 127.0.0.1-3 at one port that
-    # is free on all three (outside the ephemeral range, so no client socket of the probe takes it).
-    function Start-ProbeServer([string] $Dir) {
-        $srv = Join-Path $Lab 'dnssrv'
-        for ($try = 1; $try -le 8; $try++) {
-            $port = Get-Random -Minimum 20000 -Maximum 32000
-            $ready = Join-Path $Dir 'ready'
-            Remove-Item $ready -ErrorAction SilentlyContinue
-            $addresses = '127.0.0.1', '127.0.0.2', '127.0.0.3' | ForEach-Object { "${_}:$port" }
-            $p = Start-Process -FilePath $srv -PassThru -RedirectStandardError (Join-Path $Dir 'server.err') `
-                -ArgumentList (@((Join-Path $Dir 'rules'), (Join-Path $Dir 'server.log'), $ready, '40') + $addresses)
-            for ($i = 0; $i -lt 300 -and -not (Test-Path $ready) -and -not $p.HasExited; $i++) { Start-Sleep -Milliseconds 10 }
-            if (Test-Path $ready) { return [pscustomobject]@{ Process = $p; Port = $port } }
-            if (-not $p.HasExited) { $p.Kill(); $p.WaitForExit(2000) | Out-Null }
-        }
-        $null
-    }
-
-    # Runs the probe once against the logging server with the cell's rules; returns what the server
-    # logged (times after the probe's own start), the probe's result, and every difference between
-    # what the probe reports it sent and what the server logged. A string is a reason to skip.
-    function Invoke-ProbeLookup([string] $Resolver, [string] $Conf, [string] $Name, [string[]] $Rules, [string] $Id) {
-        $dir = Join-Path $Lab "$Id-$Resolver-probe"
-        if (Test-Path $dir) { Remove-Item $dir -Recurse -Force }
-        New-Item -ItemType Directory -Path $dir | Out-Null
-        Write-ServerRules (Join-Path $dir 'rules') $Rules
-        $nameservers = @([regex]::Matches($Conf, '(?m)^nameserver\s+(\S+)') | ForEach-Object { $_.Groups[1].Value })
-        if ($nameservers.Count -eq 0 -or @($nameservers | Where-Object { $_ -notmatch '^127\.0\.0\.[123]$' }).Count) {
-            return "the cell's nameservers ($($nameservers -join ', ')) are not all on 127.0.0.1-3, where the logging server listens"
-        }
-        $server = Start-ProbeServer $dir
-        if (-not $server) { return "no port in 20000-32000 was free on 127.0.0.1-3 for the logging server (8 tries): $(Get-Content (Join-Path $dir 'server.err') -Raw -ErrorAction SilentlyContinue)" }
-        try {
-            $endpoints = $nameservers | ForEach-Object { "${_}:$($server.Port)" }
-            $lookup = Test-PodDnsLatency -Name $Name -ResolvConf $Conf -Server $endpoints -Resolver $Resolver -Timeout 30 -ErrorAction Stop
-        }
-        finally {
-            if (-not $server.Process.HasExited) { $server.Process.Kill() }
-            $server.Process.WaitForExit(5000) | Out-Null
-        }
-        $logged = @(Read-ServerLog (Join-Path $dir 'server.log') 0)
-        $reported = @($lookup.Queries | Sort-Object SentAt)
-        $diffs = [System.Collections.Generic.List[string]]::new()
-        if ($logged.Count -ne $reported.Count) { $diffs.Add("probe report: $($reported.Count) queries reported, $($logged.Count) logged by the server") }
-        # The probe's start on the server's clock: its first query's log time less the send time it reports.
-        $startNs = 0L
-        if ($reported.Count -and $logged.Count) {
-            $q1 = $reported[0]
-            $first = $logged | Where-Object { $_.Name -eq $q1.Name -and $_.Type -eq $q1.Type -and $_.Port -eq $q1.SourcePort } | Select-Object -First 1
-            if (-not $first) { $first = $logged[0] }
-            $startNs = $first.Ns - [long]($q1.SentAt.Ticks * 100)
-        }
-        foreach ($q in $logged) { $q.TimeMs = ($q.Ns - $startNs) / 1e6 }
-        # What the probe says it sent is what the server got: name, type, transport, server, port, time.
-        $taken = [bool[]]::new($logged.Count)
-        foreach ($q in $reported) {
-            $hit = -1
-            for ($i = 0; $i -lt $logged.Count; $i++) {
-                $l = $logged[$i]
-                if (-not $taken[$i] -and $l.Name -eq $q.Name -and $l.Type -eq $q.Type -and $l.Transport -eq $q.Transport -and
-                    $l.Port -eq $q.SourcePort -and "$($l.Server):$($server.Port)" -eq $q.Server) { $hit = $i; break }
-            }
-            if ($hit -lt 0) { $diffs.Add(('probe report: {0} {1} {2} from port {3} to {4} at {5:0.0} ms not logged by the server' -f $q.Name, $q.Type, $q.Transport, $q.SourcePort, $q.Server, $q.SentAt.TotalMilliseconds)); continue }
-            $taken[$hit] = $true
-            if ([math]::Abs($logged[$hit].TimeMs - $q.SentAt.TotalMilliseconds) -gt $ToleranceMs) {
-                $diffs.Add(('probe report: {0} {1} sent at {2:0.0} ms, logged at {3:0.0} ms' -f $q.Name, $q.Type, $q.SentAt.TotalMilliseconds, $logged[$hit].TimeMs))
-            }
-        }
-        $index = 0
-        $trace = @(foreach ($q in $logged) {
-            $index++
-            [pscustomobject]@{ Index = $index; Name = $q.Name; Type = $q.Type; Server = $q.Server; Transport = $q.Transport; TimeMs = $q.TimeMs; Socket = $q.Socket; Bytes = $q.Bytes }
-        })
-        [pscustomobject]@{
-            Lookup = $lookup
-            Outcome = $lookup.Outcome
-            Rc = $ProbeRc[$lookup.Outcome]
-            Succeeded = $lookup.Succeeded
-            ElapsedMs = $lookup.Duration.TotalMilliseconds
-            Queries = $trace
-            ReportDiffs = $diffs
-        }
-    }
-
-    # Every difference between the probe's run and the real client's run of a cell, in words.
-    function Compare-Probe($Real, $Probe, [hashtable] $Stats) {
-        $diffs = [System.Collections.Generic.List[string]]::new()
-        foreach ($d in @(Compare-Trace $Real.Queries $Probe.Queries 'probe' $Stats)) { $diffs.Add($d) }
-        if ([math]::Abs($Real.ElapsedMs - $Probe.ElapsedMs) -gt $ToleranceMs) {
-            $diffs.Add(('total: real {0:0.0} ms, probe {1:0.0} ms' -f $Real.ElapsedMs, $Probe.ElapsedMs))
-        }
-        if ($null -eq $Probe.Rc -or $Real.Rc -ne $Probe.Rc) { $diffs.Add("result: real rc $($Real.Rc), probe $($Probe.Outcome) ($($Probe.Rc))") }
-        if ([bool]$Real.Addresses -ne [bool]$Probe.Succeeded) { $diffs.Add("success: real returned '$($Real.Addresses)', probe Succeeded $($Probe.Succeeded)") }
-        foreach ($d in $Probe.ReportDiffs) { $diffs.Add($d) }
-        $diffs
-    }
-}
-
-AfterAll {
-    if ($script:Report.Count -gt 0 -and $env:DNSTOOLS_REPO_ROOT) {
-        $file = Join-Path $env:DNSTOOLS_REPO_ROOT 'out/test-results/conformance.txt'
-        New-Item -ItemType Directory -Path (Split-Path $file) -Force | Out-Null
-        $script:Report | Set-Content $file
-    }
-    if ($script:ProbeReport.Count -gt 0 -and $env:DNSTOOLS_REPO_ROOT) {
-        $file = Join-Path $env:DNSTOOLS_REPO_ROOT 'out/test-results/probe-conformance.txt'
-        New-Item -ItemType Directory -Path (Split-Path $file) -Force | Out-Null
-        $script:ProbeReport | Set-Content $file
-    }
-    if ($script:Lab -and (Test-Path $script:Lab)) { Remove-Item $script:Lab -Recurse -Force -ErrorAction SilentlyContinue }
-}
-
-Describe 'Conformance with the real libc resolvers' -Tag Conformance {
-    It '<Id> <Resolver>' -ForEach $matrix {
-        $cell = Get-RealCell -Resolver $Resolver -Conf $Conf -Name $Name -Rules $Rules -Id $Id
-        if ($cell -is [string]) { Set-ItResult -Skipped -Because $cell; return }
-        $Resolver = $cell.Resolver; $real = $cell.Real
-        $plan = Get-ResolverQueryPlan -Name $Name -ResolvConf $Conf -Resolver $Resolver -ServerBehavior $Rules
-        $diffs = @(Compare-Plan $real $plan)
-        $status = if ($diffs.Count) { 'FAIL' } else { 'pass' }
-        $script:Report.Add(('{0,-32} {1,-11} {2}  real {3,3} queries {4,8:0.0} ms rc {5,2}  model {6,3} queries {7,8:0.0} ms {8}' -f
-            $Id, $Resolver, $status, $real.Queries.Count, $real.ElapsedMs, $real.Rc, $plan.QueryCount, $plan.TotalTime.TotalMilliseconds, $plan.ResultCode))
-        Write-Host ('    real: {0} queries, {1:0.0} ms, rc {2}, {3}; model: {4} queries, {5:0.0} ms, {6}' -f $real.Queries.Count, $real.ElapsedMs, $real.Rc, $real.Addresses, $plan.QueryCount, $plan.TotalTime.TotalMilliseconds, $plan.ResultCode)
-        $diffs -join "`n" | Should -BeNullOrEmpty
-    }
-}
-
-Describe 'Conformance of the probe with the real libc resolvers' -Tag ProbeConformance {
-    It '<Id> <Resolver> probe' -ForEach $matrix {
-        $cell = Get-RealCell -Resolver $Resolver -Conf $Conf -Name $Name -Rules $Rules -Id $Id
-        if ($cell -is [string]) { Set-ItResult -Skipped -Because $cell; return }
-        $Resolver = $cell.Resolver; $real = $cell.Real
-        $probe = Invoke-ProbeLookup -Resolver $Resolver -Conf $Conf -Name $Name -Rules $Rules -Id $Id
-        if ($probe -is [string]) { Set-ItResult -Skipped -Because $probe; return }
-        $stats = @{ MaxDtMs = 0.0 }
-        $diffs = @(Compare-Probe $real $probe $stats)
-        $status = if ($diffs.Count) { 'FAIL' } else { 'pass' }
-        $script:ProbeReport.Add(('{0,-32} {1,-11} {2}  real {3,3} queries {4,8:0.0} ms rc {5,2}  probe {6,3} queries {7,8:0.0} ms {8,-15} max send-time diff {9,5:0.0} ms' -f
-            $Id, $Resolver, $status, $real.Queries.Count, $real.ElapsedMs, $real.Rc, $probe.Queries.Count, $probe.ElapsedMs, $probe.Outcome, $stats.MaxDtMs))
-        Write-Host ('    real: {0} queries, {1:0.0} ms, rc {2}, {3}; probe: {4} queries, {5:0.0} ms, {6}' -f $real.Queries.Count, $real.ElapsedMs, $real.Rc, $real.Addresses, $probe.Queries.Count, $probe.ElapsedMs, $probe.Outcome)
-        $diffs -join "`n" | Should -BeNullOrEmpty
-    }
-}
-
-Describe 'Conformance with the real builds in ../shared/real-libc' -Tag RealBuildConformance -ForEach @(@{ RealMatrix = $realMatrix; RealBuilds = $realBuilds }) {
-    BeforeAll {
+    # The real builds' runs, done once for both real-build Describes: unpack the artifacts, put the clients
+    # in, run every cell's real client (in parallel, each in its own namespaces) and keep the results.
+    function Initialize-RealBuilds($RealBuilds, $RealMatrix) {
+        if ($script:RealInitialized) { return }
+        $script:RealInitialized = $true
         # Where the artifacts are: DNSTOOLS_REAL_LIBC, else ../shared/real-libc beside the repository.
         $repoRoot = if ($env:DNSTOOLS_REPO_ROOT) { $env:DNSTOOLS_REPO_ROOT } else { (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path }
         $script:RealLibc = if ($env:DNSTOOLS_REAL_LIBC) { $env:DNSTOOLS_REAL_LIBC } else { Join-Path (Split-Path $repoRoot) 'shared/real-libc' }
@@ -592,6 +445,179 @@ Describe 'Conformance with the real builds in ../shared/real-libc' -Tag RealBuil
         $script:RealBuildReport = [System.Collections.Generic.List[string]]::new()
     }
 
+    # The probe's outcome as the client's rc (gai.c prints getaddrinfo's; golookup.go maps Go's error).
+    $script:ProbeRc = @{
+        'ok' = 0; 'EAI_NONAME' = -2; 'EAI_AGAIN' = -3; 'EAI_FAIL' = -4; 'EAI_NODATA' = -5
+        'no such host' = -2; 'temporary error' = -3; 'server misbehaving' = -4
+    }
+
+    # Starts the logging server on loopback in this (root) namespace, on 127.0.0.1-3 at one port that
+    # is free on all three (outside the ephemeral range, so no client socket of the probe takes it).
+    function Start-ProbeServer([string] $Dir) {
+        $srv = Join-Path $Lab 'dnssrv'
+        for ($try = 1; $try -le 8; $try++) {
+            $port = Get-Random -Minimum 20000 -Maximum 32000
+            $ready = Join-Path $Dir 'ready'
+            Remove-Item $ready -ErrorAction SilentlyContinue
+            $addresses = '127.0.0.1', '127.0.0.2', '127.0.0.3' | ForEach-Object { "${_}:$port" }
+            $p = Start-Process -FilePath $srv -PassThru -RedirectStandardError (Join-Path $Dir 'server.err') `
+                -ArgumentList (@((Join-Path $Dir 'rules'), (Join-Path $Dir 'server.log'), $ready, '40') + $addresses)
+            for ($i = 0; $i -lt 300 -and -not (Test-Path $ready) -and -not $p.HasExited; $i++) { Start-Sleep -Milliseconds 10 }
+            if (Test-Path $ready) { return [pscustomobject]@{ Process = $p; Port = $port } }
+            if (-not $p.HasExited) { $p.Kill(); $p.WaitForExit(2000) | Out-Null }
+        }
+        $null
+    }
+
+    # The cell's nameservers, or why the probe cannot replay it (the logging server listens on 127.0.0.1-3).
+    function Get-ProbeNameservers([string] $Conf) {
+        $nameservers = @([regex]::Matches($Conf, '(?m)^nameserver\s+(\S+)') | ForEach-Object { $_.Groups[1].Value })
+        if ($nameservers.Count -eq 0 -or @($nameservers | Where-Object { $_ -notmatch '^127\.0\.0\.[123]$' }).Count) {
+            return "the cell's nameservers ($($nameservers -join ', ')) are not all on 127.0.0.1-3, where the logging server listens"
+        }
+        , $nameservers
+    }
+
+    # Runs the probe once against the logging server with the cell's rules; returns what the server
+    # logged (times after the probe's own start), the probe's result, and every difference between
+    # what the probe reports it sent and what the server logged. A string is a reason to skip.
+    # $Ran: the probe already ran elsewhere (the real-build cells run their probes in parallel runspaces):
+    # @{ Dir; Port; Lookup } or @{ Error }; only the analysis is done here.
+    function Invoke-ProbeLookup([string] $Resolver, [string] $Conf, [string] $Name, [string[]] $Rules, [string] $Id, [hashtable] $Ran) {
+        if ($Ran) {
+            if ($Ran.Error) { return $Ran.Error }
+            $dir = $Ran.Dir; $lookup = $Ran.Lookup; $server = [pscustomobject]@{ Port = $Ran.Port }
+        }
+        else {
+        $dir = Join-Path $Lab "$Id-$Resolver-probe"
+        if (Test-Path $dir) { Remove-Item $dir -Recurse -Force }
+        New-Item -ItemType Directory -Path $dir | Out-Null
+        Write-ServerRules (Join-Path $dir 'rules') $Rules
+        $nameservers = Get-ProbeNameservers $Conf
+        if ($nameservers -is [string]) { return $nameservers }
+        $server = Start-ProbeServer $dir
+        if (-not $server) { return "no port in 20000-32000 was free on 127.0.0.1-3 for the logging server (8 tries): $(Get-Content (Join-Path $dir 'server.err') -Raw -ErrorAction SilentlyContinue)" }
+        try {
+            $endpoints = $nameservers | ForEach-Object { "${_}:$($server.Port)" }
+            $lookup = Test-PodDnsLatency -Name $Name -ResolvConf $Conf -Server $endpoints -Resolver $Resolver -Timeout 60 -ErrorAction Stop
+        }
+        finally {
+            if (-not $server.Process.HasExited) { $server.Process.Kill() }
+            $server.Process.WaitForExit(5000) | Out-Null
+        }
+        }
+        $logged = @(Read-ServerLog (Join-Path $dir 'server.log') 0)
+        $reported = @($lookup.Queries | Sort-Object SentAt)
+        $diffs = [System.Collections.Generic.List[string]]::new()
+        if ($logged.Count -ne $reported.Count) { $diffs.Add("probe report: $($reported.Count) queries reported, $($logged.Count) logged by the server") }
+        # The probe's start on the server's clock: its first query's log time less the send time it reports.
+        $startNs = 0L
+        if ($reported.Count -and $logged.Count) {
+            $q1 = $reported[0]
+            $first = $logged | Where-Object { $_.Name -eq $q1.Name -and $_.Type -eq $q1.Type -and $_.Port -eq $q1.SourcePort } | Select-Object -First 1
+            if (-not $first) { $first = $logged[0] }
+            $startNs = $first.Ns - [long]($q1.SentAt.Ticks * 100)
+        }
+        foreach ($q in $logged) { $q.TimeMs = ($q.Ns - $startNs) / 1e6 }
+        # What the probe says it sent is what the server got: name, type, transport, server, port, time.
+        $taken = [bool[]]::new($logged.Count)
+        foreach ($q in $reported) {
+            $hit = -1
+            for ($i = 0; $i -lt $logged.Count; $i++) {
+                $l = $logged[$i]
+                if (-not $taken[$i] -and $l.Name -eq $q.Name -and $l.Type -eq $q.Type -and $l.Transport -eq $q.Transport -and
+                    $l.Port -eq $q.SourcePort -and "$($l.Server):$($server.Port)" -eq $q.Server) { $hit = $i; break }
+            }
+            if ($hit -lt 0) { $diffs.Add(('probe report: {0} {1} {2} from port {3} to {4} at {5:0.0} ms not logged by the server' -f $q.Name, $q.Type, $q.Transport, $q.SourcePort, $q.Server, $q.SentAt.TotalMilliseconds)); continue }
+            $taken[$hit] = $true
+            if ([math]::Abs($logged[$hit].TimeMs - $q.SentAt.TotalMilliseconds) -gt $ToleranceMs) {
+                $diffs.Add(('probe report: {0} {1} sent at {2:0.0} ms, logged at {3:0.0} ms' -f $q.Name, $q.Type, $q.SentAt.TotalMilliseconds, $logged[$hit].TimeMs))
+            }
+        }
+        $index = 0
+        $trace = @(foreach ($q in $logged) {
+            $index++
+            [pscustomobject]@{ Index = $index; Name = $q.Name; Type = $q.Type; Server = $q.Server; Transport = $q.Transport; TimeMs = $q.TimeMs; Socket = $q.Socket; Bytes = $q.Bytes }
+        })
+        [pscustomobject]@{
+            Lookup = $lookup
+            Outcome = $lookup.Outcome
+            Rc = $ProbeRc[$lookup.Outcome]
+            Succeeded = $lookup.Succeeded
+            ElapsedMs = $lookup.Duration.TotalMilliseconds
+            Queries = $trace
+            ReportDiffs = $diffs
+        }
+    }
+
+    # Every difference between the probe's run and the real client's run of a cell, in words.
+    function Compare-Probe($Real, $Probe, [hashtable] $Stats) {
+        $diffs = [System.Collections.Generic.List[string]]::new()
+        foreach ($d in @(Compare-Trace $Real.Queries $Probe.Queries 'probe' $Stats)) { $diffs.Add($d) }
+        if ([math]::Abs($Real.ElapsedMs - $Probe.ElapsedMs) -gt $ToleranceMs) {
+            $diffs.Add(('total: real {0:0.0} ms, probe {1:0.0} ms' -f $Real.ElapsedMs, $Probe.ElapsedMs))
+        }
+        # A busybox applet (real builds) has no rc: only whether the name resolved.
+        $busybox = $null -eq $Real.Rc -and $Real.PSObject.Properties['Resolved']
+        if (-not $busybox -and ($null -eq $Probe.Rc -or $Real.Rc -ne $Probe.Rc)) { $diffs.Add("result: real rc $($Real.Rc), probe $($Probe.Outcome) ($($Probe.Rc))") }
+        $realResolved = if ($busybox) { [bool]$Real.Resolved } else { [bool]$Real.Addresses }
+        if ($realResolved -ne [bool]$Probe.Succeeded) { $diffs.Add("success: real returned '$($Real.Addresses)', probe Succeeded $($Probe.Succeeded)") }
+        foreach ($d in $Probe.ReportDiffs) { $diffs.Add($d) }
+        $diffs
+    }
+}
+
+AfterAll {
+    if ($script:Report.Count -gt 0 -and $env:DNSTOOLS_REPO_ROOT) {
+        $file = Join-Path $env:DNSTOOLS_REPO_ROOT 'out/test-results/conformance.txt'
+        New-Item -ItemType Directory -Path (Split-Path $file) -Force | Out-Null
+        $script:Report | Set-Content $file
+    }
+    if ($script:ProbeReport.Count -gt 0 -and $env:DNSTOOLS_REPO_ROOT) {
+        $file = Join-Path $env:DNSTOOLS_REPO_ROOT 'out/test-results/probe-conformance.txt'
+        New-Item -ItemType Directory -Path (Split-Path $file) -Force | Out-Null
+        $script:ProbeReport | Set-Content $file
+    }
+    if ($script:Lab -and (Test-Path $script:Lab)) { Remove-Item $script:Lab -Recurse -Force -ErrorAction SilentlyContinue }
+}
+
+Describe 'Conformance with the real libc resolvers' -Tag Conformance {
+    It '<Id> <Resolver>' -ForEach $matrix {
+        $cell = Get-RealCell -Resolver $Resolver -Conf $Conf -Name $Name -Rules $Rules -Id $Id
+        if ($cell -is [string]) { Set-ItResult -Skipped -Because $cell; return }
+        $Resolver = $cell.Resolver; $real = $cell.Real
+        $plan = Get-ResolverQueryPlan -Name $Name -ResolvConf $Conf -Resolver $Resolver -ServerBehavior $Rules
+        $diffs = @(Compare-Plan $real $plan)
+        $status = if ($diffs.Count) { 'FAIL' } else { 'pass' }
+        $script:Report.Add(('{0,-32} {1,-11} {2}  real {3,3} queries {4,8:0.0} ms rc {5,2}  model {6,3} queries {7,8:0.0} ms {8}' -f
+            $Id, $Resolver, $status, $real.Queries.Count, $real.ElapsedMs, $real.Rc, $plan.QueryCount, $plan.TotalTime.TotalMilliseconds, $plan.ResultCode))
+        Write-Host ('    real: {0} queries, {1:0.0} ms, rc {2}, {3}; model: {4} queries, {5:0.0} ms, {6}' -f $real.Queries.Count, $real.ElapsedMs, $real.Rc, $real.Addresses, $plan.QueryCount, $plan.TotalTime.TotalMilliseconds, $plan.ResultCode)
+        $diffs -join "`n" | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Conformance of the probe with the real libc resolvers' -Tag ProbeConformance {
+    It '<Id> <Resolver> probe' -ForEach $matrix {
+        $cell = Get-RealCell -Resolver $Resolver -Conf $Conf -Name $Name -Rules $Rules -Id $Id
+        if ($cell -is [string]) { Set-ItResult -Skipped -Because $cell; return }
+        $Resolver = $cell.Resolver; $real = $cell.Real
+        $probe = Invoke-ProbeLookup -Resolver $Resolver -Conf $Conf -Name $Name -Rules $Rules -Id $Id
+        if ($probe -is [string]) { Set-ItResult -Skipped -Because $probe; return }
+        $stats = @{ MaxDtMs = 0.0 }
+        $diffs = @(Compare-Probe $real $probe $stats)
+        $status = if ($diffs.Count) { 'FAIL' } else { 'pass' }
+        $script:ProbeReport.Add(('{0,-32} {1,-11} {2}  real {3,3} queries {4,8:0.0} ms rc {5,2}  probe {6,3} queries {7,8:0.0} ms {8,-15} max send-time diff {9,5:0.0} ms' -f
+            $Id, $Resolver, $status, $real.Queries.Count, $real.ElapsedMs, $real.Rc, $probe.Queries.Count, $probe.ElapsedMs, $probe.Outcome, $stats.MaxDtMs))
+        Write-Host ('    real: {0} queries, {1:0.0} ms, rc {2}, {3}; probe: {4} queries, {5:0.0} ms, {6}' -f $real.Queries.Count, $real.ElapsedMs, $real.Rc, $real.Addresses, $probe.Queries.Count, $probe.ElapsedMs, $probe.Outcome)
+        $diffs -join "`n" | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Conformance with the real builds in ../shared/real-libc' -Tag RealBuildConformance -ForEach @(@{ RealMatrix = $realMatrix; RealBuilds = $realBuilds }) {
+    BeforeAll {
+        Initialize-RealBuilds $RealBuilds $RealMatrix
+    }
+
     AfterAll {
         if ($script:RealBuildReport -and $RealBuildReport.Count -gt 0 -and $env:DNSTOOLS_REPO_ROOT) {
             $file = Join-Path $env:DNSTOOLS_REPO_ROOT 'out/test-results/real-build-conformance.txt'
@@ -622,6 +648,103 @@ Describe 'Conformance with the real builds in ../shared/real-libc' -Tag RealBuil
         $status = if ($diffs.Count) { 'FAIL' } elseif ($rerun) { 'identical (on a rerun alone)' } else { 'identical' }
         $script:RealBuildReport.Add(('{0,-16} {1,-17} {2,-32} {3,-9} real {4,3} queries {5,8:0.0} ms {6,-10} model {7,3} queries {8,8:0.0} ms {9}' -f
             $Build, $Resolver, $Id, $status, $run.Queries.Count, $run.ElapsedMs, $(if ($null -ne $run.Rc) { "rc $($run.Rc)" } elseif ($run.Resolved) { 'resolved' } else { 'failed' }), $plan.QueryCount, $plan.TotalTime.TotalMilliseconds, $plan.ResultCode))
+        $diffs -join "`n" | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Conformance of the probe with the real builds in ../shared/real-libc' -Tag RealBuildProbeConformance -ForEach @(@{ RealMatrix = $realMatrix; RealBuilds = $realBuilds }) {
+    BeforeAll {
+        Initialize-RealBuilds $RealBuilds $RealMatrix
+        $script:RealProbeRuns = @{}
+        $script:RealProbeSeconds = 0.0
+        $script:RealProbeReport = [System.Collections.Generic.List[string]]::new()
+        if ($RealSkip) { return }
+        # One probe run per resolver and scenario (two builds with the same release share it), run in
+        # parallel runspaces, each against its own logging server on loopback; analysed in the tests.
+        $work = [System.Collections.Generic.List[object]]::new()
+        foreach ($cell in $RealMatrix) {
+            $key = "$($cell.Resolver)|$($cell.Id)"
+            if ($RealProbeRuns.ContainsKey($key)) { continue }
+            $nameservers = Get-ProbeNameservers $cell.Conf
+            if ($nameservers -is [string]) { $RealProbeRuns[$key] = @{ Error = $nameservers }; continue }
+            $dir = Join-Path $Lab "real-probe-$($cell.Resolver)-$($cell.Id)"
+            New-Item -ItemType Directory -Path $dir -Force | Out-Null
+            Write-ServerRules (Join-Path $dir 'rules') $cell.Rules
+            $RealProbeRuns[$key] = $null
+            $expected = (Get-ResolverQueryPlan -Name $cell.Name -ResolvConf $cell.Conf -Resolver $cell.Resolver -ServerBehavior $cell.Rules).TotalTime.TotalMilliseconds
+            $work.Add([pscustomobject]@{ Key = $key; Dir = $dir; Name = $cell.Name; Conf = $cell.Conf; Resolver = $cell.Resolver; Nameservers = $nameservers; Expected = $expected })
+        }
+        $manifest = $env:DNSTOOLS_MODULE_MANIFEST
+        $srv = Join-Path $Lab 'dnssrv'
+        $script:RealProbeParallel = 6
+        $sw = [System.Diagnostics.Stopwatch]::StartNew()
+        $results = $work | Sort-Object Expected -Descending | ForEach-Object -ThrottleLimit $RealProbeParallel -Parallel {
+            $w = $_
+            Import-Module $using:manifest
+            $result = @{ Key = $w.Key; Dir = $w.Dir }
+            $p = $null
+            # The logging server on 127.0.0.1-3 at one free port outside the ephemeral range (as Start-ProbeServer).
+            for ($try = 1; $try -le 8 -and -not $result.Port; $try++) {
+                $port = Get-Random -Minimum 20000 -Maximum 32000
+                $ready = Join-Path $w.Dir 'ready'
+                Remove-Item $ready -ErrorAction SilentlyContinue
+                $p = Start-Process -FilePath $using:srv -PassThru -RedirectStandardError (Join-Path $w.Dir 'server.err') `
+                    -ArgumentList (@((Join-Path $w.Dir 'rules'), (Join-Path $w.Dir 'server.log'), $ready, '60') + @('127.0.0.1', '127.0.0.2', '127.0.0.3' | ForEach-Object { "${_}:$port" }))
+                for ($i = 0; $i -lt 300 -and -not (Test-Path $ready) -and -not $p.HasExited; $i++) { Start-Sleep -Milliseconds 10 }
+                if (Test-Path $ready) { $result.Port = $port }
+                elseif (-not $p.HasExited) { $p.Kill(); $p.WaitForExit(2000) | Out-Null }
+            }
+            if (-not $result.Port) { $result.Error = 'no free port for the logging server'; return $result }
+            try {
+                $endpoints = $w.Nameservers | ForEach-Object { "${_}:$($result.Port)" }
+                $result.Lookup = Test-PodDnsLatency -Name $w.Name -ResolvConf $w.Conf -Server $endpoints -Resolver $w.Resolver -Timeout 60 -ErrorAction Stop
+            }
+            catch { $result.Error = "Test-PodDnsLatency failed: $_" }
+            finally {
+                if (-not $p.HasExited) { $p.Kill() }
+                $p.WaitForExit(5000) | Out-Null
+            }
+            $result
+        }
+        foreach ($r in $results) { $RealProbeRuns[$r.Key] = $r }
+        $script:RealProbeSeconds = $sw.Elapsed.TotalSeconds
+        Write-Host ('    probe: {0} runs in {1:0.0} s ({2} at a time)' -f $work.Count, $RealProbeSeconds, $RealProbeParallel)
+    }
+
+    AfterAll {
+        if ($script:RealProbeReport -and $RealProbeReport.Count -gt 0 -and $env:DNSTOOLS_REPO_ROOT) {
+            $file = Join-Path $env:DNSTOOLS_REPO_ROOT 'out/test-results/real-build-probe-conformance.txt'
+            New-Item -ItemType Directory -Path (Split-Path $file) -Force | Out-Null
+            @("probe runs: $($RealProbeRuns.Count) in $('{0:0.0}' -f $RealProbeSeconds) s, $RealProbeParallel at a time") + $RealProbeReport | Set-Content $file
+        }
+    }
+
+    It '<Build> (<Resolver>) <Id> probe' -ForEach $RealMatrix {
+        if ($RealSkip) { Set-ItResult -Skipped -Because $RealSkip; return }
+        $root = $RealRoots[$Build]
+        if (-not (Test-Path $root -PathType Container -ErrorAction SilentlyContinue)) { Set-ItResult -Skipped -Because $root; return }
+        $dir = $RealRunsByCell["$Build|$Id"]
+        $real = Read-RealRun $dir $Kind
+        if ($real -is [string]) { throw $real }
+        $probe = Invoke-ProbeLookup -Resolver $Resolver -Conf $Conf -Name $Name -Rules $Rules -Id $Id -Ran $RealProbeRuns["$Resolver|$Id"]
+        if ($probe -is [string]) { Set-ItResult -Skipped -Because $probe; return }
+        $stats = @{ MaxDtMs = 0.0 }
+        $diffs = @(Compare-Probe $real $probe $stats)
+        $rerun = $false
+        if ($diffs.Count) {
+            # Both sides ran beside other work on 2 loaded cores: run each once more alone and compare those.
+            & timeout -k 5 90 unshare -n -m sh (Join-Path $Source 'realrun.sh') (Split-Path $dir) $dir 2>&1 | Out-Null
+            $real = Read-RealRun $dir $Kind
+            if ($real -is [string]) { throw $real }
+            $probe = Invoke-ProbeLookup -Resolver $Resolver -Conf $Conf -Name $Name -Rules $Rules -Id "real-$Build-$Id"
+            if ($probe -is [string]) { Set-ItResult -Skipped -Because $probe; return }
+            $diffs = @(Compare-Probe $real $probe $stats)
+            $rerun = $true
+        }
+        $status = if ($diffs.Count) { 'FAIL' } elseif ($rerun) { 'identical (on a rerun alone)' } else { 'identical' }
+        $script:RealProbeReport.Add(('{0,-16} {1,-17} {2,-32} {3,-9} real {4,3} queries {5,8:0.0} ms {6,-10} probe {7,3} queries {8,8:0.0} ms {9,-12} max send-time diff {10,5:0.0} ms' -f
+            $Build, $Resolver, $Id, $status, $real.Queries.Count, $real.ElapsedMs, $(if ($null -ne $real.Rc) { "rc $($real.Rc)" } elseif ($real.Resolved) { 'resolved' } else { 'failed' }),
+            $probe.Queries.Count, $probe.ElapsedMs, $probe.Outcome, $stats.MaxDtMs))
         $diffs -join "`n" | Should -BeNullOrEmpty
     }
 }
