@@ -9,6 +9,17 @@
 # counts (the whole sequence); send times and total time within ±100 ms; the result code and the
 # address families returned. Missing tools or namespaces make the cells SKIPPED with the reason.
 #
+# Real builds (-Tag RealBuildConformance, RealBuildProbeConformance): the same scenarios against every
+# artifact in ../shared/real-libc (DNSTOOLS_REAL_LIBC overrides; SKIPPED with the reason when absent),
+# copied into the lab: Alpine 3.8-3.20's musl 1.1.19-1.2.5 and musl 1.1.12 / 1.2.1 built from the tags
+# (a musl-gcc dynamic gai client in a chroot), busybox:glibc's glibc 2.41 (a gcc dynamic client in its
+# rootfs) and the static busybox:musl and busybox:uclibc (the wget applet as the client: only "resolved
+# or not" and the family it connected to are visible). Every build x scenario runs in its own
+# namespaces (realrun.sh, 12 at a time, longest first); the server's log is compared with the model's
+# plan and with the probe's run (one per release and scenario, 6 at a time in parallel runspaces),
+# including the bytes after the query id. A cell that differs is run once more alone before it fails,
+# since the batch shares 2 cores with everything else. out/test-results/real-build-*.txt has the matrix.
+#
 # Probe conformance (-Tag ProbeConformance): the same cells replayed by Test-PodDnsLatency (the
 # probe runs the same resolver models on real sockets). The probe is a user-space program that takes
 # a server port, so it runs in this process against the SAME logging server, started in the root
