@@ -663,6 +663,29 @@ Describe 'Conformance with the real builds in ../shared/real-libc' -Tag RealBuil
     }
 }
 
+Describe 'Measure-DnsCapture on captures of the real builds' -Tag RealBuildConformance -ForEach @(@{ RealMatrix = $realMatrix; RealBuilds = $realBuilds }) {
+    BeforeAll {
+        Initialize-RealBuilds $RealBuilds $RealMatrix
+    }
+
+    It 'tells <Build> apart as <Expected> (the incident scenario captured with tcpdump)' -ForEach @(
+        @{ Build = 'busybox-uclibc'; Expected = 'UClibcNg' }
+        @{ Build = 'alpine-3.20.3'; Expected = 'Musl' }
+        @{ Build = 'busybox-glibc'; Expected = 'Glibc' }
+    ) {
+        if ($RealSkip) { Set-ItResult -Skipped -Because $RealSkip; return }
+        if (-not (Get-Command tcpdump -CommandType Application -ErrorAction SilentlyContinue)) { Set-ItResult -Skipped -Because 'tcpdump is not installed'; return }
+        $dir = $RealRunsByCell["$Build|k8s-default"]
+        if (-not $dir) { Set-ItResult -Skipped -Because "no $Build rootfs"; return }
+        $pcap = Join-Path $dir 'lookup.pcap'
+        $env:CAPTURE = $pcap
+        try { & timeout -k 5 90 unshare -n -m sh (Join-Path $Source 'realrun.sh') (Split-Path $dir) $dir 2>&1 | Out-Null }
+        finally { Remove-Item Env:CAPTURE }
+        $lookup = Measure-DnsCapture -Path $pcap | Where-Object Name -eq 'elink.spic.com.cn.'
+        "$($lookup.Resolver)" | Should -Be $Expected -Because $lookup.ResolverEvidence
+    }
+}
+
 Describe 'Conformance of the probe with the real builds in ../shared/real-libc' -Tag RealBuildProbeConformance -ForEach @(@{ RealMatrix = $realMatrix; RealBuilds = $realBuilds }) {
     BeforeAll {
         Initialize-RealBuilds $RealBuilds $RealMatrix

@@ -18,7 +18,17 @@ mount --bind "$d/resolv.conf" "$root/etc/resolv.conf" || exit 91
 mount --bind "$d/hosts" "$root/etc/hosts" || exit 91
 "$lab/dnssrv" --fork "$d/rules" "$d/server.log" "$d/server.pid" 60 127.0.0.1 127.0.0.2 127.0.0.3 || { echo "the logging server did not start" >&2; exit 92; }
 srv=$(cat "$d/server.pid")
+# With CAPTURE set: tcpdump on this namespace's lo writes the lookup's DNS packets there (immediate mode,
+# and a moment to write the last reply before it is stopped).
+cap=
+if [ -n "${CAPTURE:-}" ]; then
+    tcpdump -i lo --immediate-mode -U -n -w "$CAPTURE" port 53 2> "$d/tcpdump.err" &
+    cap=$!
+    i=0
+    while ! grep -q listening "$d/tcpdump.err" 2>/dev/null && [ $i -lt 500 ]; do sleep 0.01; i=$((i + 1)); done
+fi
 set --
 while IFS= read -r arg; do set -- "$@" "$arg"; done < "$d/cmd"
 "$lab/runtimed" "$root" "$d/client.out" "$@" > "$d/run.out" || true
 kill "$srv" 2>/dev/null || true
+if [ -n "$cap" ]; then sleep 0.2; kill -INT "$cap" 2>/dev/null || true; wait "$cap" 2>/dev/null || true; fi
