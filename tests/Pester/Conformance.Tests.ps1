@@ -66,6 +66,9 @@ BeforeDiscovery {
            Rules = @('A sf.example -> SERVFAIL after 10ms') }
         @{ Id = 'a-refused'; Name = 'ref.example'; Conf = "nameserver 127.0.0.1`noptions timeout:1 attempts:2"
            Rules = @('A ref.example -> REFUSED') }
+        # The first server resets every TCP connection once it has read the queries: glibc reconnects once, then moves on at once.
+        @{ Id = 'tcp-reset'; Name = 'rst.example'; Conf = "nameserver 127.0.0.1`nnameserver 127.0.0.2`noptions timeout:1 use-vc"
+           Rules = @('@127.0.0.1 * -> reset') }
         @{ Id = 'aaaa-nxdomain-a-answered'; Name = 'half.example'; Conf = "nameserver 127.0.0.1`nsearch corp.local`noptions ndots:2 timeout:1"
            Rules = @('AAAA * -> NXDOMAIN') }
     )
@@ -148,7 +151,7 @@ BeforeAll {
     }
 
     $script:Rc = @{ Success = 0; NoName = -2; TryAgain = -3; Fail = -4; NoData = -5 }
-    $script:Kinds = @{ Answer = 'answer'; NxDomain = 'nxdomain'; NoData = 'nodata'; ServFail = 'servfail'; Refused = 'refused'; NoAnswer = 'none'; Truncated = 'tc' }
+    $script:Kinds = @{ Answer = 'answer'; NxDomain = 'nxdomain'; NoData = 'nodata'; ServFail = 'servfail'; Refused = 'refused'; NoAnswer = 'none'; Truncated = 'tc'; Reset = 'reset' }
 
     # Runs the real client once in its own namespaces; returns the client's report and the server's log.
     function Invoke-RealLookup([string] $Resolver, [string] $Conf, [string] $Name, [string[]] $Rules, [string] $Id) {

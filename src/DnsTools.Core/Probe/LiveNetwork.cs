@@ -67,6 +67,12 @@ internal sealed class LiveNetwork : Simulation
         public Socket? Os;
         public bool Tcp;
         public bool ClosedForModel;
+        /// <summary>The TCP connection was refused or reset (told to the model once).</summary>
+        public bool Lost;
+        /// <summary>The TCP connect itself failed (refused), as opposed to a reset after connecting.</summary>
+        public bool Refused;
+        /// <summary>TCP queries written by the model and not yet on the wire: sent together at the next wait, as glibc's send_vc writes both with one writev.</summary>
+        public List<byte[]>? PendingTcp;
         public IPEndPoint? Local;
         public byte[]? Buffer;
     }
@@ -122,13 +128,14 @@ internal sealed class LiveNetwork : Simulation
                 {
                     live.Tcp = true;
                     live.Os = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                    ConnectWithin(live.Os, endpoint, Remaining(TimeSpan.FromSeconds(10)));
+                    try { ConnectWithin(live.Os, endpoint, Remaining(TimeSpan.FromSeconds(10))); }
+                    catch (SocketException) { live.Refused = true; throw; }
                 }
                 var framed = new byte[message.Length + 2];
                 BinaryPrimitives.WriteUInt16BigEndian(framed, (ushort)message.Length);
                 message.CopyTo(framed, 2);
                 sentAt = Now;
-                live.Os.Send(framed);
+                (live.PendingTcp ??= new List<byte[]>()).Add(framed);
             }
             live.Local ??= live.Os.LocalEndPoint as IPEndPoint;
         }
@@ -175,7 +182,11 @@ internal sealed class LiveNetwork : Simulation
     public override SimReply? Next(IEnumerable<int> sockets, TimeSpan from, TimeSpan until)
     {
         List<int> wanted;
-        lock (_gate) wanted = sockets.Where(id => _sockets.TryGetValue(id, out var s) && s.Os is not null && !s.ClosedForModel).ToList();
+        lock (_gate)
+        {
+            FlushTcp();
+            wanted = sockets.Where(id => _sockets.TryGetValue(id, out var s) && s.Os is not null && !s.ClosedForModel).ToList();
+        }
         while (true)
         {
             _cancel.ThrowIfCancellationRequested();
@@ -217,9 +228,23 @@ internal sealed class LiveNetwork : Simulation
     /// <summary>When the model returned: the lookup's measured end (set when the model finishes).</summary>
     public TimeSpan? EndedAt { get; private set; }
 
+    /// <summary>Writes every socket's queued TCP queries, each socket's in one send (a failure shows as a lost connection when read).</summary>
+    private void FlushTcp()
+    {
+        foreach (var live in _sockets.Values)
+        {
+            if (live.PendingTcp is not { Count: > 0 } pending || live.Os is null) continue;
+            var all = pending.Count == 1 ? pending[0] : pending.SelectMany(b => b).ToArray();
+            pending.Clear();
+            try { live.Os.Send(all); }
+            catch (SocketException) { }
+        }
+    }
+
     public override IReadOnlyList<PlannedQuery> Finish()
     {
         EndedAt ??= Now;
+        lock (_gate) FlushTcp();
         lock (_gate) return FinishNow();
     }
 
@@ -258,9 +283,17 @@ internal sealed class LiveNetwork : Simulation
             if (live.Tcp)
             {
                 var length = new byte[2];
-                if (!ReadExactly(live.Os!, length)) return null;
-                message = new byte[BinaryPrimitives.ReadUInt16BigEndian(length)];
-                if (!ReadExactly(live.Os!, message)) return null;
+                try
+                {
+                    if (!ReadExactly(live.Os!, length)) return ConnectionLost(socketId, live, deliver);
+                    message = new byte[BinaryPrimitives.ReadUInt16BigEndian(length)];
+                    if (!ReadExactly(live.Os!, message)) return ConnectionLost(socketId, live, deliver);
+                }
+                catch (SocketException)
+                {
+                    // Refused or reset: the libc's read or connect fails at once (glibc send_vc returns), so does the probe.
+                    return ConnectionLost(socketId, live, deliver);
+                }
             }
             else
             {
@@ -286,6 +319,28 @@ internal sealed class LiveNetwork : Simulation
         }
         if (!parsed.Header.IsResponse) return null;
         lock (_gate) return Match(socketId, live, parsed, at, deliver);
+    }
+
+    /// <summary>
+    /// A TCP connection that was refused, reset or closed: the model gets a <see cref="ServerResponseKind.Reset"/>
+    /// for the first query still unanswered on it (once), instead of waiting out the lookup limit.
+    /// </summary>
+    private SimReply? ConnectionLost(int socketId, LiveSocket live, bool deliver)
+    {
+        var at = Now;
+        lock (_gate)
+        {
+            var pending = _sent.FirstOrDefault(s => s.Socket == socketId && !s.Observed.Answered);
+            if (pending.Planned is null || live.Lost) return null;
+            live.Lost = true;
+            var o = pending.Observed;
+            o.AnsweredAt = at;
+            o.Rcode = live.Refused ? "ConnectionRefused" : "ConnectionReset";
+            o.TimedOut = false;
+            o.Late = !deliver || live.ClosedForModel;
+            if (!deliver || live.ClosedForModel) return null;
+            return new SimReply { Query = pending.Planned, At = at, Kind = live.Refused ? ServerResponseKind.ConnectionRefused : ServerResponseKind.Reset, Socket = socketId };
+        }
     }
 
     private SimReply? Match(int socketId, LiveSocket live, DnsMessage parsed, TimeSpan at, bool deliver)

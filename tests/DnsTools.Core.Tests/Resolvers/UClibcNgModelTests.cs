@@ -68,3 +68,25 @@ public class UClibcNgModelTests
         Assert.Equal(LookupResult.NoName, plan.Result);
     }
 }
+
+public class TcpResetTests
+{
+    [Fact]
+    public void Reset_is_an_outcome_over_TCP_and_no_answer_over_UDP()
+    {
+        var behaviour = ServerBehavior.Parse(new[] { "@127.0.0.1 * -> reset" });
+        Assert.Equal(ServerResponseKind.Reset, behaviour.Respond("x.example", DnsQueryType.A, "127.0.0.1", DnsTransport.Tcp, false).Kind);
+        Assert.Equal(ServerResponseKind.NoAnswer, behaviour.Respond("x.example", DnsQueryType.A, "127.0.0.1", DnsTransport.Udp, false).Kind);
+    }
+
+    [Fact]
+    public void Glibc_reconnects_once_after_a_reset_then_moves_to_the_next_server_at_once()
+    {
+        // The real glibc 2.41 (busybox:glibc) and 2.36 do this (tests/Pester/Conformance, tcp-reset).
+        var plan = SeedScenarioTests.Plan("glibc-2.41", "nameserver 127.0.0.1\nnameserver 127.0.0.2\noptions timeout:1 use-vc\n", "rst.example", "@127.0.0.1 * -> reset");
+        Assert.Equal(new[] { "127.0.0.1", "127.0.0.1", "127.0.0.1", "127.0.0.1", "127.0.0.2", "127.0.0.2" }, plan.Queries.Select(q => q.Server));
+        Assert.Equal(3, plan.SocketCount);
+        Assert.Equal(TimeSpan.Zero, plan.TotalTime);
+        Assert.Equal(LookupResult.Success, plan.Result);
+    }
+}

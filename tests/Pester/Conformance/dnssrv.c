@@ -12,7 +12,7 @@
  * segment arrived, converted to CLOCK_MONOTONIC), so the order of UDP and TCP queries is never guessed
  * from when this loop got round to reading them; the log line ends with the query's bytes after the id (hex).
  * RULES: one rule per line: SERVER|* TYPE|* PATTERN KIND DELAYMS SPECIFICITY PARALLEL(0|1)
- *   KIND: answer nxdomain nodata servfail refused none tc
+ *   KIND: answer nxdomain nodata servfail refused none tc reset (TCP: RST once the query is read; UDP: no reply)
  *   The most specific matching rule wins (ties: first); a PARALLEL rule applies only to a UDP query
  *   that arrives within 5 ms of the previous query from the same client port to the same address,
  *   and then wins. No match: answer at once. Over TCP "tc" answers. */
@@ -51,6 +51,7 @@ static int nlast;
 
 static FILE *logf;
 static long long realtime_minus_mono;
+static int reset_connection; /* set by handle(): the TCP connection is to be reset */
 
 static long long now_ns(void)
 {
@@ -225,6 +226,7 @@ static void handle(int fd, int tcp, unsigned server_addr, const unsigned char *q
     fprintf(logf, "Q %lld %s %s %d %d %s %s %s %ld %s\n", t, tcp ? "tcp" : "udp", server, ntohs(from->sin_port),
         (q[0] << 8) | q[1], name, qtype == 1 ? "A" : qtype == 28 ? "AAAA" : "OTHER", r && r->parallel ? "race" : kind, r ? r->delay_ms : 0L, hex);
     fflush(logf);
+    if (!strcmp(kind, "reset")) { if (tcp) reset_connection = 1; return; }
     rlen = build_reply(q, qend, qtype, kind, tcp, out);
     if (!rlen || npend >= MAXPEND) return;
     /* The delay counts from when the query arrived. */
@@ -354,11 +356,21 @@ int main(int argc, char **argv)
                     int len = recv_stamped(pfd[i].fd, buf, sizeof buf, NULL, &t), off = 0;
                     getpeername(pfd[i].fd, (struct sockaddr *)&from, &fl);
                     if (len <= 0) { close(pfd[i].fd); pfd[i].fd = -1; continue; }
+                    reset_connection = 0;
                     while (off + 2 <= len) {
                         int ql = (buf[off] << 8) | buf[off + 1];
                         if (off + 2 + ql > len) break;
                         handle(pfd[i].fd, 1, pfd_addr[i], buf + off + 2, ql, &from, t);
                         off += 2 + ql;
+                    }
+                    if (reset_connection) {
+                        /* close with SO_LINGER 0: the kernel sends RST, the client's read fails with ECONNRESET. */
+                        struct linger lg = { 1, 0 };
+                        int k;
+                        setsockopt(pfd[i].fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+                        for (k = 0; k < npend; k++) if (pend[k].fd == pfd[i].fd) pend[k--] = pend[--npend];
+                        close(pfd[i].fd);
+                        pfd[i].fd = -1;
                     }
                 }
             }
