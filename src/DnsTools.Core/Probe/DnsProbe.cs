@@ -62,7 +62,8 @@ public static class DnsProbe
             effectiveConf = b.Build(effectiveConf.Source);
         }
 
-        WarmUp.Value.ToString();
+        // Native code (the NativeAOT dnstools-probe) has nothing to compile: no warm-up before the first query.
+        if (System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeCompiled) WarmUp.Value.ToString();
         var model = ResolverModel.For(resolver);
         var settings = model.SettingsFor(effectiveConf);
         var world = new LiveNetwork(server => Endpoint(server, ports), WireFormat.For(resolver.Family, settings), options.MaxLookupTime, cancellation);

@@ -12,7 +12,7 @@ internal static class LabServers
 
     public static void Add(DnsLabServer server) { lock (Running) Running.Add(server); }
 
-    public static DnsLabServer[] All() { lock (Running) return Running.ToArray(); }
+    public static DnsLabServer[] All() { lock (Running) return Running.Where(s => s.IsRunning).ToArray(); }
 
     public static void Stop(DnsLabServer server)
     {
@@ -22,12 +22,14 @@ internal static class LabServers
 }
 
 /// <summary>Starts an in-process DNS server with fault-injection rules.</summary>
-[Cmdlet(VerbsLifecycle.Start, "DnsLabServer")]
+[Cmdlet(VerbsLifecycle.Start, "DnsLabServer", SupportsShouldProcess = true)]
 [OutputType(typeof(DnsLabServer))]
 public sealed class StartDnsLabServerCommand : PSCmdlet
 {
-    /// <summary>Rules in Get-ResolverQueryPlan's -ServerBehavior syntax.</summary>
+    /// <summary>Rules in Get-ResolverQueryPlan's -ServerBehavior syntax, or what Get-DnsServerBehavior returns.</summary>
     [Parameter(Position = 0)]
+    [Alias("Behavior", "ServerBehavior")]
+    [ServerBehaviorTransformation]
     public string[] Rule { get; set; } = Array.Empty<string>();
 
     [Parameter]
@@ -43,6 +45,10 @@ public sealed class StartDnsLabServerCommand : PSCmdlet
     [Parameter]
     public IPAddress IPv6Answer { get; set; } = DnsLabPolicy.DefaultIPv6Answer;
 
+    /// <summary>Refuse TCP connections (an upstream that serves UDP only).</summary>
+    [Parameter]
+    public SwitchParameter NoTcp { get; set; }
+
     protected override void EndProcessing()
     {
         ServerBehavior behavior;
@@ -52,9 +58,10 @@ public sealed class StartDnsLabServerCommand : PSCmdlet
         }
         catch (FormatException e)
         {
-            ThrowTerminatingError(new ErrorRecord(e, "InvalidRule", ErrorCategory.InvalidArgument, Rule));
+            ThrowTerminatingError(new ErrorRecord(e, "InvalidRule", ErrorCategory.InvalidArgument, ErrorTargets.BadRule(Rule)));
             return;
         }
+        if (!ShouldProcess($"{Address}:{Port}", $"Start a DNS lab server ({behavior})")) return;
         if (!IPAddress.IsLoopback(Address))
             WriteWarning($"Listening on {Address}, which is not a loopback address: other hosts can reach this server.");
         try
@@ -64,7 +71,8 @@ public sealed class StartDnsLabServerCommand : PSCmdlet
                 Address = Address,
                 Port = Port,
                 Policy = DnsLabPolicy.FromBehavior(behavior, Address.ToString(), IPv4Answer, IPv6Answer),
-                Description = behavior.ToString(),
+                Description = behavior.ToString() + (NoTcp ? " (TCP refused)" : ""),
+                NoTcp = NoTcp,
             });
             LabServers.Add(server);
             WriteVerbose($"DNS lab server on {server.EndPoint}: {behavior}");
@@ -72,13 +80,13 @@ public sealed class StartDnsLabServerCommand : PSCmdlet
         }
         catch (System.Net.Sockets.SocketException e)
         {
-            ThrowTerminatingError(new ErrorRecord(e, "CannotListen", ErrorCategory.ResourceUnavailable, $"{Address}:{Port}"));
+            ThrowTerminatingError(new ErrorRecord(e, "CannotListen", ErrorCategory.ResourceUnavailable, new IPEndPoint(Address, Port)));
         }
     }
 }
 
 /// <summary>Stops lab servers.</summary>
-[Cmdlet(VerbsLifecycle.Stop, "DnsLabServer", DefaultParameterSetName = "Server")]
+[Cmdlet(VerbsLifecycle.Stop, "DnsLabServer", DefaultParameterSetName = "Server", SupportsShouldProcess = true)]
 public sealed class StopDnsLabServerCommand : PSCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = "Server")]
@@ -91,8 +99,28 @@ public sealed class StopDnsLabServerCommand : PSCmdlet
     {
         foreach (var s in All ? LabServers.All() : Server)
         {
-            WriteVerbose($"Stopping the DNS lab server on {s.EndPoint} ({s.Queries.Count} queries logged)");
+            if (!ShouldProcess(s.EndPoint.ToString(), $"Stop the DNS lab server ({s.Queries.Count} queries logged)")) continue;
             LabServers.Stop(s);
+        }
+    }
+}
+
+/// <summary>The lab servers this session started and that still run.</summary>
+[Cmdlet(VerbsCommon.Get, "DnsLabServer")]
+[OutputType(typeof(DnsLabServer))]
+public sealed class GetDnsLabServerCommand : PSCmdlet
+{
+    /// <summary>Only servers on these ports.</summary>
+    [Parameter(Position = 0)]
+    [ValidateRange(1, 65535)]
+    public int[]? Port { get; set; }
+
+    protected override void EndProcessing()
+    {
+        foreach (var s in LabServers.All())
+        {
+            if (Port is { Length: > 0 } && !Port.Contains(s.EndPoint.Port)) continue;
+            WriteObject(s);
         }
     }
 }

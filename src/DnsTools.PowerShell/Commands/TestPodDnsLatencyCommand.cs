@@ -5,12 +5,13 @@ using DnsTools.Core.Lab;
 using DnsTools.Core.Probe;
 using DnsTools.Core.ResolvConf;
 using DnsTools.Core.Resolvers;
+using DnsTools.Core.ServerDiscovery;
 
 namespace DnsTools.PowerShell.Commands;
 
 /// <summary>Replays what a resolver sends for a name against a real DNS server, times every query and explains the delay.</summary>
 [Cmdlet(VerbsDiagnostic.Test, "PodDnsLatency")]
-[OutputType(typeof(ObservedLookup), typeof(DnsProbeSummary))]
+[OutputType(typeof(ObservedLookup), typeof(DnsProbeSummary), typeof(BehaviorVerification))]
 public sealed class TestPodDnsLatencyCommand : PSCmdlet
 {
     /// <summary>Set by the test runner: the machine's own resolv.conf must never be used.</summary>
@@ -19,9 +20,18 @@ public sealed class TestPodDnsLatencyCommand : PSCmdlet
     private readonly CancellationTokenSource _stop = new();
     private readonly List<string> _names = new();
 
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Position = 0)]
     [ValidateNotNullOrEmpty]
     public string[] Name { get; set; } = Array.Empty<string>();
+
+    /// <summary>
+    /// The pipeline: names (strings, objects with a Name or HostName), a ResolvConf (as -ResolvConf) or a lab server (as
+    /// -Server). Anything else is a binding error: nothing is ever looked up by its ToString().
+    /// </summary>
+    [Parameter(ValueFromPipeline = true)]
+    [PipelineInputTransformation(PipelineInputKinds.Text | PipelineInputKinds.NameProperty | PipelineInputKinds.ResolvConf | PipelineInputKinds.LabServer,
+        "names (strings, or objects with a Name or HostName property), a ResolvConf (as -ResolvConf) or a lab server from Start-DnsLabServer (as -Server)")]
+    public object? InputObject { get; set; }
 
     [Parameter]
     [ResolvConfTransformation]
@@ -52,7 +62,42 @@ public sealed class TestPodDnsLatencyCommand : PSCmdlet
     [ValidateRange(0.1, 3600)]
     public double Timeout { get; set; } = 60;
 
-    protected override void ProcessRecord() => _names.AddRange(Name);
+    /// <summary>With -Verify: the plan from these rules (or what Get-DnsServerBehavior returned) is set beside each replay.</summary>
+    [Parameter]
+    [ServerBehaviorTransformation]
+    public string[]? ServerBehavior { get; set; }
+
+    /// <summary>Each lookup is compared with the plan from -ServerBehavior (learned from the same server first when absent).</summary>
+    [Parameter]
+    public SwitchParameter Verify { get; set; }
+
+    private readonly List<object> _pipedServers = new();
+    private ResolvConf? _pipedConf;
+
+    protected override void BeginProcessing() => _names.AddRange(Name);
+
+    protected override void ProcessRecord()
+    {
+        foreach (var item in InputObject is object?[] items ? items : new[] { InputObject })
+        {
+            switch (item)
+            {
+                case string name:
+                    _names.Add(name);
+                    break;
+                case ResolvConf conf when ResolvConf is not null || _pipedConf is not null:
+                    ThrowTerminatingError(new ErrorRecord(new ArgumentException($"Two resolv.confs: {conf.Source} came down the pipeline, but {(ResolvConf ?? _pipedConf)!.Source} is already in use. Give one."),
+                        "ResolvConfGivenTwice", ErrorCategory.InvalidArgument, conf));
+                    break;
+                case ResolvConf conf:
+                    _pipedConf = conf;
+                    break;
+                case DnsLabServer lab:
+                    _pipedServers.Add(lab);
+                    break;
+            }
+        }
+    }
 
     protected override void StopProcessing() => _stop.Cancel();
 
@@ -65,13 +110,23 @@ public sealed class TestPodDnsLatencyCommand : PSCmdlet
             catch (ArgumentException e) { ThrowTerminatingError(new ErrorRecord(e, "UnknownResolver", ErrorCategory.InvalidArgument, r)); }
             if (specs[^1].Warning is { } warning) WriteWarning(warning);
         }
+        if (_names.Count == 0)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("No name to look up: give -Name or pipe names (strings, or objects with a Name or HostName property)."),
+                "NameMissing", ErrorCategory.InvalidArgument, null));
+        }
         var servers = ParseServers();
-        var conf = ResolvConf ?? SystemResolvConf();
+        var conf = ResolvConf ?? _pipedConf ?? SystemResolvConf();
         if (conf is null) return;
         if (servers is null && conf.Nameservers.Count == 0)
             WriteWarning($"{conf.Source} names no nameserver: the resolvers fall back to 127.0.0.1.");
 
         var options = new DnsProbeOptions { Servers = servers, MaxLookupTime = TimeSpan.FromSeconds(Timeout) };
+        Core.Resolvers.ServerBehavior? behavior = null;
+        if (ServerBehavior is not null && !Verify)
+            WriteWarning("-ServerBehavior is used with -Verify only: the replay itself always meets the real server.");
+        if (Verify) behavior = VerificationBehavior(conf, servers);
+        if (Verify && behavior is null) return;
         var total = _names.Count * specs.Count * Mitigation.Length * Count;
         var done = 0;
         var progress = new ProgressRecord(1, "Test-PodDnsLatency", "starting");
@@ -94,7 +149,14 @@ public sealed class TestPodDnsLatencyCommand : PSCmdlet
                             var lookup = DnsProbe.Run(name, conf, spec, options, mitigation, _stop.Token);
                             lookups.Add(lookup);
                             WriteVerbose($"{spec} {mitigation} {name}: {lookup.Outcome} in {lookup.Duration.TotalMilliseconds:0.0} ms, {lookup.Queries.Count} queries");
-                            if (Count == 1) WriteObject(lookup);
+                            if (behavior is not null)
+                            {
+                                var plan = BehaviorVerification.PlanFor(name, conf, spec, behavior, servers, mitigation);
+                                var check = BehaviorVerification.Compare(plan, lookup, mitigation.ToString());
+                                if (!check.Agrees) WriteWarning(check.ToString());
+                                WriteObject(check);
+                            }
+                            else if (Count == 1) WriteObject(lookup);
                         }
                         catch (OperationCanceledException)
                         {
@@ -104,18 +166,63 @@ public sealed class TestPodDnsLatencyCommand : PSCmdlet
                         if (Interval > 0 && i < Count - 1 && _stop.Token.WaitHandle.WaitOne(TimeSpan.FromSeconds(Interval))) break;
                     }
                     // With -Count, one summary per resolver and mitigation; after Ctrl+C, of what was measured.
-                    if (Count > 1 && lookups.Count > 0) WriteObject(DnsProbeSummary.From(lookups));
+                    if (Count > 1 && lookups.Count > 0 && behavior is null) WriteObject(DnsProbeSummary.From(lookups));
                     if (_stop.IsCancellationRequested) return;
                 }
         progress.RecordType = ProgressRecordType.Completed;
         if (total > 1) WriteProgress(progress);
     }
 
+    /// <summary>The rules to verify against: -ServerBehavior, or learned now from the servers the replay will use (one query per candidate and type).</summary>
+    private Core.Resolvers.ServerBehavior? VerificationBehavior(ResolvConf conf, IReadOnlyList<IPEndPoint>? servers)
+    {
+        if (ServerBehavior is { Length: > 0 })
+        {
+            try { return Core.Resolvers.ServerBehavior.Parse(ServerBehavior); }
+            catch (FormatException e)
+            {
+                ThrowTerminatingError(new ErrorRecord(e, "InvalidServerBehavior", ErrorCategory.InvalidArgument, ServerBehavior));
+                return null;
+            }
+        }
+        var targets = servers ?? conf.Nameservers.Take(ServerDiscoverer.MaxServers).Select(ns => new IPEndPoint(ns.Address, ns.Port)).ToList();
+        if (targets.Count == 0)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("-Verify without -ServerBehavior learns from the servers: name them with -Server or in the resolv.conf."),
+                "NoServer", ErrorCategory.InvalidArgument, conf));
+            return null;
+        }
+        try
+        {
+            var learned = ServerDiscoverer.Discover(new ServerDiscoveryOptions
+            {
+                Servers = targets,
+                Names = _names,
+                ResolvConf = conf,
+                Count = 1,
+                Timeout = TimeSpan.FromSeconds(Math.Min(Timeout, 10)),
+            }, null, _stop.Token);
+            WriteVerbose($"Learned from {string.Join(", ", targets)}: {learned}");
+            foreach (var note in learned.Notes) WriteVerbose(note);
+            return learned.ToServerBehavior();
+        }
+        catch (ArgumentException e)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, "InvalidDiscovery", ErrorCategory.InvalidArgument, _names.ToArray()));
+            return null;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
     private IReadOnlyList<IPEndPoint>? ParseServers()
     {
-        if (Server is null || Server.Length == 0) return null;
+        var given = (Server ?? Array.Empty<object>()).Concat(_pipedServers).ToList();
+        if (given.Count == 0) return null;
         var list = new List<IPEndPoint>();
-        foreach (var item in Server)
+        foreach (var item in given)
         {
             var value = item is PSObject p ? p.BaseObject : item;
             try
@@ -125,7 +232,9 @@ public sealed class TestPodDnsLatencyCommand : PSCmdlet
                     DnsLabServer lab => lab.EndPoint,
                     IPEndPoint ep => ep,
                     IPAddress ip => new IPEndPoint(ip, 53),
-                    _ => DnsProbe.ParseServer(value?.ToString() ?? string.Empty),
+                    string text => DnsProbe.ParseServer(text),
+                    // Never ToString() an object into an address: only what names a server is one.
+                    _ => throw new ArgumentException($"-Server takes host, host:port, [v6]:port, an IPAddress, an IPEndPoint or a lab server, not a {value?.GetType().FullName ?? "null"}."),
                 });
             }
             catch (Exception e) when (e is FormatException or ArgumentException)
