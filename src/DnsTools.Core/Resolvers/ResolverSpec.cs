@@ -29,6 +29,9 @@ public sealed record ResolverSpec(ResolverFamily Family, Version Version)
     /// <summary>The releases of each family that are known to the models (musl 1.1.0–1.2.5, glibc 2.17–2.42, Go 1.13–1.25, uClibc-ng 1.0.0–1.0.52).</summary>
     public static IReadOnlyList<Version> KnownReleases(ResolverFamily family) => Releases(family).Select(Version.Parse).ToArray();
 
+    /// <summary>The family names <see cref="Parse"/> takes on their own (each meaning its default version).</summary>
+    public static IReadOnlyList<string> Families { get; } = new[] { "musl", "glibc", "go", "uclibc-ng" };
+
     /// <summary>
     /// Every name <see cref="Parse"/> accepts without a warning, for tab completion: the bare family
     /// names first (musl, glibc, go, uclibc-ng), then each family's known releases, newest first.
