@@ -15,10 +15,18 @@ public sealed class GetDnsServerBehaviorCommand : PSCmdlet
     private readonly CancellationTokenSource _stop = new();
     private readonly List<string> _names = new();
 
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("HostName")]
+    [Parameter(Position = 0)]
     [ValidateNotNullOrEmpty]
     public string[] Name { get; set; } = Array.Empty<string>();
+
+    /// <summary>
+    /// The pipeline, as Test-PodDnsLatency takes it: names (strings, objects with a Name or HostName), a ResolvConf
+    /// (as -ResolvConf) or a lab server (as -Server). Anything else is a binding error: nothing is asked by its ToString().
+    /// </summary>
+    [Parameter(ValueFromPipeline = true)]
+    [PipelineInputTransformation(PipelineInputKinds.Text | PipelineInputKinds.NameProperty | PipelineInputKinds.ResolvConf | PipelineInputKinds.LabServer,
+        "names (strings, or objects with a Name or HostName property), a ResolvConf (as -ResolvConf) or a lab server from Start-DnsLabServer (as -Server)")]
+    public object? InputObject { get; set; }
 
     /// <summary>host, host:port, [v6]:port, or a lab server object.</summary>
     [Parameter]
@@ -55,13 +63,47 @@ public sealed class GetDnsServerBehaviorCommand : PSCmdlet
     [Parameter]
     public SwitchParameter NoEdns { get; set; }
 
-    protected override void ProcessRecord() => _names.AddRange(Name);
+    private readonly List<object> _pipedServers = new();
+    private ResolvConf? _pipedConf;
+
+    protected override void BeginProcessing() => _names.AddRange(Name);
+
+    protected override void ProcessRecord()
+    {
+        foreach (var item in InputObject is object?[] items ? items : new[] { InputObject })
+        {
+            switch (item)
+            {
+                case string name:
+                    _names.Add(name);
+                    break;
+                case ResolvConf conf when ResolvConf is not null || _pipedConf is not null:
+                    ThrowTerminatingError(new ErrorRecord(new ArgumentException($"Two resolv.confs: {conf.Source} came down the pipeline, but {(ResolvConf ?? _pipedConf)!.Source} is already in use. Give one."),
+                        "ResolvConfGivenTwice", ErrorCategory.InvalidArgument, conf));
+                    break;
+                case ResolvConf conf:
+                    _pipedConf = conf;
+                    break;
+                case DnsLabServer lab:
+                    _pipedServers.Add(lab);
+                    break;
+            }
+        }
+    }
 
     protected override void StopProcessing() => _stop.Cancel();
 
     protected override void EndProcessing()
     {
-        var servers = ServerArguments.Parse(this, Server);
+        if (_names.Count == 0)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("No name to ask about: give -Name or pipe names (strings, or objects with a Name or HostName property)."),
+                "NameMissing", ErrorCategory.InvalidArgument, null));
+            return;
+        }
+        ResolvConf ??= _pipedConf;
+        var given = (Server ?? Array.Empty<object>()).Concat(_pipedServers).ToArray();
+        var servers = ServerArguments.Parse(this, given.Length == 0 ? null : given);
         if (servers is null)
         {
             // Never this machine's /etc/resolv.conf: only the servers named or the resolv.conf given.
