@@ -10,8 +10,8 @@ The result has one observation per server, candidate and type (rcode, answer cou
 Only the servers named with -Server, or else the nameservers of -ResolvConf, are asked; this machine's /etc/resolv.conf is never read.
 '@
     Parameters  = @{
-        Name             = 'The names as the application asks for them; each becomes its search-list candidates when -ResolvConf is given.'
-        InputObject      = 'The pipeline: names (strings, or objects with a Name or HostName property), a ResolvConf (used as -ResolvConf) and lab servers from Start-DnsLabServer (used as -Server, so only they are asked). Anything else is a binding error: nothing is asked by an object''s text.'
+        Name             = 'The names as the application asks for them; each becomes its search-list candidates when -ResolvConf is given. Piped names come through -InputObject.'
+        InputObject      = 'The pipeline: names (strings, or objects with a Name or HostName property), a ResolvConf (used as -ResolvConf) and lab servers from Start-DnsLabServer (used as -Server). Anything else is a binding error: nothing is asked for an object''s text.'
         Server           = 'The servers to ask: host, host:port, [IPv6]:port, an IPAddress, or a server from Start-DnsLabServer. Default: the nameservers of -ResolvConf (port 53). At most 3.'
         ResolvConf       = 'The resolv.conf whose search list and ndots give the candidate names (a ResolvConf object, a path or the text). Without it the names are asked as given.'
         Count            = 'UDP queries per server, candidate and type; the latency p50 and max are over these. Default: 3.'

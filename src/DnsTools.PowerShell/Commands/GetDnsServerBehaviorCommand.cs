@@ -16,17 +16,21 @@ public sealed class GetDnsServerBehaviorCommand : PSCmdlet
     private readonly List<string> _names = new();
 
     [Parameter(Position = 0)]
+    [Alias("HostName")]
     [ValidateNotNullOrEmpty]
     public string[] Name { get; set; } = Array.Empty<string>();
 
     /// <summary>
-    /// The pipeline, as Test-PodDnsLatency takes it: names (strings, objects with a Name or HostName), a ResolvConf
-    /// (as -ResolvConf) or a lab server (as -Server). Anything else is a binding error: nothing is asked by its ToString().
+    /// The pipeline: names (strings, objects with a Name or HostName), a ResolvConf (as -ResolvConf) or lab servers (as
+    /// -Server). Anything else is a binding error: nothing is asked for an object's ToString().
     /// </summary>
     [Parameter(ValueFromPipeline = true)]
     [PipelineInputTransformation(PipelineInputKinds.Text | PipelineInputKinds.NameProperty | PipelineInputKinds.ResolvConf | PipelineInputKinds.LabServer,
         "names (strings, or objects with a Name or HostName property), a ResolvConf (as -ResolvConf) or a lab server from Start-DnsLabServer (as -Server)")]
     public object? InputObject { get; set; }
+
+    private readonly List<object> _pipedServers = new();
+    private ResolvConf? _pipedConf;
 
     /// <summary>host, host:port, [v6]:port, or a lab server object.</summary>
     [Parameter]
@@ -63,9 +67,6 @@ public sealed class GetDnsServerBehaviorCommand : PSCmdlet
     [Parameter]
     public SwitchParameter NoEdns { get; set; }
 
-    private readonly List<object> _pipedServers = new();
-    private ResolvConf? _pipedConf;
-
     protected override void BeginProcessing() => _names.AddRange(Name);
 
     protected override void ProcessRecord()
@@ -97,13 +98,11 @@ public sealed class GetDnsServerBehaviorCommand : PSCmdlet
     {
         if (_names.Count == 0)
         {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException("No name to ask about: give -Name or pipe names (strings, or objects with a Name or HostName property)."),
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("No name to ask: give -Name or pipe names (strings, or objects with a Name or HostName property)."),
                 "NameMissing", ErrorCategory.InvalidArgument, null));
-            return;
         }
         ResolvConf ??= _pipedConf;
-        var given = (Server ?? Array.Empty<object>()).Concat(_pipedServers).ToArray();
-        var servers = ServerArguments.Parse(this, given.Length == 0 ? null : given);
+        var servers = ServerArguments.Parse(this, (Server ?? Array.Empty<object>()).Concat(_pipedServers).ToArray());
         if (servers is null)
         {
             // Never this machine's /etc/resolv.conf: only the servers named or the resolv.conf given.
@@ -156,7 +155,8 @@ public sealed class GetDnsServerBehaviorCommand : PSCmdlet
         }
         catch (ArgumentException e)
         {
-            ThrowTerminatingError(new ErrorRecord(e, "InvalidDiscovery", ErrorCategory.InvalidArgument, _names.ToArray()));
+            // The limits and options apply to the run as a whole: no single item to name.
+            ThrowTerminatingError(new ErrorRecord(e, "InvalidDiscovery", ErrorCategory.InvalidArgument, null));
         }
         catch (OperationCanceledException)
         {
@@ -181,7 +181,9 @@ internal static class ServerArguments
                     DnsLabServer lab => lab.EndPoint,
                     IPEndPoint ep => ep,
                     IPAddress ip => new IPEndPoint(ip, 53),
-                    _ => DnsProbe.ParseServer(value?.ToString() ?? string.Empty),
+                    string text => DnsProbe.ParseServer(text),
+                    // Never ToString() an object into an address: only what names a server is one.
+                    _ => throw new ArgumentException($"-Server takes host, host:port, [v6]:port, an IPAddress, an IPEndPoint or a lab server, not a {value?.GetType().FullName ?? "null"}."),
                 });
             }
             catch (Exception e) when (e is FormatException or ArgumentException)
