@@ -24,8 +24,8 @@ BeforeAll {
             -ServerBehavior 'AAAA * -> SERVFAIL after 1700ms', '*.cluster.local -> NXDOMAIN'
         $summaries = Test-PodDnsLatency -Name elink.spic.com.cn -ResolvConf $rc -Server $lab -Resolver glibc-2.36 -Mitigation None, SingleRequestReopen -Count 2
         $labQueries = Get-DnsLabQuery $lab
-        $behavior = Get-DnsServerBehavior -Name elink.spic.com.cn -ResolvConf $rc -Server $lab -Count 1
-        $verification = Test-PodDnsLatency -Name elink.spic.com.cn -ResolvConf $rc -Server $lab -Resolver glibc-2.36, go-1.22 -Verify -ServerBehavior $behavior, '* -> NXDOMAIN' -WarningAction SilentlyContinue
+        $behavior = Get-DnsServerBehavior -Name elink.spic.com.cn -ResolvConf $rc -Server $lab -Count 1 -Timeout 1
+        $verification = Test-PodDnsLatency -Name elink.spic.com.cn -ResolvConf $rc -Server $lab -Resolver glibc-2.36, musl-1.2.3 -Verify -ServerBehavior $behavior -WarningAction SilentlyContinue
         $capture = Get-Content (Join-Path $env:DNSTOOLS_REPO_ROOT 'tests/DnsTools.Core.Tests/Capture/data/seed-alpine-musl.txt')
         $observed = $capture | Read-DnsCapture
         $lookups = $capture | Measure-DnsCapture
@@ -40,8 +40,8 @@ BeforeAll {
             'DnsTools.Core.Probe.DnsProbeSummary'        = @($summaries)
             'DnsTools.Core.Lab.DnsLabServer'             = @($lab)
             'DnsTools.Core.Lab.DnsLabQueryRecord'        = @($labQueries)
-            'DnsTools.Core.ServerDiscovery.DnsServerObservation' = @($behavior.Observations)
             'DnsTools.Core.ServerDiscovery.DnsServerBehavior'    = @($behavior)
+            'DnsTools.Core.ServerDiscovery.DnsServerObservation' = @($behavior.Observations)
             'DnsTools.Core.ServerDiscovery.BehaviorVerification' = @($verification)
         }
     }

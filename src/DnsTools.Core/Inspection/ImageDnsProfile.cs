@@ -4,6 +4,7 @@ using RC = DnsTools.Core.ResolvConf;
 namespace DnsTools.Core.Inspection;
 
 /// <summary>Which C library (and so which stub resolver) an image ships.</summary>
+[Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
 public enum LibcFamily
 {
     /// <summary>Neither musl nor glibc was found (and the image is not known to be static).</summary>

@@ -3,6 +3,7 @@ using DnsTools.Core.ResolvConf;
 namespace DnsTools.Core.Inspection;
 
 /// <summary>How much a finding matters; <see cref="None"/> is only a threshold (fail on nothing).</summary>
+[Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
 public enum DnsRuleSeverity { None = 0, Info = 1, Warning = 2, Error = 3 }
 
 /// <summary>One rule of the catalogue: a stable id, what it checks and how to fix what it finds.</summary>

@@ -7,6 +7,7 @@ using ELFSharp.ELF.Segments;
 namespace DnsTools.Core.Inspection;
 
 /// <summary>What the image's entrypoint binary brings for name resolution.</summary>
+[Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
 public enum EntrypointResolver
 {
     /// <summary>Not determined (no config, a script, not found, not ELF).</summary>

@@ -8,6 +8,7 @@ using DnsTools.Core.Dns;
 namespace DnsTools.Core.Lab;
 
 /// <summary>What the lab server does with one query.</summary>
+[Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
 public enum DnsLabAction
 {
     Respond,

@@ -28,6 +28,7 @@ public sealed class StartDnsLabServerCommand : PSCmdlet
 {
     /// <summary>Rules in Get-ResolverQueryPlan's -ServerBehavior syntax, or what Get-DnsServerBehavior returns.</summary>
     [Parameter(Position = 0)]
+    [ArgumentCompleter(typeof(ServerRuleCompleter))]
     [Alias("Behavior", "ServerBehavior")]
     [ServerBehaviorTransformation]
     public string[] Rule { get; set; } = Array.Empty<string>();
