@@ -11,17 +11,22 @@
         Demo     Build, then show the module working
         Bench    Build, then run the benchmarks (ratios against references measured in the same run)
         Package  Build, then publish the module to the local PSResource repository folder out/repo
+        Fuzz     Run the SharpFuzz harnesses under afl++ (-Minutes per harness, -Harness to choose);
+                 crashes land in tests/fuzz/crashes/ (see tests/fuzz/README.md)
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Package')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Package', 'Fuzz')]
     [string] $Task = 'Build',
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
     # Pester tag filter, e.g. -PesterTag Install; everything when empty.
     [string[]] $PesterTag = @(),
     # Skip the xunit run (quick Pester iterations).
-    [switch] $SkipCoreTests
+    [switch] $SkipCoreTests,
+    # Fuzz: minutes per harness, and which harnesses (all when empty).
+    [double] $Minutes = 10,
+    [string[]] $Harness = @()
 )
 
 $ErrorActionPreference = 'Stop'
@@ -53,6 +58,9 @@ $AptPackages = @(
     'debootstrap'                                                               # a real Debian minbase (profile benchmark)
     'file', 'binutils'                                                          # ground truth for static programs (file, strings, readelf)
 )
+
+# Debian packages only the Fuzz task needs.
+$FuzzAptPackages = @('afl++')
 
 function Invoke-Native {
     param([string] $File, [string[]] $Arguments)
@@ -224,10 +232,20 @@ function Invoke-Package {
     Write-Host "Published DnsTools $Version -> $repo"
 }
 
+function Invoke-Fuzz {
+    Install-TestDependency -DebianPackages $FuzzAptPackages | Out-Null
+    if ($env:DNSTOOLS_APT_UNAVAILABLE) { throw "afl++ is needed: $env:DNSTOOLS_APT_UNAVAILABLE" }
+    Invoke-Native dotnet @('tool', 'restore')
+    $arguments = @('-NoProfile', '-NonInteractive', '-File', (Join-Path $Root 'tests/fuzz/Invoke-Fuzz.ps1'), '-Root', $Root, '-Minutes', $Minutes)
+    if ($Harness.Count -gt 0) { $arguments += @('-Harness', ($Harness -join ',')) }
+    Invoke-Native (Join-Path $PSHOME 'pwsh') $arguments
+}
+
 switch ($Task) {
     'Build' { Invoke-Build }
     'Test' { Invoke-Test }
     'Demo' { Invoke-Demo }
     'Bench' { Invoke-Bench }
     'Package' { Invoke-Package }
+    'Fuzz' { Invoke-Fuzz }
 }

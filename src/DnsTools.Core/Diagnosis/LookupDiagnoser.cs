@@ -71,6 +71,18 @@ public static class LookupDiagnoser
     /// <summary>Two queries from one socket closer than this are a parallel pair (libcs send them microseconds apart).</summary>
     public static readonly TimeSpan PairWindow = TimeSpan.FromMilliseconds(10);
 
+    /// <summary>Index of the first query sent at or after <paramref name="at"/> in a list in send order.</summary>
+    private static int FirstSentAtOrAfter(List<ObservedQuery> inOrder, TimeSpan at)
+    {
+        int low = 0, high = inOrder.Count;
+        while (low < high)
+        {
+            var mid = (low + high) / 2;
+            if (inOrder[mid].SentAt < at) low = mid + 1; else high = mid;
+        }
+        return low;
+    }
+
     public static IReadOnlyList<DnsDiagnosis> Diagnose(ObservedLookup lookup)
     {
         var result = new List<DnsDiagnosis>();
@@ -102,7 +114,9 @@ public static class LookupDiagnoser
         var resends = q.Where(x => x.Reason == QuerySendReason.ResendAfterServfail).ToList();
         if (resends.Count > 0)
         {
-            var first = servfails.Min(x => x.AnsweredAt!.Value);
+            // The SERVFAIL itself may belong to the lookup before (a capture that closed it, found by fuzzing): then the
+            // first re-send, sent right after it, dates it.
+            var first = servfails.Count > 0 ? servfails.Min(x => x.AnsweredAt!.Value) : resends.Min(x => x.SentAt);
             result.Add(new DnsDiagnosis(AaaaServfailResend, $"{string.Join('/', resends.Select(x => x.Type).Distinct())} SERVFAIL re-send storm",
                 $"The server answered SERVFAIL (first at {Ms(first)}) and the resolver re-sent the same query {resends.Count} times with the same id and source port; the lookup still waited for its timeout. This is musl's behaviour (src/network/res_msend.c re-sends on SERVFAIL and only accepts NOERROR or NXDOMAIN), and musl fails the whole lookup when either A or AAAA fails.",
                 servfails.Take(3).Concat(resends.Take(5)).Distinct().OrderBy(x => x.SentAt).Select(x => $"#{x.Index} id {x.Id} {x.Type}? {x.Name} {x.Reason} sent {Ms(x.SentAt)} -> {x.Outcome}").ToList(),
@@ -118,13 +132,24 @@ public static class LookupDiagnoser
         }
 
         // DNS004: one of a same-socket pair never answered while its partner was: the conntrack race signature.
+        // Indexed by socket and by question, each in send order, so a lookup of thousands of unanswered
+        // queries (a hostile capture) is diagnosed in n log n, not n squared.
         var lost = new List<string>();
+        var bySocket = q.GroupBy(x => (x.Client, x.SourcePort)).ToDictionary(g => g.Key, g => g.OrderBy(x => x.SentAt).ToList());
+        var byQuestion = q.GroupBy(x => (x.Name, x.Type)).ToDictionary(g => g.Key, g => g.OrderBy(x => x.SentAt).ToList());
         foreach (var x in q.Where(x => !x.Answered && x.Transport == "UDP"))
         {
-            var partner = q.FirstOrDefault(p => p != x && p.SourcePort == x.SourcePort && p.Client == x.Client && p.Answered
-                && (p.SentAt - x.SentAt).Duration() <= PairWindow && p.Id != x.Id);
+            var socket = bySocket[(x.Client, x.SourcePort)];
+            ObservedQuery? partner = null;
+            for (var i = FirstSentAtOrAfter(socket, x.SentAt - PairWindow); i < socket.Count && socket[i].SentAt <= x.SentAt + PairWindow; i++)
+            {
+                var p = socket[i];
+                if (p != x && p.Answered && p.Id != x.Id) { partner = p; break; }
+            }
             if (partner is null) continue;
-            var retry = q.FirstOrDefault(r => r.SentAt > x.SentAt && r.Name == x.Name && r.Type == x.Type);
+            var asked = byQuestion[(x.Name, x.Type)];
+            var next = FirstSentAtOrAfter(asked, x.SentAt + TimeSpan.FromTicks(1));
+            var retry = next < asked.Count ? asked[next] : null;
             lost.Add($"#{x.Index} id {x.Id} {x.Type}? {x.Name} from port {x.SourcePort} at {Ms(x.SentAt)}: no answer; its pair #{partner.Index} {partner.Type} answered in {Ms(partner.Latency!.Value)}"
                 + (retry is null ? "" : $"; asked again at {Ms(retry.SentAt)} (waited {Ms(retry.SentAt - x.SentAt)})"));
         }

@@ -99,18 +99,34 @@ internal sealed class LiveNetwork : Simulation
     {
         var endpoint = _endpointFor(server);
         var live = _sockets[socket];
+        string? unsendable = null;
         if (!_wireIds.TryGetValue(identity, out var wireId))
         {
             wireId = NewWireId();
             _wireIds[identity] = wireId;
         }
-        var message = DnsWire.BuildQuery(wireId, fqdn, (ushort)type, recursionDesired: true, authenticData: _wire.AuthenticData, ednsUdpSize: transport == DnsTransport.Udp ? _wire.EdnsUdpSize : _wire.EdnsUdpSize);
-        // The send time is taken right before the system call: building the message is not latency.
-        var sentAt = Now;
-        string? failure = null;
+        byte[] message;
         try
         {
-            if (transport == DnsTransport.Udp)
+            message = DnsWire.BuildQuery(wireId, fqdn, (ushort)type, recursionDesired: true, authenticData: _wire.AuthenticData, ednsUdpSize: _wire.EdnsUdpSize);
+        }
+        catch (DnsFormatException e)
+        {
+            // The models never send a name their libc cannot encode (they check first); this is the backstop, so a
+            // model gap is a query marked "not sent", never an exception ending the whole run.
+            message = Array.Empty<byte>();
+            unsendable = $"not sent: {e.Message}";
+        }
+        // The send time is taken right before the system call: building the message is not latency.
+        var sentAt = Now;
+        string? failure = unsendable;
+        try
+        {
+            if (failure is not null)
+            {
+                // Nothing to send.
+            }
+            else if (transport == DnsTransport.Udp)
             {
                 if (live.Os is null) { live.Os = NewUdp(endpoint); sentAt = Now; }
                 live.Os.SendTo(message, endpoint);
@@ -130,7 +146,7 @@ internal sealed class LiveNetwork : Simulation
                 sentAt = Now;
                 live.Os.Send(framed);
             }
-            live.Local ??= live.Os.LocalEndPoint as IPEndPoint;
+            live.Local ??= live.Os?.LocalEndPoint as IPEndPoint;
         }
         catch (Exception e) when (e is SocketException or TimeoutException or AggregateException)
         {
@@ -247,12 +263,13 @@ internal sealed class LiveNetwork : Simulation
         return ordered;
     }
 
-    /// <summary>Reads one message from a socket; returns it for the model when it answers an outstanding query.</summary>
+    /// <summary>Reads one message from a socket; returns it for the model when the modelled libc takes it as an answer (see <see cref="ReplyAcceptance"/>).</summary>
     private SimReply? Receive(int socketId, bool deliver)
     {
         LiveSocket live;
         lock (_gate) live = _sockets[socketId];
         byte[] message;
+        IPEndPoint? from = null;
         try
         {
             if (live.Tcp)
@@ -265,9 +282,10 @@ internal sealed class LiveNetwork : Simulation
             else
             {
                 var buffer = live.Buffer ??= new byte[65535];
-                EndPoint from = new IPEndPoint(live.Os!.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
-                var n = live.Os.ReceiveFrom(buffer, ref from);
+                EndPoint source = new IPEndPoint(live.Os!.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+                var n = live.Os.ReceiveFrom(buffer, ref source);
                 message = buffer[..n];
+                from = (IPEndPoint)source;
             }
         }
         catch (SocketException)
@@ -275,46 +293,31 @@ internal sealed class LiveNetwork : Simulation
             return null; // ICMP unreachable and the like: nothing for the resolver
         }
         var at = Now;
-        DnsMessage parsed;
-        try
-        {
-            parsed = DnsWire.Parse(message);
-        }
-        catch (DnsFormatException)
-        {
-            return null;
-        }
-        if (!parsed.Header.IsResponse) return null;
-        lock (_gate) return Match(socketId, live, parsed, at, deliver);
+        lock (_gate) return Match(socketId, live, message, from, at, deliver);
     }
 
-    private SimReply? Match(int socketId, LiveSocket live, DnsMessage parsed, TimeSpan at, bool deliver)
+    private SimReply? Match(int socketId, LiveSocket live, byte[] message, IPEndPoint? from, TimeSpan at, bool deliver)
     {
-        // The latest unanswered send with this id on this socket; else the latest with this id (a duplicate answer).
-        var match = _sent.LastOrDefault(s => s.Socket == socketId && s.WireId == parsed.Header.Id && !s.Observed.Answered
-            && (parsed.QuestionName.Length == 0 || string.Equals(parsed.QuestionName, s.Planned.Name, StringComparison.OrdinalIgnoreCase)));
+        if (message.Length < 4) return null;
+        var id = BinaryPrimitives.ReadUInt16BigEndian(message);
+        // The latest unanswered send on this socket that the libc would take this reply for.
+        // musl listens to every nameserver; it sends each pass to all of them, so they are the servers sent to so far.
+        var nameservers = _sent.Select(s => _endpointFor(s.Planned.Server)).ToHashSet();
+        var match = _sent.LastOrDefault(s => s.Socket == socketId && s.WireId == id && !s.Observed.Answered
+            && ReplyAcceptance.SourceAccepted(_wire.Family, from, _endpointFor(s.Planned.Server), nameservers)
+            && ReplyAcceptance.Matches(_wire.Family, message, id, s.Planned.Name, s.Planned.Type, live.Tcp));
         if (match.Planned is null) return null;
-        var kind = Kind(parsed);
+        var (kind, rcode, answers, truncated) = ReplyAcceptance.Read(message);
         var o = match.Observed;
         o.AnsweredAt = at;
-        o.Rcode = parsed.Header.Rcode.ToString();
-        o.AnswerCount = parsed.Header.AnswerCount;
-        o.Truncated = parsed.Header.Truncated;
+        o.Rcode = rcode.ToString();
+        o.AnswerCount = answers;
+        o.Truncated = truncated;
         o.TimedOut = false;
         o.Late = !deliver || live.ClosedForModel;
         if (!deliver || live.ClosedForModel) return null;
         return new SimReply { Query = match.Planned, At = at, Kind = kind, Socket = socketId };
     }
-
-    private static ServerResponseKind Kind(DnsMessage m) => m.Header.Rcode switch
-    {
-        DnsRcode.NoError when m.Header.Truncated => ServerResponseKind.Truncated,
-        DnsRcode.NoError when m.Header.AnswerCount > 0 => ServerResponseKind.Answer,
-        DnsRcode.NoError => ServerResponseKind.NoData,
-        DnsRcode.NxDomain => ServerResponseKind.NxDomain,
-        DnsRcode.ServFail => ServerResponseKind.ServFail,
-        _ => ServerResponseKind.Refused,
-    };
 
     private static QuerySendReason Map(QueryReason reason) => reason switch
     {

@@ -1,3 +1,4 @@
+using DnsTools.Core.Dns;
 using DnsTools.Core.ResolvConf;
 
 namespace DnsTools.Core.Resolvers;
@@ -160,8 +161,17 @@ public sealed class GlibcResolverModel : ResolverModel
     /// <summary>__res_context_querydomain + __res_context_query for one candidate: A and AAAA built once (same IDs on every try).</summary>
     private QueryResult QueryDomain(string candidate, State state, Simulation sim, int candidateIndex, bool noAaaa)
     {
-        sim.NewCandidate();
         var fqdn = Fqdn(candidate);
+        if (!DnsWire.CanEncodeName(fqdn))
+        {
+            // res_query.c: __res_context_query gets n <= 0 from __res_context_mkquery (ns_name_pton refuses an empty or
+            // 64+ byte label, and a name over 255 bytes) and sets NO_RECOVERY without sending; in the search loop that
+            // ends the search ("anything else implies that we're done"), the name as is is still tried. Measured with
+            // glibc 2.36: search with a 64-byte label stops there and only the bare name is queried; "a..b" sends nothing (-2).
+            sim.Notes.Add($"'{fqdn}' cannot be put in a query (a label empty or over 63 bytes, or over 255 bytes on the wire): res_mkquery fails, NO_RECOVERY, nothing is sent.");
+            return new QueryResult(false, Array.Empty<DnsQueryType>(), HErrno.NoRecovery, ServerResponseKind.NoData, false);
+        }
+        sim.NewCandidate();
         var q1 = new Query { Type = DnsQueryType.A, Identity = sim.NewIdentity() };
         var q2 = noAaaa ? null : new Query { Type = DnsQueryType.AAAA, Identity = sim.NewIdentity() };
         var send = ContextSend(fqdn, q1, q2, state, sim, FirstReason(candidateIndex));

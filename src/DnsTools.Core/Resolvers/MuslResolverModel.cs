@@ -1,3 +1,4 @@
+using DnsTools.Core.Dns;
 using DnsTools.Core.ResolvConf;
 
 namespace DnsTools.Core.Resolvers;
@@ -37,6 +38,14 @@ public sealed class MuslResolverModel : ResolverModel
     /// </summary>
     public bool ChecksEveryRcode => Spec.Version >= V1_2_2;
 
+    /// <summary>
+    /// A candidate __res_mkquery refuses (an empty or 64+ byte label, over 253 bytes: res_mkquery.c): from 1.2.4
+    /// name_from_dns returns 0 and the search goes on to the next candidate; before, it returns EAI_NONAME and the
+    /// whole lookup fails at once (lookup_name.c). Measured with the real musl of Alpine 3.13 (1.2.2) and 3.17
+    /// (1.2.3): -2 with no query; 3.18 (1.2.4): the next candidates are queried.
+    /// </summary>
+    public bool SkipsUnencodableCandidate => Spec.Version >= V1_2_4;
+
     /// <summary>res_msend.c (start_tcp) 1.2.4+: a TC=1 UDP answer is retried over TCP for that query.</summary>
     public bool TcpFallback => Spec.Version >= V1_2_4;
 
@@ -71,6 +80,16 @@ public sealed class MuslResolverModel : ResolverModel
         if (candidates.Count == 0) return new Outcome(now, LookupResult.NoName, Array.Empty<DnsQueryType>(), null);
         for (var i = 0; i < candidates.Count; i++)
         {
+            if (!DnsWire.CanEncodeName(candidates[i]))
+            {
+                if (SkipsUnencodableCandidate)
+                {
+                    sim.Notes.Add($"'{Fqdn(candidates[i])}' cannot be put in a query (a label empty or over 63 bytes, or over 253 bytes): res_mkquery fails and musl {Spec.Version} moves on to the next candidate.");
+                    continue;
+                }
+                sim.Notes.Add($"'{Fqdn(candidates[i])}' cannot be put in a query (a label empty or over 63 bytes, or over 253 bytes): res_mkquery fails and musl {Spec.Version} fails the whole lookup with EAI_NONAME (1.2.4 skips the candidate instead).");
+                return new Outcome(now, LookupResult.NoName, Array.Empty<DnsQueryType>(), null);
+            }
             sim.NewCandidate();
             var (end, result, addresses) = NameFromDns(Fqdn(candidates[i]), settings, sim, now, FirstReason(i));
             now = end;
