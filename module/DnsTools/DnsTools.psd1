@@ -23,6 +23,7 @@
         'Measure-DnsCapture'
         'Get-ResolverQueryPlan'
         'Test-PodDnsLatency'
+        'Import-DnsProbeResult'
         'Start-DnsLabServer'
         'Stop-DnsLabServer'
         'Get-DnsLabQuery'

@@ -44,6 +44,7 @@ public static class Program
           --resolv-conf FILE     the resolv.conf to replay (default: /etc/resolv.conf, the one this runs under; said on stderr)
           --server ADDR[:PORT]   send to this server instead of the resolv.conf's nameservers (repeatable)
           --fail-above MS        exit 1 when a lookup (capture: any lookup) takes longer than MS milliseconds
+          --wait                 after the results, keep running until SIGTERM (a DaemonSet's container)
         Plan options: --resolver, --resolv-conf (required), --server-behavior RULE (repeatable; the lab's rule syntax)
         Lab options:
           --rule RULE            'AAAA * -> SERVFAIL after 1700ms', '*.cluster.local -> NXDOMAIN' ... (repeatable)
@@ -145,6 +146,12 @@ public static class Program
                         return code;
                     }
                 }
+        if (o.Wait)
+        {
+            output.Finish();
+            notes.WriteLine("dnstools-probe: done; waiting for SIGTERM (--wait)");
+            stop.WaitHandle.WaitOne();
+        }
         return code;
     }
 
@@ -344,6 +351,7 @@ public sealed class Options
     public string? IPv6Answer { get; private set; }
     public OutputFormat Format { get; private set; } = OutputFormat.Table;
     public bool Quiet { get; private set; }
+    public bool Wait { get; private set; }
     public bool ShowHelp { get; private set; }
     public bool ShowVersion { get; private set; }
 
@@ -391,6 +399,7 @@ public sealed class Options
                 case "--interval": Only("replay"); o.Interval = Number(a, Value(), 0, 3600); break;
                 case "--timeout": Only("replay"); o.Timeout = Number(a, Value(), 0.1, 3600); break;
                 case "--fail-above": Only("replay", "capture"); o.FailAboveMs = Number(a, Value(), 0, 3_600_000); break;
+                case "--wait": Only("replay"); o.Wait = true; break;
                 case "--server-behavior": Only("plan"); o.ServerBehavior.Add(Value()); break;
                 case "--client": Only("capture"); o.Clients.AddRange(List()); break;
                 case "--rule": Only("lab"); o.Rules.Add(Value()); break;

@@ -15,12 +15,16 @@ public sealed class ResultWriter(OutputFormat format, TextWriter output)
 {
     private readonly List<object> _all = new();
     private ResultKind _kind;
+    private bool _finished, _headerWritten;
 
-    public void Begin(ResultKind kind)
+    public void Begin(ResultKind kind) => _kind = kind;
+
+    // The table's header, written with the first row (an error before any result leaves stdout empty).
+    private void Header()
     {
-        _kind = kind;
-        if (format != OutputFormat.Table) return;
-        var header = kind switch
+        if (_headerWritten) return;
+        _headerWritten = true;
+        var header = _kind switch
         {
             ResultKind.Lookup => Row(LookupWidths, "RESOLVER", "MITIGATION", "RESULT", "TIME", "QUERIES", "DIAGNOSIS"),
             ResultKind.Summary => Row(SummaryWidths, "RESOLVER", "MITIGATION", "COUNT", "OK", "RESULT", "P50", "P95", "P99", "MAX", "TIMEOUTS", "DIAGNOSES"),
@@ -40,6 +44,7 @@ public sealed class ResultWriter(OutputFormat format, TextWriter output)
                 output.Flush();
                 return;
         }
+        Header();
         switch (result)
         {
             case DnsProbeSummary s:
@@ -69,8 +74,11 @@ public sealed class ResultWriter(OutputFormat format, TextWriter output)
         output.Flush();
     }
 
+    /// <summary>Writes what is pending (the --format json array); once.</summary>
     public void Finish()
     {
+        if (_finished) return;
+        _finished = true;
         if (format == OutputFormat.Json) output.WriteLine(ProbeJson.ToJsonArray(_all));
         output.Flush();
     }
