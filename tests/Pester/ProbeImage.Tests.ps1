@@ -297,6 +297,14 @@ Describe 'The dnstools-probe image' -Tag 'ProbeImage' {
             $musl.Queries[0].Name | Should -Be 'elink.spic.com.cn.tke-test.svc.cluster.local.'
             # And the lab server in the pod saw them.
             (& podman @Pm logs lab 2>&1 | Out-String) | Should -Match 'listening on 127\.0\.0\.1:53'
+
+            # The gather script over these lines saved as a pod's log (as `kubectl logs POD > POD.jsonl` saves them).
+            $logs = New-Item -ItemType Directory (Join-Path $TestDrive 'logs') -Force
+            $lines | Set-Content (Join-Path $logs 'dnstools-probe-pod-x7k2p.jsonl')
+            $gathered = & (Join-Path $env:DNSTOOLS_REPO_ROOT 'examples/kubernetes/Get-DnsProbeResult.ps1') -LogDirectory $logs -ModuleManifest $env:DNSTOOLS_MODULE_MANIFEST
+            $gathered | Should -HaveCount 4
+            $gathered.Pod | Sort-Object -Unique | Should -Be 'dnstools-probe-pod-x7k2p'
+            ($gathered | Where-Object ResolverSpec -eq 'musl-1.2.3')[0].Outcome | Should -Be 'EAI_AGAIN'
         }
     }
 }
