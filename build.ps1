@@ -51,6 +51,7 @@ $AptPackages = @(
     'busybox-static'                                                            # a busybox-only image
     'golang-docker-credential-helpers', 'pass'                                 # a real docker credential helper
     'rpm', 'python3', 'db5.3-util'                                              # real rpm databases (image DNS profiles)
+    'debootstrap'                                                               # a real Debian minbase (profile benchmark)
     'clang', 'lld', 'catatonit'                                                 # dnstools-probe (NativeAOT links with clang/lld); podman pods' infra
 )
 
@@ -211,6 +212,10 @@ function Invoke-Bench {
     Invoke-Build
     # Image scan: Get-ImageFile over a multi-layer image of several hundred MB vs a bare GZipStream loop.
     Invoke-Native (Join-Path $PSHOME 'pwsh') @('-NoProfile', '-NonInteractive', '-File', (Join-Path $Root 'tests/bench/Invoke-ImageBench.ps1'),
+        '-ModuleManifest', (Join-Path $ModuleDir 'DnsTools.psd1'), '-WorkDir', (Join-Path $Out 'bench'))
+    # Image DNS profile: one read per layer (decompressed bytes, time against a bare GZipStream decode, peak memory) on
+    # a real Debian minbase (debootstrap) and a generated 500 MB image of 5 layers.
+    Invoke-Native (Join-Path $PSHOME 'pwsh') @('-NoProfile', '-NonInteractive', '-File', (Join-Path $Root 'tests/bench/Invoke-ProfileBench.ps1'),
         '-ModuleManifest', (Join-Path $ModuleDir 'DnsTools.psd1'), '-WorkDir', (Join-Path $Out 'bench'))
     # Probe: its measured latency over a bare UDP round trip to the same loopback server, and lookups/s.
     Invoke-Native dotnet @('run', '-c', 'Release', '--project', (Join-Path $Root 'tests/bench/DnsTools.Bench/DnsTools.Bench.csproj'), '--', 'probe')

@@ -17,7 +17,8 @@ Set-StrictMode -Version 3.0
 
 $manifest = Join-Path $ModuleDirectory 'DnsTools.psd1'
 $module = Import-Module $manifest -PassThru -Force
-$common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
+# -WhatIf and -Confirm are described per cmdlet (what each would do or ask), like its own parameters.
+$common = [System.Management.Automation.Cmdlet]::CommonParameters
 $nsMaml = 'http://schemas.microsoft.com/maml/2004/10'
 $nsCommand = 'http://schemas.microsoft.com/maml/dev/command/2004/10'
 $nsDev = 'http://schemas.microsoft.com/maml/dev/2004/10'

@@ -26,6 +26,7 @@
         'Import-DnsProbeResult'
         'Start-DnsLabServer'
         'Stop-DnsLabServer'
+        'Get-DnsLabServer'
         'Get-DnsLabQuery'
         'Get-ImageFile'
         'Get-ImageLayer'
@@ -47,7 +48,7 @@
 - New-PodResolvConf: the resolv.conf kubelet forms for a pod (dnsPolicy, dnsConfig, search-list limits).
 - Read-DnsCapture / Measure-DnsCapture: pcap, pcapng or tcpdump text to query objects, lookups, the resolver behind them and a diagnosis.
 - Get-ResolverQueryPlan: every query musl, glibc or Go would send for a name (candidate, type, server, socket, attempt, reason, timing) and the result, against rules for how the servers answer; checked against the real musl 1.2.3, glibc 2.36 and Go pure resolver.
-- Test-PodDnsLatency: replays the musl, glibc or Go resolver on the wire against a real server, times every query, diagnoses the delay, compares mitigations; Start-DnsLabServer / Stop-DnsLabServer / Get-DnsLabQuery: a fault-injecting DNS server on loopback.
+- Test-PodDnsLatency: replays the musl, glibc or Go resolver on the wire against a real server, times every query, diagnoses the delay, compares mitigations; Start-DnsLabServer / Stop-DnsLabServer / Get-DnsLabServer / Get-DnsLabQuery: a fault-injecting DNS server on loopback.
 - Get-ImageFile / Get-ImageLayer: read any container image without a runtime (docker-archive, OCI layout and archive, unpacked rootfs, registry, Docker or Podman daemon): layers, and files of the merged file system with whiteouts, opaque directories and links resolved inside the image; digests verified while streaming.
 - Get-ImageDnsProfile / Test-ImageDns: what resolves names in an image (OS, musl or glibc and its version, resolv.conf, nsswitch.conf, gai.conf, hosts, each with its layer) and a rule catalogue (DNS-MUSL-001...) with -FailOn gating, ignore files with expiry, and Table, JSON, SARIF 2.1.0 or JUnit reports; the entrypoint's own resolver (ELF loader, Go build info) for file-based images.
 '@

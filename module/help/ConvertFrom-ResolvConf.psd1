@@ -8,8 +8,9 @@ The Nameservers, Search, Domain and Options properties say what the file says. T
 Malformed lines (a nameserver with a port, an unknown keyword, a number option without a number, a line musl skips because it is too long) are reported as warnings that name the source and line number; they never stop the parse.
 '@
     Parameters  = @{
-        InputObject = 'resolv.conf text. Pipe Get-Content (line by line) or Get-Content -Raw (one string); all input is read as one file.'
-        Path        = 'Path of one or more resolv.conf files. Wildcards are allowed. Each file gives one object. Accepts FileInfo objects from Get-ChildItem.'
+        LiteralPath = 'resolv.conf files, taken literally: no wildcards, so a file named resolv[1].conf is that file. A missing file is an error naming it.'
+        InputObject = 'resolv.conf text: pipe Get-Content (line by line) or Get-Content -Raw (one string); all text is read as one file. Files piped from Get-ChildItem are read each on its own, their path taken literally. Anything else piped in is a binding error (never its text).'
+        Path        = 'Path of one or more resolv.conf files. Wildcards are allowed; a pattern that matches no file is an error (use -LiteralPath for names with [ ] * ?). Each file gives one object. (Files from Get-ChildItem come through the pipeline as -InputObject.)'
     }
     Outputs     = 'DnsTools.Core.ResolvConf.ResolvConf'
     Examples    = @(

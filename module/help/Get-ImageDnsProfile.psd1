@@ -18,7 +18,7 @@ Without an os-release file the OS comes from the distribution's release file (/e
 Several images may be given, or piped in; an image that cannot be read is a non-terminating error and the others are still profiled. Test-ImageDns checks the profile against the rule catalogue.
 '@
     Parameters  = @{
-        Image                 = 'The images: docker-archive:PATH, oci-dir:PATH, oci-archive:PATH, dir:PATH (an unpacked root file system), registry:HOST/REPO:TAG, docker:REF, podman:REF, or a bare path that is sniffed. Takes pipeline input, also files from Get-ChildItem (by FullName).'
+        Image                 = 'The images: docker-archive:PATH, oci-dir:PATH, oci-archive:PATH, dir:PATH (an unpacked root file system), registry:HOST/REPO:TAG, docker:REF, podman:REF, or a bare path that is sniffed. Takes pipeline input: strings, and objects with an Image or FullName property (files from Get-ChildItem); anything else is a binding error.'
         Platform              = 'The platform to pick from a multi-platform index, os/arch[/variant] such as linux/arm64/v8. Default linux/amd64. all: every platform the index offers, one profile each (their findings tagged with each Platform).'
         Credential            = 'User name and password for a registry (basic auth, or the bearer token realm). Without it, what docker login stored for the registry ($DOCKER_CONFIG/config.json, else ~/.docker/config.json): the credential helper it names (credHelpers for this host, else credsStore; docker-credential-NAME get, as docker runs it), else its auths entry; anonymous when there is none.'
         AllowInsecureRegistry = 'Allow plain HTTP to a registry that is not on loopback when it does not speak TLS.'

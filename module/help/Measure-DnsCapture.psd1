@@ -14,9 +14,10 @@ Measure-DnsCapture takes the queries of Read-DnsCapture (or reads the files itse
 Each diagnosis carries its evidence (query numbers, ids, times) and the mitigations that apply to the inferred resolver.
 '@
     Parameters  = @{
-        Query       = 'Query objects from Read-DnsCapture.'
-        Path        = 'Capture files to read directly (pcap, pcapng or tcpdump text); streams without holding the capture in memory.'
-        InputObject = 'tcpdump text lines.'
+        Query       = 'Query objects from Read-DnsCapture, given as an argument (piped, they come through -InputObject).'
+        Path        = 'Capture files to read directly (pcap, pcapng or tcpdump text); streams without holding the capture in memory. Wildcards are allowed; a pattern that matches no file is an error (use -LiteralPath for names with [ ] * ?).'
+        LiteralPath = 'Capture files, taken literally: no wildcards, so a file named pod[1].pcap is that file. A missing file is an error naming it.'
+        InputObject = 'The pipeline: query objects from Read-DnsCapture, tcpdump text lines, or capture files from Get-ChildItem (their path taken literally). Anything else is a binding error.'
         Client      = 'Only lookups of these clients (address or host name as in the capture; wildcards allowed).'
     }
     Outputs     = 'DnsTools.Core.Diagnosis.ObservedLookup'

@@ -8,8 +8,9 @@ Each query becomes an ObservedQuery, the same object Test-PodDnsLatency returns,
 Large files are streamed: memory holds about 30 seconds of traffic, and progress shows the bytes read. Truncated files, packets cut by the snap length, non-DNS traffic on port 53, malformed messages and unknown link types are skipped and counted in a warning.
 '@
     Parameters  = @{
-        Path        = 'Capture files: pcap, pcapng or tcpdump text. Wildcards are allowed; accepts FileInfo objects from Get-ChildItem.'
-        InputObject = 'tcpdump text lines, for example from Get-Content or from tcpdump itself.'
+        Path        = 'Capture files: pcap, pcapng or tcpdump text. Wildcards are allowed; a pattern that matches no file is an error (use -LiteralPath for names with [ ] * ?). (Files from Get-ChildItem come through the pipeline as -InputObject.)'
+        LiteralPath = 'Capture files, taken literally: no wildcards, so a file named pod[1].pcap is that file. A missing file is an error naming it.'
+        InputObject = 'tcpdump text lines, for example from Get-Content or from tcpdump itself, or capture files piped from Get-ChildItem (their path taken literally). Anything else piped in is a binding error (never its text).'
     }
     Outputs     = 'DnsTools.Core.Diagnosis.ObservedQuery'
     Examples    = @(

@@ -12,7 +12,8 @@ The report always contains every finding; -FailOn only decides whether the comma
 -Format Table (default) writes ImageDnsFinding objects as each image is done; Json, Sarif (SARIF 2.1.0, with every rule and its helpUri in tool.driver.rules) and JUnit (one testsuite per image, one testcase per rule) render one report for all images, written to -OutFile or to the pipeline as a string. An image that could not be read is named in the report as well (Json: errors; Sarif: a toolExecutionNotification and executionSuccessful false; JUnit: an errored test case), so a report never looks clean for want of findings.
 '@
     Parameters  = @{
-        Image                 = 'The images: docker-archive:PATH, oci-dir:PATH, oci-archive:PATH, dir:PATH, registry:HOST/REPO:TAG, docker:REF, podman:REF, or a bare path that is sniffed. Several may be given or piped in (also files from Get-ChildItem, by FullName).'
+        Image                 = 'The images: docker-archive:PATH, oci-dir:PATH, oci-archive:PATH, dir:PATH, registry:HOST/REPO:TAG, docker:REF, podman:REF, or a bare path that is sniffed. Several may be given; piped images come through -InputObject.'
+        InputObject           = 'The pipeline: image references (strings, or objects with an Image or FullName property such as files from Get-ChildItem) and profiles from Get-ImageDnsProfile, which are checked as they are, without reading the image again. Anything else is a binding error.'
         Platform              = 'The platform to pick from a multi-platform index, os/arch[/variant] such as linux/arm64/v8. Default linux/amd64. all: every platform the index offers, one profile each (their findings tagged with each Platform).'
         Credential            = 'User name and password for a registry (basic auth, or the bearer token realm). Without it, what docker login stored for the registry ($DOCKER_CONFIG/config.json, else ~/.docker/config.json): the credential helper it names (credHelpers for this host, else credsStore; docker-credential-NAME get, as docker runs it), else its auths entry; anonymous when there is none.'
         AllowInsecureRegistry = 'Allow plain HTTP to a registry that is not on loopback when it does not speak TLS.'
@@ -20,7 +21,10 @@ The report always contains every finding; -FailOn only decides whether the comma
         ExcludeRule           = 'Rule ids not to evaluate (case-insensitive). Unknown ids are a warning.'
         IgnoreFile            = 'A file of rule ids to suppress, one per line: "RULE-ID [yyyy-MM-dd] [# reason]". Suppressed findings stay in the report but do not fail the gate; expired entries stop applying, with a warning.'
         Format                = 'Table (objects), Json, Sarif (2.1.0) or JUnit (XML).'
-        OutFile               = 'Write the report here (UTF-8) instead of to the pipeline. With -Format Table the file holds one tab-separated line per finding.'
+        OutFile               = 'Write the report here (UTF-8) instead of to the pipeline. With -Format Table the file holds one tab-separated line per finding. An existing file is never overwritten without -Force: that is an error (OutFileExists) before any image is read. -WhatIf reads the images and says what it would write, without writing.'
+        WhatIf                = 'Read the images and say which -OutFile would be written, without writing it.'
+        Confirm               = 'Ask before writing -OutFile.'
+        Force                 = 'Overwrite an existing -OutFile. Without it, an existing file is an error and stays as it was (the opposite default to Out-File, whose -NoClobber asks for this).'
         PassThru              = 'Also write the ImageDnsFinding objects when a report is rendered (Json, Sarif, JUnit or -OutFile).'
     }
     Outputs     = 'DnsTools.Core.Inspection.ImageDnsFinding; with -Format Json, Sarif or JUnit and no -OutFile, the report as a string'

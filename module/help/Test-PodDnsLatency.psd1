@@ -10,7 +10,8 @@ With -Count above 1 the output is one summary per resolver and mitigation (p50, 
 Without -ResolvConf the machine's (or pod's) /etc/resolv.conf is used, and said so with -Verbose. Ctrl+C stops at once and returns what was measured.
 '@
     Parameters  = @{
-        Name       = 'The names to look up, as the application asks for them (without a trailing dot unless the application adds one).'
+        Name       = 'The names to look up, as the application asks for them (without a trailing dot unless the application adds one). Piped names come through -InputObject.'
+        InputObject = 'The pipeline: names (strings, or objects with a Name or HostName property), a ResolvConf (used as -ResolvConf) and lab servers from Start-DnsLabServer (used as -Server, so only they are queried). Anything else is a binding error: nothing is looked up by an object''s text.'
         ResolvConf = 'The resolv.conf to replay: a ResolvConf object (New-PodResolvConf, ConvertFrom-ResolvConf), a path or the text. Default: /etc/resolv.conf of this machine or pod.'
         Server     = 'Send to these servers instead of the resolv.conf''s nameservers: host, host:port, [IPv6]:port, or a server from Start-DnsLabServer.'
         Resolver   = 'Which resolvers to replay: musl-1.2.3, glibc-2.36, go-1.22 and other versions the models know. Default: all three.'

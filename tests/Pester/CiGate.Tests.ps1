@@ -52,4 +52,35 @@ Describe 'examples/ci: the DNS image gate as CI runs it' {
         $r.Output | Should -Match 'DNS gate passed'
         Test-Path (Join-Path $work 'dns.sarif') | Should -BeTrue
     }
+
+    It '<_> writes both reports when one image cannot be read, and exits 2' -ForEach 'github-actions.yml', 'azure-pipelines.yml' {
+        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        $work = New-Item -ItemType Directory (Join-Path $TestDrive "missing-$_") -Force
+        # A CI variable naming several images, one of them missing: the YAML line as it stands, run as the agent runs it.
+        $missing = "oci-archive:$Fx/no-such-image.oci.tar"
+        $images = "oci-archive:$Fx/glibc-dpkg.oci.tar,$missing,oci-archive:$Fx/alpine-apk.oci.tar"
+        $r = Invoke-Snippet (GateLine $_) $images $work
+        $r.ExitCode | Should -Be 2 -Because $r.Output
+        $r.Output | Should -Match 'DNS gate failed: 1 image\(s\) could not be read: .*no-such-image'
+        $sarif = Get-Content (Join-Path $work 'dns.sarif') -Raw | ConvertFrom-Json
+        # The readable images' findings are there, and the unreadable image is reported as such.
+        $sarif.runs[0].results.ruleId | Should -Contain 'DNS-MUSL-001'
+        $sarif.runs[0].invocations[0].executionSuccessful | Should -BeFalse
+        ($sarif.runs[0].invocations[0].toolExecutionNotifications.message.text -join ' ') | Should -Match 'no-such-image'
+        [xml] $junit = Get-Content (Join-Path $work 'dns-junit.xml') -Raw
+        $errors = $junit.SelectNodes('//testcase/error')
+        $errors.Count | Should -Be 1
+        $errors[0].ParentNode.ParentNode.name | Should -BeLike '*no-such-image*'
+        $junit.SelectNodes('//testsuite').Count | Should -Be 3
+    }
+
+    It '<_> exits 2 for an unreadable image even when nothing fails on findings (-FailOn None)' -ForEach 'github-actions.yml' {
+        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        $work = New-Item -ItemType Directory (Join-Path $TestDrive "none-$_") -Force
+        $line = (GateLine $_) -replace '-FailOn Warning', '-FailOn None'
+        $r = Invoke-Snippet $line "oci-archive:$Fx/no-such-image.oci.tar,oci-archive:$Fx/glibc-dpkg.oci.tar" $work
+        $r.ExitCode | Should -Be 2 -Because $r.Output
+        Test-Path (Join-Path $work 'dns.sarif') | Should -BeTrue
+        Test-Path (Join-Path $work 'dns-junit.xml') | Should -BeTrue
+    }
 }

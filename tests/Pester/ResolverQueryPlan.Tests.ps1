@@ -30,8 +30,10 @@ Describe 'Get-ResolverQueryPlan' {
     }
 
     It 'requires -ResolvConf: no default reads this machine''s /etc/resolv.conf' {
-        $p = (Get-Command Get-ResolverQueryPlan).Parameters['ResolvConf']
-        ($p.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] }).Mandatory | Should -BeTrue
+        # Required here or from the pipeline (a piped ResolvConf binds to it); without either, an error, not a default.
+        $e = try { Get-ResolverQueryPlan x.example -ErrorAction Stop; $null } catch { $_ }
+        $e.FullyQualifiedErrorId | Should -BeLike 'ResolvConfMissing,*'
+        $e.Exception.Message | Should -BeLike '*/etc/resolv.conf is never read by default*'
     }
 
     It 'rejects an unknown resolver and an unreadable rule with errors that say what is accepted' {

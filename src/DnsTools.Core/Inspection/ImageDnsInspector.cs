@@ -13,35 +13,32 @@ namespace DnsTools.Core.Inspection;
 /// </summary>
 public static class ImageDnsInspector
 {
-    internal static readonly string[] ConfigPaths =
-    {
-        "/etc/os-release", "/usr/lib/os-release",
-        "/lib/apk/db/installed", "/var/lib/dpkg/status", "/var/lib/dpkg/status.d/libc6",
-        "/etc/resolv.conf", "/etc/nsswitch.conf", "/etc/gai.conf", "/etc/hosts",
-    };
-
-    internal static readonly string[] LibraryDirectories = { "/lib", "/lib64", "/usr/lib", "/usr/lib64" };
+    internal static readonly string[] LibraryDirectories = ImageDnsPaths.LibraryDirectories;
 
     private static readonly Regex MuslLoader = new(@"^ld-musl-[A-Za-z0-9_]+\.so\.1$", RegexOptions.CultureInvariant);
     private static readonly Regex GlibcString = new(@"GNU C Library [^\n\0]*?version (\d+\.\d+(?:\.\d+)?)", RegexOptions.CultureInvariant);
     private static readonly Regex BareVersion = new(@"^\d\.\d{1,2}\.\d{1,2}$", RegexOptions.CultureInvariant);
 
-    /// <summary>Profiles an open image.</summary>
+    /// <summary>
+    /// Profiles an open image in one read of each layer: every file a fact needs is named before the read
+    /// (<see cref="ImageDnsPaths"/>, with the programs the image config may run), and the facts are then taken from
+    /// memory. A second, targeted read happens only when a link or an exec leads to a file the plan did not name.
+    /// </summary>
     public static ImageDnsProfile Inspect(IImageSource source, ImageScanOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var files = ImageFileReader.Read(source, ConfigPaths.Concat(ImageOsFallback.ReleaseFiles).ToArray(), recurse: false, options, _ => { }, cancellationToken)
+        var scan = new ImageScan(source, ImageDnsPaths.For(source.RunConfig), options, cancellationToken);
+        var files = scan.Read(ImageDnsPaths.ConfigFiles.Concat(ImageOsFallback.ReleaseFiles))
             .GroupBy(f => f.Path, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         ImageFileInfo? Get(string p) => files.TryGetValue(p, out var f) ? f : null;
 
         var os = ReadOs(Get("/etc/os-release")) ?? ReadOs(Get("/usr/lib/os-release")) ?? ImageOsFallback.FromReleaseFiles(Get)
-            ?? ImageOsFallback.FromBusybox(ImageFileReader.Read(source, new[] { ImageOsFallback.Busybox }, recurse: false, options, _ => { }, cancellationToken).FirstOrDefault());
-        // apk and dpkg come with the small files read above; rpm's database (megabytes) is read only when they do not answer.
+            ?? ImageOsFallback.FromBusybox(scan.Read(ImageOsFallback.Busybox));
         string? rpmProblem = null;
         var libc = FromApk(Get("/lib/apk/db/installed"))
             ?? FromDpkg(Get("/var/lib/dpkg/status"))
             ?? FromDpkg(Get("/var/lib/dpkg/status.d/libc6"))
-            ?? FromRpm(source, options, out rpmProblem, cancellationToken)
-            ?? FromLibraries(source, options, cancellationToken);
+            ?? FromRpm(scan, out rpmProblem)
+            ?? FromLibraries(scan);
         if (rpmProblem is not null) libc = libc.WithNote(rpmProblem);
 
         if (libc.Family == LibcFamily.Musl) libc.CompatLayers = LibcCompat.FromApk(Get("/lib/apk/db/installed"));
@@ -50,6 +47,7 @@ public static class ImageDnsInspector
         ResolvConf.ResolvConf? resolv = null;
         if (resolvFile?.Content is { } text) resolv = ResolvConfParser.Parse(text, $"{source.Reference.Original}:/etc/resolv.conf");
         var nss = Config(Get("/etc/nsswitch.conf"));
+        var entrypoint = ImageEntrypointAnalyzer.Analyze(source, scan);
         return new ImageDnsProfile
         {
             Image = source.Reference.Original,
@@ -63,8 +61,10 @@ public static class ImageDnsInspector
             NsswitchHosts = nss?.Content is { } n ? HostsLine(n) : null,
             GaiConf = Config(Get("/etc/gai.conf")),
             Hosts = Config(Get("/etc/hosts")),
-            Entrypoint = ImageEntrypointAnalyzer.Analyze(source, options, cancellationToken),
+            Entrypoint = entrypoint,
             Layers = source.Layers.Select(l => l.Name).ToList(),
+            DecompressedBytes = scan.DecompressedBytes,
+            LayerReads = scan.Passes,
         };
     }
 
@@ -185,11 +185,10 @@ public static class ImageDnsInspector
     /// megabytes, beyond the 16 MiB default for other files). A database that cannot be read is reported through
     /// <paramref name="problem"/> and the library fallback answers.
     /// </summary>
-    private static ImageLibcInfo? FromRpm(IImageSource source, ImageScanOptions? options, out string? problem, CancellationToken ct)
+    private static ImageLibcInfo? FromRpm(ImageScan scan, out string? problem)
     {
         problem = null;
-        var big = ImageScanOptions.WithContentOf(options, RpmDatabaseMaxBytes);
-        var found = ImageFileReader.Read(source, RpmDatabase.Paths, recurse: false, big, _ => { }, ct)
+        var found = scan.Read(RpmDatabase.Paths, RpmDatabaseMaxBytes)
             .Where(f => f.Type is ImageFileType.File or ImageFileType.HardLink or ImageFileType.SymbolicLink && !f.IsDangling)
             .ToList();
         // When more than one is left (an image that moved its database), the one written last is the one rpm uses; one
@@ -198,7 +197,7 @@ public static class ImageDnsInspector
         {
             if (f.ContentBytes is not { } bytes)
             {
-                problem ??= $"rpm database '{f.Path}' ({f.Size} bytes) is larger than {big.MaxContentBytes} bytes and was not read";
+                problem ??= $"rpm database '{f.Path}' ({f.Size} bytes) is larger than {RpmDatabaseMaxBytes} bytes and was not read";
                 continue;
             }
             try
@@ -234,9 +233,9 @@ public static class ImageDnsInspector
         return dash > 0 ? v[..dash] : v;
     }
 
-    private static ImageLibcInfo FromLibraries(IImageSource source, ImageScanOptions? options, CancellationToken ct)
+    private static ImageLibcInfo FromLibraries(ImageScan scan)
     {
-        var listing = ImageFileReader.Read(source, LibraryDirectories, recurse: true, options, _ => { }, ct);
+        var listing = scan.Matches(LibraryDirectories);
         ImageFileInfo? muslLoader = null, glibc = null;
         foreach (var f in listing)
         {
@@ -248,7 +247,7 @@ public static class ImageDnsInspector
             return new ImageLibcInfo { Family = LibcFamily.None, Source = "none" };
 
         var path = (muslLoader ?? glibc)!.Path;
-        var read = ImageFileReader.Read(source, new[] { path }, recurse: false, options, _ => { }, ct).FirstOrDefault();
+        var read = scan.Read(path);
         var bytes = read?.GetContentBytes();
         var evidence = read is null ? ImageEvidence.From((muslLoader ?? glibc)!) : ImageEvidence.From(read);
         if (muslLoader is not null)

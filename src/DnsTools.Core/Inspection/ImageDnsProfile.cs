@@ -115,6 +115,10 @@ public sealed class ImageDnsProfile
     public ImageEntrypointInfo? Entrypoint { get; init; }
     /// <summary>Layer digests bottom to top.</summary>
     public IReadOnlyList<string> Layers { get; init; } = Array.Empty<string>();
+    /// <summary>Bytes decompressed to build this profile (all reads of all layers; 0 for dir: images).</summary>
+    public long DecompressedBytes { get; init; }
+    /// <summary>Reads of the layers this profile took: 1, or 2 when a link or an exec led to a file no one could name before the read.</summary>
+    public int LayerReads { get; init; }
 
     /// <summary>Which stub resolver getaddrinfo uses in this image: musl, glibc, none.</summary>
     public string Resolver => Libc.Name;

@@ -86,17 +86,27 @@ public static class ImageDnsReport
             DnsReportFormat.Json => ToJson(findings, images, errors),
             DnsReportFormat.Sarif => ToSarif(findings, toolVersion, errors),
             DnsReportFormat.JUnit => ToJUnit(findings, images, threshold, errors),
-            _ => ToTable(findings, errors),
+            _ => ToTable(findings, errors, images.Count),
         };
     }
 
-    public static string ToTable(IReadOnlyList<ImageDnsFinding> findings, IReadOnlyList<ImageReportError>? errors = null)
+    /// <summary>One tab-separated line per finding and per image not inspected, then a count line ("0 findings in 2 images") so a clean run says so.</summary>
+    public static string ToTable(IReadOnlyList<ImageDnsFinding> findings, IReadOnlyList<ImageReportError>? errors = null, int? imageCount = null)
     {
         var sb = new StringBuilder();
         foreach (var f in findings)
             sb.Append(f.Image).Append('\t').Append(f.RuleId).Append('\t').Append(f.Severity).Append(f.Suppressed ? " (suppressed)" : "").Append('\t').Append(f.Message).Append('\n');
         foreach (var e in errors ?? Array.Empty<ImageReportError>())
             sb.Append(e.Image).Append("\t-\tNotInspected\t").Append(e.Message).Append('\n');
+        if (imageCount is { } n)
+        {
+            var suppressed = findings.Count(f => f.Suppressed);
+            var notInspected = errors?.Count ?? 0;
+            sb.Append(findings.Count).Append(findings.Count == 1 ? " finding" : " findings").Append(" in ").Append(n).Append(n == 1 ? " image" : " images");
+            if (suppressed > 0) sb.Append(", ").Append(suppressed).Append(" suppressed");
+            if (notInspected > 0) sb.Append(", ").Append(notInspected).Append(" not inspected");
+            sb.Append('\n');
+        }
         return sb.ToString();
     }
 

@@ -74,19 +74,24 @@ public static class ImageEntrypointAnalyzer
     /// (tini, dumb-init, env, su-exec, gosu), <c>sh -c "exec PROGRAM ..."</c> where the program is a plain word, and an
     /// entrypoint script that ends in <c>exec "$@"</c> to the Cmd it is given, up to four hops.
     /// </summary>
-    public static ImageEntrypointInfo? Analyze(IImageSource source, ImageScanOptions? options = null, CancellationToken cancellationToken = default)
+    public static ImageEntrypointInfo? Analyze(IImageSource source, ImageScanOptions? options = null, CancellationToken cancellationToken = default) =>
+        source.RunConfig is { } cfg ? Analyze(source, new ImageScan(source, new ImagePathPlan().Files(PlannedPrograms(cfg), ProgramMaxBytes), options, cancellationToken)) : null;
+
+    private const long ProgramMaxBytes = 512L << 20;
+
+    /// <summary>The same, reading from a scan of the image (whose plan should name <see cref="PlannedPrograms"/>).</summary>
+    internal static ImageEntrypointInfo? Analyze(IImageSource source, ImageScan scan)
     {
         if (source.RunConfig is not { } cfg) return null;
         var command = cfg.Command;
         if (command.Count == 0) return new ImageEntrypointInfo { Note = "the image config names no Entrypoint or Cmd" };
-        var big = ImageScanOptions.WithContentOf(options, 512L << 20);
-        var path = cfg.Env.LastOrDefault(e => e.StartsWith("PATH=", StringComparison.Ordinal))?[5..] ?? DefaultPath;
+        var path = SearchPath(cfg);
         var via = new List<string>();
         IReadOnlyList<string> args = command;
         for (var hop = 0; ; hop++)
         {
             var program = args[0];
-            var found = Find(source, program, path, cfg.WorkingDir, big, cancellationToken);
+            var found = Find(scan, program, path, cfg.WorkingDir);
             if (found is null) return new ImageEntrypointInfo { Command = command, Via = via, Note = $"'{program}' is not in the image" };
             var bytes = found.GetContentBytes();
             if (bytes is null) return new ImageEntrypointInfo { Command = command, Via = via, Path = found.Path, Evidence = ImageEvidence.From(found), Note = "the program could not be read" };
@@ -101,7 +106,7 @@ public static class ImageEntrypointAnalyzer
             var info = AnalyzeBinary(bytes, command, found.Path, ImageEvidence.From(found));
             var (resolver, loader, note) = (info.Resolver, (string?)null, info.Note);
             if (info.Interpreter is { } interp && info.Resolver is EntrypointResolver.Glibc)
-                (resolver, loader, note) = CheckGlibcLoader(source, interp, big, cancellationToken);
+                (resolver, loader, note) = CheckGlibcLoader(scan, interp);
             return new ImageEntrypointInfo
             {
                 Command = info.Command, Via = via, Path = info.Path, Evidence = info.Evidence, IsElf = info.IsElf, Interpreter = info.Interpreter,
@@ -111,15 +116,40 @@ public static class ImageEntrypointAnalyzer
         }
     }
 
+    private static string SearchPath(ImageRunConfig cfg) => cfg.Env.LastOrDefault(e => e.StartsWith("PATH=", StringComparison.Ordinal))?[5..] ?? DefaultPath;
+
+    // What NextProgram sees of a script that ends in exec "$@": used to foresee the hop before the script is read.
+    private static readonly byte[] ExecArgsScript = Encoding.ASCII.GetBytes("#!/bin/sh\nexec \"$@\"\n");
+
+    /// <summary>
+    /// Every path the entrypoint may lead to, known from the image config alone: the candidates for the program, and for
+    /// each hop a launcher, a <c>sh -c</c> or an entrypoint script could take (a script is assumed to exec its arguments;
+    /// when it does not, the extra candidates are simply not used). The scan keeps them all in its one read.
+    /// </summary>
+    internal static IReadOnlyList<string> PlannedPrograms(ImageRunConfig cfg)
+    {
+        var path = SearchPath(cfg);
+        var planned = new List<string>();
+        IReadOnlyList<string> args = cfg.Command;
+        for (var hop = 0; hop <= MaxHops && args.Count > 0; hop++)
+        {
+            planned.AddRange(Candidates(args[0], path, cfg.WorkingDir));
+            var name = args[0][(args[0].LastIndexOf('/') + 1)..];
+            if (NextProgram(name, args, ExecArgsScript) is not { Count: > 0 } next) break;
+            args = next;
+        }
+        return planned.Distinct(StringComparer.Ordinal).ToList();
+    }
+
     /// <summary>
     /// A glibc-linked program starts through the loader its PT_INTERP names, and that file decides which libc it gets.
     /// On Alpine, libc6-compat makes ld-linux-x86-64.so.2 a link to musl's loader and gcompat installs a small musl
     /// program under that name that loads libgcompat over musl: either way getaddrinfo is musl's. alpine-pkg-glibc puts
     /// a real glibc under /usr/glibc-compat. A loader missing from the image means the program cannot start at all.
     /// </summary>
-    private static (EntrypointResolver Resolver, string? Loader, string? Note) CheckGlibcLoader(IImageSource source, string interp, ImageScanOptions options, CancellationToken ct)
+    private static (EntrypointResolver Resolver, string? Loader, string? Note) CheckGlibcLoader(ImageScan scan, string interp)
     {
-        var file = ImageFileReader.Read(source, new[] { interp }, recurse: false, options, _ => { }, ct).FirstOrDefault();
+        var file = scan.Read(interp, ProgramMaxBytes);
         if (file is null || file.IsDangling)
             return (EntrypointResolver.Glibc, null, $"its loader {interp} is not in the image: the program cannot start here");
         var resolved = file.ResolvedPath ?? file.Path;
@@ -134,15 +164,21 @@ public static class ImageEntrypointAnalyzer
     }
 
     /// <summary>The program's path in the image: as written when it has a slash (relative to WorkingDir), else the first PATH entry that has it.</summary>
-    private static ImageFileInfo? Find(IImageSource source, string program, string path, string? workingDir, ImageScanOptions options, CancellationToken ct)
+    private static ImageFileInfo? Find(ImageScan scan, string program, string path, string? workingDir)
+    {
+        var candidates = Candidates(program, path, workingDir);
+        return scan.Read(candidates, ProgramMaxBytes)
+            .Where(f => f.Type is ImageFileType.File or ImageFileType.HardLink or ImageFileType.SymbolicLink && !f.IsDangling)
+            .OrderBy(f => candidates.IndexOf(f.Path)).FirstOrDefault();
+    }
+
+    private static List<string> Candidates(string program, string path, string? workingDir)
     {
         var candidates = new List<string>();
         if (program.StartsWith('/')) candidates.Add(program);
         else if (program.Contains('/')) candidates.Add((workingDir ?? "/").TrimEnd('/') + "/" + program.TrimStart('.', '/'));
         else candidates.AddRange(path.Split(':', StringSplitOptions.RemoveEmptyEntries).Select(d => d.TrimEnd('/') + "/" + program));
-        return ImageFileReader.Read(source, candidates, recurse: false, options, _ => { }, ct)
-            .Where(f => f.Type is ImageFileType.File or ImageFileType.HardLink or ImageFileType.SymbolicLink && !f.IsDangling)
-            .OrderBy(f => candidates.IndexOf(f.Path)).FirstOrDefault();
+        return candidates;
     }
 
     /// <summary>The command line a launcher, shell or entrypoint script goes on to run; null when it is the program itself (or cannot be followed).</summary>

@@ -11,56 +11,65 @@ public sealed class ConvertFromResolvConfCommand : PSCmdlet
 {
     private const string TextSet = "Text";
     private const string PathSet = "Path";
+    private const string LiteralPathSet = "LiteralPath";
     private readonly StringBuilder _text = new();
     private bool _sawText;
 
-    /// <summary>resolv.conf text: whole (Get-Content -Raw) or line by line (Get-Content).</summary>
+    /// <summary>
+    /// resolv.conf text: whole (Get-Content -Raw) or line by line (Get-Content); files from Get-ChildItem are read
+    /// (their path taken literally). Anything else is a binding error, never its ToString() parsed as text.
+    /// </summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = TextSet)]
     [AllowEmptyString]
-    public string[] InputObject { get; set; } = Array.Empty<string>();
+    [PipelineInputTransformation(PipelineInputKinds.Text | PipelineInputKinds.File, "resolv.conf text (strings) or files (Get-ChildItem)")]
+    public object InputObject { get; set; } = Array.Empty<string>();
 
     /// <summary>Paths of resolv.conf files; wildcards allowed.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
-    [Alias("FullName")]
+    [Parameter(Mandatory = true, ParameterSetName = PathSet)]
     public string[] Path { get; set; } = Array.Empty<string>();
+
+    /// <summary>Paths of resolv.conf files, taken literally (no wildcards).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
+    [Alias("LP")]
+    public string[] LiteralPath { get; set; } = Array.Empty<string>();
 
     protected override void ProcessRecord()
     {
         if (ParameterSetName == TextSet)
         {
-            foreach (var chunk in InputObject)
+            foreach (var item in InputObject is object?[] items ? items : new[] { InputObject })
             {
-                _text.Append(chunk);
-                if (!chunk.EndsWith('\n')) _text.Append('\n');
+                switch (item)
+                {
+                    case string chunk:
+                        _text.Append(chunk);
+                        if (!chunk.EndsWith('\n')) _text.Append('\n');
+                        _sawText = true;
+                        break;
+                    case PipelinePath file:
+                        ReadFile(GetUnresolvedProviderPathFromPSPath(file.Path));
+                        break;
+                }
             }
-            _sawText = true;
             return;
         }
 
-        foreach (var path in Path)
+        var literal = ParameterSetName == LiteralPathSet;
+        foreach (var path in literal ? LiteralPath : Path)
         {
-            ProviderInfo provider;
-            IEnumerable<string> resolved;
-            try
-            {
-                resolved = GetResolvedProviderPathFromPSPath(path, out provider);
-            }
-            catch (ItemNotFoundException e)
-            {
-                WriteError(new ErrorRecord(e, "ResolvConfNotFound", ErrorCategory.ObjectNotFound, path));
-                continue;
-            }
-            foreach (var file in resolved)
-            {
-                try
-                {
-                    Emit(ResolvConfParser.ParseFile(file));
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
-                {
-                    WriteError(new ErrorRecord(e, "ResolvConfUnreadable", ErrorCategory.ReadError, file));
-                }
-            }
+            foreach (var file in InputFiles.Resolve(this, path, literal, "ResolvConfNotFound")) ReadFile(file);
+        }
+    }
+
+    private void ReadFile(string file)
+    {
+        try
+        {
+            Emit(ResolvConfParser.ParseFile(file));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            WriteError(new ErrorRecord(e, "ResolvConfUnreadable", ErrorCategory.ReadError, file));
         }
     }
 

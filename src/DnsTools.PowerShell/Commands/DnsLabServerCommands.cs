@@ -12,7 +12,7 @@ internal static class LabServers
 
     public static void Add(DnsLabServer server) { lock (Running) Running.Add(server); }
 
-    public static DnsLabServer[] All() { lock (Running) return Running.ToArray(); }
+    public static DnsLabServer[] All() { lock (Running) return Running.Where(s => s.IsRunning).ToArray(); }
 
     public static void Stop(DnsLabServer server)
     {
@@ -22,7 +22,7 @@ internal static class LabServers
 }
 
 /// <summary>Starts an in-process DNS server with fault-injection rules.</summary>
-[Cmdlet(VerbsLifecycle.Start, "DnsLabServer")]
+[Cmdlet(VerbsLifecycle.Start, "DnsLabServer", SupportsShouldProcess = true)]
 [OutputType(typeof(DnsLabServer))]
 public sealed class StartDnsLabServerCommand : PSCmdlet
 {
@@ -52,9 +52,10 @@ public sealed class StartDnsLabServerCommand : PSCmdlet
         }
         catch (FormatException e)
         {
-            ThrowTerminatingError(new ErrorRecord(e, "InvalidRule", ErrorCategory.InvalidArgument, Rule));
+            ThrowTerminatingError(new ErrorRecord(e, "InvalidRule", ErrorCategory.InvalidArgument, ErrorTargets.BadRule(Rule)));
             return;
         }
+        if (!ShouldProcess($"{Address}:{Port}", $"Start a DNS lab server ({behavior})")) return;
         if (!IPAddress.IsLoopback(Address))
             WriteWarning($"Listening on {Address}, which is not a loopback address: other hosts can reach this server.");
         try
@@ -72,13 +73,13 @@ public sealed class StartDnsLabServerCommand : PSCmdlet
         }
         catch (System.Net.Sockets.SocketException e)
         {
-            ThrowTerminatingError(new ErrorRecord(e, "CannotListen", ErrorCategory.ResourceUnavailable, $"{Address}:{Port}"));
+            ThrowTerminatingError(new ErrorRecord(e, "CannotListen", ErrorCategory.ResourceUnavailable, new IPEndPoint(Address, Port)));
         }
     }
 }
 
 /// <summary>Stops lab servers.</summary>
-[Cmdlet(VerbsLifecycle.Stop, "DnsLabServer", DefaultParameterSetName = "Server")]
+[Cmdlet(VerbsLifecycle.Stop, "DnsLabServer", DefaultParameterSetName = "Server", SupportsShouldProcess = true)]
 public sealed class StopDnsLabServerCommand : PSCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = "Server")]
@@ -91,8 +92,28 @@ public sealed class StopDnsLabServerCommand : PSCmdlet
     {
         foreach (var s in All ? LabServers.All() : Server)
         {
-            WriteVerbose($"Stopping the DNS lab server on {s.EndPoint} ({s.Queries.Count} queries logged)");
+            if (!ShouldProcess(s.EndPoint.ToString(), $"Stop the DNS lab server ({s.Queries.Count} queries logged)")) continue;
             LabServers.Stop(s);
+        }
+    }
+}
+
+/// <summary>The lab servers this session started and that still run.</summary>
+[Cmdlet(VerbsCommon.Get, "DnsLabServer")]
+[OutputType(typeof(DnsLabServer))]
+public sealed class GetDnsLabServerCommand : PSCmdlet
+{
+    /// <summary>Only servers on these ports.</summary>
+    [Parameter(Position = 0)]
+    [ValidateRange(1, 65535)]
+    public int[]? Port { get; set; }
+
+    protected override void EndProcessing()
+    {
+        foreach (var s in LabServers.All())
+        {
+            if (Port is { Length: > 0 } && !Port.Contains(s.EndPoint.Port)) continue;
+            WriteObject(s);
         }
     }
 }

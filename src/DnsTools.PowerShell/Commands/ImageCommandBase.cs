@@ -90,6 +90,7 @@ public abstract class ImageCommandBase : ImageAccessCommandBase
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName")]
     [ValidateNotNullOrEmpty]
+    [PipelineInputTransformation(PipelineInputKinds.Text | PipelineInputKinds.ImageProperty, "image references (strings, or objects with an Image or FullName property)")]
     public string Image { get; set; } = "";
 
     protected IImageSource? OpenImage()

@@ -8,11 +8,6 @@ namespace DnsTools.PowerShell.Commands;
 /// <summary>What Get-ImageDnsProfile and Test-ImageDns share: several images (from the pipeline), platform, credentials.</summary>
 public abstract class ImageDnsCommandBase : ImageAccessCommandBase
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("FullName")]
-    [ValidateNotNullOrEmpty]
-    public string[] Image { get; set; } = Array.Empty<string>();
-
     /// <summary>-Platform all: every platform a multi-platform image offers, one profile each.</summary>
     private bool AllPlatforms => string.Equals(Platform, "all", StringComparison.OrdinalIgnoreCase);
 
@@ -26,8 +21,12 @@ public abstract class ImageDnsCommandBase : ImageAccessCommandBase
         {
             WriteVerbose($"{image}: reading the DNS profile{(AllPlatforms ? " of every platform" : "")}");
             var scan = ScanOptions(image);
-            if (AllPlatforms) return ImageDnsInspector.InspectEachPlatform(image, OpenOptions(null), scan, CurrentDirectory, Token);
-            return new[] { ImageDnsInspector.Inspect(image, OpenOptions(ParsePlatform()), scan, CurrentDirectory, Token) };
+            var profiles = AllPlatforms
+                ? ImageDnsInspector.InspectEachPlatform(image, OpenOptions(null), scan, CurrentDirectory, Token)
+                : new[] { ImageDnsInspector.Inspect(image, OpenOptions(ParsePlatform()), scan, CurrentDirectory, Token) };
+            foreach (var p in profiles)
+                WriteVerbose($"{image}{(p.Platform is null ? "" : $" ({p.Platform})")}: {p.DecompressedBytes:N0} decompressed bytes in {p.LayerReads} read(s) of {p.Layers.Count} layer(s)");
+            return profiles;
         }
         catch (FormatException e)
         {
@@ -52,6 +51,12 @@ public abstract class ImageDnsCommandBase : ImageAccessCommandBase
 [OutputType(typeof(ImageDnsProfile))]
 public sealed class GetImageDnsProfileCommand : ImageDnsCommandBase
 {
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("FullName")]
+    [ValidateNotNullOrEmpty]
+    [PipelineInputTransformation(PipelineInputKinds.Text | PipelineInputKinds.ImageProperty, "image references (strings, or objects with an Image or FullName property)")]
+    public string[] Image { get; set; } = Array.Empty<string>();
+
     protected override void ProcessRecord()
     {
         foreach (var image in Image)
@@ -62,7 +67,7 @@ public sealed class GetImageDnsProfileCommand : ImageDnsCommandBase
 }
 
 /// <summary>Checks images against the DNS rule catalogue; a gate for pipelines.</summary>
-[Cmdlet(VerbsDiagnostic.Test, "ImageDns")]
+[Cmdlet(VerbsDiagnostic.Test, "ImageDns", SupportsShouldProcess = true)]
 [OutputType(typeof(ImageDnsFinding), typeof(string))]
 public sealed class TestImageDnsCommand : ImageDnsCommandBase
 {
@@ -70,6 +75,21 @@ public sealed class TestImageDnsCommand : ImageDnsCommandBase
     private readonly List<string> _images = new();
     private readonly List<ImageReportError> _unreadable = new();
     private IReadOnlyList<DnsIgnoreEntry> _ignore = Array.Empty<DnsIgnoreEntry>();
+
+    [Parameter(Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string[] Image { get; set; } = Array.Empty<string>();
+
+    /// <summary>
+    /// The pipeline: image references (strings, objects with an Image or FullName property) or profiles from
+    /// Get-ImageDnsProfile, which are checked as they are (the image is not read again). Anything else is a binding error.
+    /// </summary>
+    [Parameter(ValueFromPipeline = true)]
+    [PipelineInputTransformation(PipelineInputKinds.Text | PipelineInputKinds.ImageProperty | PipelineInputKinds.ImageDnsProfile,
+        "image references (strings, or objects with an Image or FullName property) or profiles from Get-ImageDnsProfile")]
+    public object? InputObject { get; set; }
+
+    private bool _sawImages;
 
     [Parameter]
     public DnsRuleSeverity FailOn { get; set; } = DnsRuleSeverity.None;
@@ -92,8 +112,29 @@ public sealed class TestImageDnsCommand : ImageDnsCommandBase
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>Overwrite an existing -OutFile (without it, an existing file is an error and is left as it is).</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    private string? _outPath;
+
     protected override void BeginProcessing()
     {
+        if (OutFile is not null)
+        {
+            // Checked before any image is read, so a refused report costs nothing.
+            _outPath = GetUnresolvedProviderPathFromPSPath(OutFile);
+            if (File.Exists(_outPath) && !Force)
+            {
+                ThrowTerminatingError(new ErrorRecord(new IOException($"-OutFile {OutFile} exists: add -Force to overwrite it."),
+                    "OutFileExists", ErrorCategory.ResourceExists, _outPath));
+            }
+            if (Directory.Exists(_outPath))
+            {
+                ThrowTerminatingError(new ErrorRecord(new IOException($"-OutFile {OutFile} is a directory."),
+                    "OutFileIsDirectory", ErrorCategory.InvalidArgument, _outPath));
+            }
+        }
         foreach (var id in ExcludeRule)
         {
             if (ImageDnsRules.Find(id) is null) WriteWarning($"-ExcludeRule {id}: no such rule (known: {string.Join(", ", ImageDnsRules.All.Select(r => r.Id))}).");
@@ -118,31 +159,69 @@ public sealed class TestImageDnsCommand : ImageDnsCommandBase
 
     protected override void ProcessRecord()
     {
-        foreach (var image in Image)
+        if (!_sawImages)
         {
-            _images.Add(image);
-            foreach (var profile in Profiles(image, _unreadable))
+            _sawImages = true;
+            foreach (var image in Image) Check(image);
+        }
+        foreach (var item in InputObject is object?[] items ? items : new[] { InputObject })
+        {
+            switch (item)
             {
-                var findings = ImageDnsRules.Evaluate(profile, ExcludeRule);
-                foreach (var w in DnsIgnoreFile.Apply(findings, _ignore, DateOnly.FromDateTime(DateTime.UtcNow)))
-                    WriteWarning($"{image}: {w}");
-                _findings.AddRange(findings);
-                if (Streaming || PassThru) foreach (var f in findings) WriteObject(f);
+                case string image:
+                    Check(image);
+                    break;
+                case ImageDnsProfile profile:
+                    if (!_images.Contains(profile.Image, StringComparer.Ordinal)) _images.Add(profile.Image);
+                    Evaluate(profile.Image, profile);
+                    break;
             }
         }
     }
 
+    private void Check(string image)
+    {
+        _images.Add(image);
+        foreach (var profile in Profiles(image, _unreadable)) Evaluate(image, profile);
+    }
+
+    private void Evaluate(string image, ImageDnsProfile profile)
+    {
+        var findings = ImageDnsRules.Evaluate(profile, ExcludeRule);
+        foreach (var w in DnsIgnoreFile.Apply(findings, _ignore, DateOnly.FromDateTime(DateTime.UtcNow)))
+            WriteWarning($"{image}: {w}");
+        _findings.AddRange(findings);
+        if (Streaming || PassThru) foreach (var f in findings) WriteObject(f);
+    }
+
     protected override void EndProcessing()
     {
+        if (_images.Count == 0)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("No image to check: give -Image or pipe image references or profiles from Get-ImageDnsProfile."),
+                "ImageMissing", ErrorCategory.InvalidArgument, null));
+        }
         if (!Streaming)
         {
             var version = MyInvocation.MyCommand.Module?.Version?.ToString() ?? typeof(ImageDnsFinding).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
             var text = ImageDnsReport.Render(Format, _findings, _images, FailOn, version, _unreadable);
-            if (OutFile is not null)
+            if (_outPath is not null)
             {
-                var path = GetUnresolvedProviderPathFromPSPath(OutFile);
-                File.WriteAllText(path, text, new UTF8Encoding(false));
-                WriteVerbose($"Wrote {_findings.Count} findings for {_images.Count} images to {path} ({Format}).");
+                if (ShouldProcess(_outPath, $"Write the {Format} report ({_findings.Count} findings, {_images.Count} images)"))
+                {
+                    try
+                    {
+                        using (var stream = new FileStream(_outPath, Force ? FileMode.Create : FileMode.CreateNew, FileAccess.Write))
+                        using (var writer = new StreamWriter(stream, new UTF8Encoding(false)))
+                            writer.Write(text);
+                        WriteVerbose($"Wrote {_findings.Count} findings for {_images.Count} images to {_outPath} ({Format}).");
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                        ThrowTerminatingError(new ErrorRecord(e, File.Exists(_outPath) && !Force ? "OutFileExists" : "OutFileUnwritable",
+                            File.Exists(_outPath) && !Force ? ErrorCategory.ResourceExists : ErrorCategory.WriteError, _outPath));
+                    }
+                }
             }
             else WriteObject(text);
         }
@@ -154,6 +233,8 @@ public sealed class TestImageDnsCommand : ImageDnsCommandBase
             .Select(g => $"{g.Key}: {string.Join(", ", g.Select(f => f.RuleId).Distinct())}").ToList();
         parts.AddRange(_unreadable.Select(e => $"{e.Image}: could not be read"));
         var message = $"Test-ImageDns -FailOn {FailOn}: {string.Join("; ", parts)}.";
-        ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(message), "ImageDnsGateFailed", ErrorCategory.InvalidResult, failing.Select(f => f.RuleId).Distinct().ToArray()));
+        // The target is the first image that fails the gate (all are in the message).
+        var firstFailing = failing.Count > 0 ? failing[0].Image : _unreadable[0].Image;
+        ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(message), "ImageDnsGateFailed", ErrorCategory.InvalidResult, firstFailing));
     }
 }

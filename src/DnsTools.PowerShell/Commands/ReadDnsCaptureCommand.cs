@@ -23,8 +23,8 @@ public sealed class MeasureDnsCaptureCommand : CaptureCommandBase
     private const string QuerySet = "Query";
     private readonly List<ObservedQuery> _queries = new();
 
-    /// <summary>Query objects from Read-DnsCapture.</summary>
-    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = QuerySet)]
+    /// <summary>Query objects from Read-DnsCapture (they also come down the pipeline, through -InputObject).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = QuerySet)]
     public ObservedQuery[] Query { get; set; } = Array.Empty<ObservedQuery>();
 
     protected override void ProcessRecord()
@@ -33,17 +33,19 @@ public sealed class MeasureDnsCaptureCommand : CaptureCommandBase
         else base.ProcessRecord();
     }
 
+    protected override void Take(ObservedQuery query) => _queries.Add(query);
+
     protected override void EndProcessing()
     {
-        if (ParameterSetName == QuerySet) Emit(_queries.OrderBy(q => q.SentAt));
-        else base.EndProcessing();
+        if (ParameterSetName == QuerySet || _queries.Count > 0) Emit(_queries.OrderBy(q => q.SentAt));
+        if (ParameterSetName != QuerySet) base.EndProcessing();
     }
 
     protected override void Emit(IEnumerable<ObservedQuery> queries)
     {
         foreach (var lookup in CaptureAnalyzer.Lookups(queries))
         {
-            if (Client is { Length: > 0 } && !Client.Any(c => new WildcardPattern(c, WildcardOptions.IgnoreCase).IsMatch(lookup.Client))) continue;
+            if (_clients is { Length: > 0 } && !_clients.Any(c => c.IsMatch(lookup.Client))) continue;
             WriteObject(lookup);
         }
     }
@@ -51,6 +53,21 @@ public sealed class MeasureDnsCaptureCommand : CaptureCommandBase
     /// <summary>Only lookups of these clients (wildcards allowed).</summary>
     [Parameter]
     public string[]? Client { get; set; }
+
+    private WildcardPattern[]? _clients;
+
+    protected override void BeginProcessing()
+    {
+        var patterns = new List<WildcardPattern>();
+        foreach (var c in Client ?? Array.Empty<string>())
+        {
+            var pattern = new WildcardPattern(c, WildcardOptions.IgnoreCase);
+            try { pattern.IsMatch(string.Empty); }
+            catch (WildcardPatternException e) { ThrowTerminatingError(new ErrorRecord(e, "InvalidClientPattern", ErrorCategory.InvalidArgument, c)); }
+            patterns.Add(pattern);
+        }
+        _clients = patterns.ToArray();
+    }
 }
 
 /// <summary>What Read-DnsCapture and Measure-DnsCapture share: reading files or tcpdump text.</summary>
@@ -58,47 +75,70 @@ public abstract class CaptureCommandBase : PSCmdlet
 {
     protected const string PathSet = "Path";
     protected const string TextSet = "Text";
+    protected const string LiteralPathSet = "LiteralPath";
     private readonly List<string> _lines = new();
     private readonly CancellationTokenSource _stop = new();
 
     /// <summary>Capture files: pcap, pcapng, or tcpdump's text output.</summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
-    [Alias("FullName")]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
     public string[] Path { get; set; } = Array.Empty<string>();
 
-    /// <summary>tcpdump text lines (Get-Content).</summary>
+    /// <summary>Capture files, taken literally (no wildcards: pod[1].pcap is that file).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
+    [Alias("LP")]
+    public string[] LiteralPath { get; set; } = Array.Empty<string>();
+
+    /// <summary>
+    /// tcpdump text lines (Get-Content), capture files (Get-ChildItem; their path taken literally), and for
+    /// Measure-DnsCapture the queries Read-DnsCapture writes. Anything else is a binding error, never its ToString() read as text.
+    /// </summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = TextSet)]
     [AllowEmptyString]
-    public string[] InputObject { get; set; } = Array.Empty<string>();
+    [PipelineInputTransformation(PipelineInputKinds.Text | PipelineInputKinds.File | PipelineInputKinds.ObservedQuery,
+        "tcpdump text (strings), capture files (Get-ChildItem) or, for Measure-DnsCapture, queries from Read-DnsCapture")]
+    public object InputObject { get; set; } = Array.Empty<string>();
+
+    /// <summary>A query that came down the pipeline: Measure-DnsCapture measures it; Read-DnsCapture has nothing to read in it.</summary>
+    protected virtual void Take(ObservedQuery query) =>
+        WriteError(new ErrorRecord(new ArgumentException("Read-DnsCapture reads captures; pipe the queries it wrote to Measure-DnsCapture."),
+            "QueryNotACapture", ErrorCategory.InvalidArgument, query));
 
     protected abstract void Emit(IEnumerable<ObservedQuery> queries);
+
+    private bool _sawText;
 
     protected override void ProcessRecord()
     {
         if (ParameterSetName == TextSet)
         {
-            foreach (var chunk in InputObject) _lines.AddRange(chunk.Split('\n'));
+            foreach (var item in InputObject is object?[] items ? items : new[] { InputObject })
+            {
+                switch (item)
+                {
+                    case string chunk:
+                        _lines.AddRange(chunk.Split('\n'));
+                        _sawText = true;
+                        break;
+                    case PipelinePath file:
+                        ReadFile(GetUnresolvedProviderPathFromPSPath(file.Path));
+                        break;
+                    case ObservedQuery query:
+                        Take(query);
+                        break;
+                }
+            }
             return;
         }
-        foreach (var path in Path)
+        var literal = ParameterSetName == LiteralPathSet;
+        foreach (var path in literal ? LiteralPath : Path)
         {
-            IEnumerable<string> files;
-            try
-            {
-                files = GetResolvedProviderPathFromPSPath(path, out _);
-            }
-            catch (ItemNotFoundException e)
-            {
-                WriteError(new ErrorRecord(e, "CaptureNotFound", ErrorCategory.ObjectNotFound, path));
-                continue;
-            }
-            foreach (var file in files) ReadFile(file);
+            foreach (var file in InputFiles.Resolve(this, path, literal, "CaptureNotFound")) ReadFile(file);
         }
     }
 
     protected override void EndProcessing()
     {
-        if (ParameterSetName != TextSet) return;
+        if (ParameterSetName != TextSet || !_sawText) return;
         var stats = new CaptureReadStatistics();
         Emit(CaptureAnalyzer.Pair(TcpdumpTextReader.Read(_lines, stats, "pipeline")));
         foreach (var w in stats.Warnings("pipeline")) WriteWarning(w);

@@ -19,9 +19,18 @@ public sealed class TestPodDnsLatencyCommand : PSCmdlet
     private readonly CancellationTokenSource _stop = new();
     private readonly List<string> _names = new();
 
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Position = 0)]
     [ValidateNotNullOrEmpty]
     public string[] Name { get; set; } = Array.Empty<string>();
+
+    /// <summary>
+    /// The pipeline: names (strings, objects with a Name or HostName), a ResolvConf (as -ResolvConf) or a lab server (as
+    /// -Server). Anything else is a binding error: nothing is ever looked up by its ToString().
+    /// </summary>
+    [Parameter(ValueFromPipeline = true)]
+    [PipelineInputTransformation(PipelineInputKinds.Text | PipelineInputKinds.NameProperty | PipelineInputKinds.ResolvConf | PipelineInputKinds.LabServer,
+        "names (strings, or objects with a Name or HostName property), a ResolvConf (as -ResolvConf) or a lab server from Start-DnsLabServer (as -Server)")]
+    public object? InputObject { get; set; }
 
     [Parameter]
     [ResolvConfTransformation]
@@ -52,7 +61,33 @@ public sealed class TestPodDnsLatencyCommand : PSCmdlet
     [ValidateRange(0.1, 3600)]
     public double Timeout { get; set; } = 60;
 
-    protected override void ProcessRecord() => _names.AddRange(Name);
+    private readonly List<object> _pipedServers = new();
+    private ResolvConf? _pipedConf;
+
+    protected override void BeginProcessing() => _names.AddRange(Name);
+
+    protected override void ProcessRecord()
+    {
+        foreach (var item in InputObject is object?[] items ? items : new[] { InputObject })
+        {
+            switch (item)
+            {
+                case string name:
+                    _names.Add(name);
+                    break;
+                case ResolvConf conf when ResolvConf is not null || _pipedConf is not null:
+                    ThrowTerminatingError(new ErrorRecord(new ArgumentException($"Two resolv.confs: {conf.Source} came down the pipeline, but {(ResolvConf ?? _pipedConf)!.Source} is already in use. Give one."),
+                        "ResolvConfGivenTwice", ErrorCategory.InvalidArgument, conf));
+                    break;
+                case ResolvConf conf:
+                    _pipedConf = conf;
+                    break;
+                case DnsLabServer lab:
+                    _pipedServers.Add(lab);
+                    break;
+            }
+        }
+    }
 
     protected override void StopProcessing() => _stop.Cancel();
 
@@ -64,8 +99,13 @@ public sealed class TestPodDnsLatencyCommand : PSCmdlet
             try { specs.Add(ResolverSpec.Parse(r)); }
             catch (FormatException e) { ThrowTerminatingError(new ErrorRecord(e, "UnknownResolver", ErrorCategory.InvalidArgument, r)); }
         }
+        if (_names.Count == 0)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("No name to look up: give -Name or pipe names (strings, or objects with a Name or HostName property)."),
+                "NameMissing", ErrorCategory.InvalidArgument, null));
+        }
         var servers = ParseServers();
-        var conf = ResolvConf ?? SystemResolvConf();
+        var conf = ResolvConf ?? _pipedConf ?? SystemResolvConf();
         if (conf is null) return;
         if (servers is null && conf.Nameservers.Count == 0)
             WriteWarning($"{conf.Source} names no nameserver: the resolvers fall back to 127.0.0.1.");
@@ -112,9 +152,10 @@ public sealed class TestPodDnsLatencyCommand : PSCmdlet
 
     private IReadOnlyList<IPEndPoint>? ParseServers()
     {
-        if (Server is null || Server.Length == 0) return null;
+        var given = (Server ?? Array.Empty<object>()).Concat(_pipedServers).ToList();
+        if (given.Count == 0) return null;
         var list = new List<IPEndPoint>();
-        foreach (var item in Server)
+        foreach (var item in given)
         {
             var value = item is PSObject p ? p.BaseObject : item;
             try
@@ -124,7 +165,9 @@ public sealed class TestPodDnsLatencyCommand : PSCmdlet
                     DnsLabServer lab => lab.EndPoint,
                     IPEndPoint ep => ep,
                     IPAddress ip => new IPEndPoint(ip, 53),
-                    _ => DnsProbe.ParseServer(value?.ToString() ?? string.Empty),
+                    string text => DnsProbe.ParseServer(text),
+                    // Never ToString() an object into an address: only what names a server is one.
+                    _ => throw new ArgumentException($"-Server takes host, host:port, [v6]:port, an IPAddress, an IPEndPoint or a lab server, not a {value?.GetType().FullName ?? "null"}."),
                 });
             }
             catch (Exception e) when (e is FormatException or ArgumentException)

@@ -186,7 +186,7 @@ public class ImageFileReaderTests
         using var src = ImageSource.Open("oci-dir:" + img.WriteOci());
         var filter = new ScanFilter();
         filter.Exact.Add("/etc/new.conf");
-        var view = ImageFileReader.Load(src, filter, new ImageScanOptions(), new ScanBudget("t", long.MaxValue), 1, default);
+        var view = LayerLoader.Load(src, filter, new ImageScanOptions(), new ScanBudget("t", long.MaxValue), 1, default);
         Assert.NotNull(view.Get("/etc/new.conf"));
         Assert.Null(view.Get("/data/stays.txt"));
         Assert.NotNull(view.Get("/lib"));

@@ -184,3 +184,50 @@ internal sealed class DaemonSource : IImageSource, ISequentialLayerSource
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
+
+/// <summary>Quick questions to a local daemon (bounded in time): does it hold an image, which image names does it hold.</summary>
+public static class DaemonImages
+{
+    /// <summary>True when the daemon holds <paramref name="name"/>, false when it answers that it does not, null when it does not answer within <paramref name="timeout"/>.</summary>
+    public static bool? Has(ImageTransport transport, string name, ImageOpenOptions options, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        Ask<bool?>(transport, options, timeout, cancellationToken, async (client, ct) =>
+        {
+            try
+            {
+                await client.Images.InspectImageAsync(name, ct).ConfigureAwait(false);
+                return true;
+            }
+            catch (DockerImageNotFoundException)
+            {
+                return false;
+            }
+        });
+
+    /// <summary>The repo:tag names the daemon holds (sorted); null when it does not answer within <paramref name="timeout"/>.</summary>
+    public static IReadOnlyList<string>? Names(ImageTransport transport, ImageOpenOptions options, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        Ask<IReadOnlyList<string>>(transport, options, timeout, cancellationToken, async (client, ct) =>
+        {
+            var images = await client.Images.ListImagesAsync(new Docker.DotNet.Models.ImagesListParameters(), ct).ConfigureAwait(false);
+            return images.SelectMany(i => i.RepoTags ?? new List<string>()).Where(t => t is { Length: > 0 } && t != "<none>:<none>")
+                .Distinct(StringComparer.Ordinal).OrderBy(t => t, StringComparer.Ordinal).ToList();
+        });
+
+    private static T? Ask<T>(ImageTransport transport, ImageOpenOptions options, TimeSpan timeout, CancellationToken cancellationToken, Func<DockerClient, CancellationToken, Task<T>> question)
+    {
+        var endpoint = DaemonSource.Endpoint(transport, options);
+        if (endpoint.StartsWith("unix://", StringComparison.Ordinal) && !File.Exists(endpoint["unix://".Length..])) return default;
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cts.CancelAfter(timeout);
+        try
+        {
+            using var client = new DockerClientConfiguration(new Uri(endpoint), defaultTimeout: timeout).CreateClient();
+            var task = question(client, cts.Token);
+            // The wait is bounded even if the client ignores the token while connecting.
+            return task.Wait(timeout + TimeSpan.FromMilliseconds(200)) ? task.Result : default;
+        }
+        catch (Exception e) when (e is AggregateException or OperationCanceledException or UriFormatException or ArgumentException or NotSupportedException or HttpRequestException or IOException or System.Net.Sockets.SocketException or TimeoutException or DockerApiException)
+        {
+            return default;
+        }
+    }
+}

@@ -6,9 +6,6 @@ using System.Security.Cryptography;
 
 namespace DnsTools.Core.Images;
 
-/// <summary>The type of a file in an image.</summary>
-public enum ImageFileType { File, Directory, SymbolicLink, HardLink, CharacterDevice, BlockDevice, Fifo, Other }
-
 /// <summary>One entry of a layer tar, as read (data valid only during the visit).</summary>
 internal sealed class LayerEntry
 {
@@ -21,89 +18,6 @@ internal sealed class LayerEntry
     public DateTimeOffset ModifiedTime { get; init; }
     public string? LinkTarget { get; init; }             // symlink text, or hardlink target as "/path"
     public Stream? Data { get; init; }
-}
-
-/// <summary>Limits and reporting for a scan.</summary>
-public sealed class ImageScanOptions
-{
-    /// <summary>Ceiling on decompressed bytes read per image (all layers of one read; a link target outside what was kept costs another read). Default 8 GiB.</summary>
-    public long MaxDecompressedBytes { get; init; } = 8L << 30;
-    /// <summary>Largest file content kept in memory. Default 16 MiB.</summary>
-    public long MaxContentBytes { get; init; } = 16 << 20;
-    /// <summary>Called with progress while layers are read, always on the thread that asked for the read (layers may be decompressed on others).</summary>
-    public Action<ImageScanProgress>? Progress { get; init; }
-    /// <summary>Layers decompressed at once (each on its own thread; merged bottom to top all the same). 1 reads them one after another on the calling thread.</summary>
-    internal int LayerConcurrency { get; init; } = Math.Clamp(Environment.ProcessorCount, 1, 2);
-
-    /// <summary>These options (or the defaults) keeping files of up to <paramref name="minContentBytes"/>: for the few big files a profile reads (binaries, package databases).</summary>
-    internal static ImageScanOptions WithContentOf(ImageScanOptions? options, long minContentBytes) => new()
-    {
-        MaxDecompressedBytes = options?.MaxDecompressedBytes ?? new ImageScanOptions().MaxDecompressedBytes,
-        MaxContentBytes = Math.Max(options?.MaxContentBytes ?? 0, minContentBytes),
-        Progress = options?.Progress,
-        LayerConcurrency = options?.LayerConcurrency ?? new ImageScanOptions().LayerConcurrency,
-    };
-}
-
-/// <summary>Where a scan is.</summary>
-public sealed record ImageScanProgress(string Image, int LayerIndex, int LayerCount, string Layer, long BytesRead, long? LayerSize, int Pass);
-
-/// <summary>The ceiling on decompressed bytes, charged as a layer is read.</summary>
-internal abstract class ByteBudget
-{
-    protected ByteBudget(string image, long max) { Image = image; Max = max; }
-    public string Image { get; }
-    public long Max { get; }
-
-    /// <summary>Counts <paramref name="n"/> more bytes; throws when the ceiling is passed.</summary>
-    public abstract void Charge(long n);
-
-    public ImageException Exceeded() =>
-        new(ImageErrorKind.LimitExceeded, Image, $"Image '{Image}': more than {Max} decompressed bytes (the -MaxDecompressedBytes ceiling); stopped.");
-}
-
-/// <summary>One read of an image, layer after layer on one thread.</summary>
-internal sealed class ScanBudget : ByteBudget
-{
-    public ScanBudget(string image, long max) : base(image, max) { }
-    public long Used { get; set; }
-
-    public override void Charge(long n)
-    {
-        Used += n;
-        if (Used > Max) throw Exceeded();
-    }
-}
-
-/// <summary>
-/// One layer's share when layers are read at once: a sequential read would have counted every layer below
-/// first, so the ceiling is passed as soon as what those have read so far (at most their final count) and this
-/// layer's own bytes exceed it. The reader checks the exact sum when it merges the layer, in order.
-/// </summary>
-internal sealed class LayerMeter : ByteBudget
-{
-    private readonly LayerMeter[] _all;
-    private readonly int _index;
-    private long _own;
-
-    public LayerMeter(ScanBudget whole, LayerMeter[] all, int index) : base(whole.Image, whole.Max) { _all = all; _index = index; }
-
-    /// <summary>Decompressed bytes this layer has read.</summary>
-    public long Own => Volatile.Read(ref _own);
-
-    /// <summary>What the layers below have read (exact once they are done).</summary>
-    public long Below()
-    {
-        long sum = 0;
-        for (var i = 0; i < _index; i++) sum += _all[i].Own;
-        return sum;
-    }
-
-    public override void Charge(long n)
-    {
-        Volatile.Write(ref _own, _own + n); // only this layer's thread writes
-        if (Below() + _own > Max) throw Exceeded();
-    }
 }
 
 /// <summary>Streams a layer blob: sniffs the compression, verifies digests while reading, and never touches the disk.</summary>

@@ -1,0 +1,26 @@
+namespace DnsTools.Core.Images;
+
+/// <summary>Limits and reporting for a scan.</summary>
+public sealed class ImageScanOptions
+{
+    /// <summary>Ceiling on decompressed bytes read per image (all layers of one read; a link target outside what was kept costs another read). Default 8 GiB.</summary>
+    public long MaxDecompressedBytes { get; init; } = 8L << 30;
+    /// <summary>Largest file content kept in memory. Default 16 MiB.</summary>
+    public long MaxContentBytes { get; init; } = 16 << 20;
+    /// <summary>Called with progress while layers are read, always on the thread that asked for the read (layers may be decompressed on others).</summary>
+    public Action<ImageScanProgress>? Progress { get; init; }
+    /// <summary>Layers decompressed at once (each on its own thread; merged bottom to top all the same). 1 reads them one after another on the calling thread.</summary>
+    internal int LayerConcurrency { get; init; } = Math.Clamp(Environment.ProcessorCount, 1, 2);
+
+    /// <summary>These options (or the defaults) keeping files of up to <paramref name="minContentBytes"/>: for the few big files a profile reads (binaries, package databases).</summary>
+    internal static ImageScanOptions WithContentOf(ImageScanOptions? options, long minContentBytes) => new()
+    {
+        MaxDecompressedBytes = options?.MaxDecompressedBytes ?? new ImageScanOptions().MaxDecompressedBytes,
+        MaxContentBytes = Math.Max(options?.MaxContentBytes ?? 0, minContentBytes),
+        Progress = options?.Progress,
+        LayerConcurrency = options?.LayerConcurrency ?? new ImageScanOptions().LayerConcurrency,
+    };
+}
+
+/// <summary>Where a scan is.</summary>
+public sealed record ImageScanProgress(string Image, int LayerIndex, int LayerCount, string Layer, long BytesRead, long? LayerSize, int Pass);

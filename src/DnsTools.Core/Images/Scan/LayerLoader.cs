@@ -1,0 +1,274 @@
+using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
+
+namespace DnsTools.Core.Images;
+
+/// <summary>Reads an image's layers once each, keeping what a <see cref="ScanFilter"/> asks for, and merges them bottom to top into a <see cref="MergedView"/>.</summary>
+internal static class LayerLoader
+{
+    private static void Apply(MergedView view, LayerResult r, ImageLayerInfo layer)
+    {
+        foreach (var e in r.Entries)
+        {
+            e.LayerIndex = layer.Index;
+            e.Layer = layer.Digest ?? layer.DiffId;
+        }
+        view.ApplyLayer(r.Entries, r.Whiteouts, r.Opaques);
+    }
+
+    /// <summary>Keeps one layer entry if the filter asks for it; whiteouts and opaque markers are always kept.</summary>
+    private static void Collect(LayerResult r, LayerEntry e, ScanFilter filter, ImageScanOptions options)
+    {
+        var slash = e.Path.LastIndexOf('/');
+        if (e.Path.AsSpan(slash + 1).StartsWith(".wh.", StringComparison.Ordinal))
+        {
+            var name = e.Path[(slash + 1)..];
+            var dir = slash == 0 ? "/" : e.Path[..slash];
+            if (name == ".wh..wh..opq") r.Opaques.Add(dir);
+            else if (!name.StartsWith(".wh..wh.", StringComparison.Ordinal)) r.Whiteouts.Add((dir == "/" ? "" : dir) + "/" + name[4..]);
+            return;
+        }
+        if (!filter.Keeps(e.Path, e.Type)) return;
+        var m = new MergedEntry
+        {
+            Path = e.Path,
+            Type = e.Type,
+            Size = e.Size,
+            Mode = e.Mode,
+            Uid = e.Uid,
+            Gid = e.Gid,
+            ModifiedTime = e.ModifiedTime,
+            LinkTarget = e.LinkTarget,
+        };
+        if (e.Type == ImageFileType.File && e.Data is not null && filter.ContentLimit(e.Path, options.MaxContentBytes) is { } limit)
+        {
+            if (e.Size > limit) m.ContentTooLarge = true;
+            else
+            {
+                var buf = new byte[e.Size];
+                e.Data.ReadExactly(buf);
+                m.Content = buf;
+            }
+        }
+        if (e.Type == ImageFileType.HardLink && e.LinkTarget is not null && r.Local().TryGetValue(e.LinkTarget, out var target))
+        {
+            m.Size = target.Size;
+            m.Content = target.Content;
+            m.ContentTooLarge = target.ContentTooLarge;
+        }
+        r.Entries.Add(m);
+        r.AddLocal(m);
+    }
+
+    /// <summary>Reads every layer once, keeping what <paramref name="filter"/> asks for; <paramref name="budget"/>'s <see cref="ScanBudget.Used"/> is then the decompressed bytes read.</summary>
+    internal static MergedView Load(IImageSource source, ScanFilter filter, ImageScanOptions options, ScanBudget budget, int pass, CancellationToken ct)
+    {
+        var view = new MergedView();
+        if (source is RootfsSource rootfs)
+        {
+            RootfsReader.Load(rootfs, filter, options, view, ct);
+            return view;
+        }
+        var layers = source.Layers;
+        if (source is ISequentialLayerSource sequential)
+        {
+            // An export stream (docker save) holds the layers in its own order: read each once, keep what the
+            // filter asks, and apply them bottom to top when the stream is done.
+            var byDiffId = new Dictionary<string, LayerResult>(StringComparer.Ordinal);
+            var member = 0;
+            sequential.ReadExport((name, stream) =>
+            {
+                var provisional = new ImageLayerInfo { Image = source.Reference.Original, Index = -1, MediaType = MediaTypes.DockerLayer, Locator = name, HashUncompressed = true };
+                var result = new LayerResult();
+                options.Progress?.Invoke(new ImageScanProgress(source.Reference.Original, member, layers.Count, name, 0, null, pass));
+                var (_, diffId) = LayerReader.Read(stream, provisional, budget, e => Collect(result, e, filter, options),
+                    read => options.Progress?.Invoke(new ImageScanProgress(source.Reference.Original, member, layers.Count, name, read, null, pass)), ct);
+                member++;
+                if (diffId is not null) byDiffId[diffId] = result;
+            }, ct);
+            foreach (var layer in layers)
+            {
+                var key = layer.DiffId ?? layer.Digest ?? "";
+                if (!byDiffId.TryGetValue(key, out var r))
+                    throw new ImageException(ImageErrorKind.Corrupt, key, $"Image '{source.Reference.Original}': the export holds no layer with diff id {key} (layer {layer.Index}).");
+                Apply(view, r, layer);
+            }
+            return view;
+        }
+        if (options.LayerConcurrency > 1 && layers.Count > 1)
+        {
+            LoadConcurrently(source, filter, options, budget, pass, view, ct);
+            return view;
+        }
+        foreach (var layer in layers)
+        {
+            ct.ThrowIfCancellationRequested();
+            var result = new LayerResult();
+            options.Progress?.Invoke(new ImageScanProgress(source.Reference.Original, layer.Index, layers.Count, layer.Name, 0, layer.CompressedSize, pass));
+            using (var raw = source.OpenLayer(layer, ct))
+            {
+                LayerReader.Read(raw, layer, budget, e => Collect(result, e, filter, options),
+                    read => options.Progress?.Invoke(new ImageScanProgress(source.Reference.Original, layer.Index, layers.Count, layer.Name, read, layer.CompressedSize, pass)), ct);
+            }
+            Apply(view, result, layer);
+        }
+        return view;
+    }
+
+    /// <summary>A layer being read on a thread of its own.</summary>
+    private sealed class LayerJob
+    {
+        public required LayerMeter Meter { get; init; }
+        public LayerResult Result { get; } = new();
+        public ExceptionDispatchInfo? Error { get; set; }
+        public Thread? Thread { get; set; }
+        private volatile bool _done;
+        public bool Done { get => _done; set => _done = value; }
+    }
+
+    /// <summary>
+    /// Reads up to <see cref="ImageScanOptions.LayerConcurrency"/> layers at once (decompression and the two
+    /// digests are most of a scan's time, and layers are independent until merged), and merges them bottom to top
+    /// on this thread as each is done, so whiteouts, opaque directories and errors come out as in a sequential read:
+    /// a layer's error is reported only once every layer below it read cleanly. Layers are opened on this thread,
+    /// in order (sources need not open concurrently), and progress is reported here too.
+    /// </summary>
+    private static void LoadConcurrently(IImageSource source, ScanFilter filter, ImageScanOptions options, ScanBudget budget, int pass, MergedView view, CancellationToken ct)
+    {
+        var image = source.Reference.Original;
+        var layers = source.Layers;
+        var count = layers.Count;
+        var concurrency = options.LayerConcurrency;
+        var meters = new LayerMeter[count];
+        for (var i = 0; i < count; i++) meters[i] = new LayerMeter(budget, meters, i);
+        var jobs = new LayerJob?[count];
+        var progress = new ConcurrentQueue<ImageScanProgress>();
+        using var wake = new SemaphoreSlim(0);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        int next = 0, merged = 0;
+        var failed = false;
+        int Reading()
+        {
+            var n = 0;
+            for (var i = merged; i < next; i++) if (jobs[i] is { Thread: not null, Done: false }) n++;
+            return n;
+        }
+
+        void Report()
+        {
+            while (progress.TryDequeue(out var p))
+            {
+                ct.ThrowIfCancellationRequested();
+                options.Progress?.Invoke(p);
+            }
+        }
+
+        try
+        {
+            while (merged < count)
+            {
+                // Start more while few are read and few finished ones wait for those below (bounded memory).
+                while (!Volatile.Read(ref failed) && next < count && next - merged < 2 * concurrency && Reading() < concurrency)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    var layer = layers[next];
+                    var job = new LayerJob { Meter = meters[next] };
+                    jobs[next] = job;
+                    next++;
+                    options.Progress?.Invoke(new ImageScanProgress(image, layer.Index, count, layer.Name, 0, layer.CompressedSize, pass));
+                    Stream raw;
+                    try
+                    {
+                        raw = source.OpenLayer(layer, ct);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        // Reported in its turn: an error of a layer below comes first.
+                        job.Error = ExceptionDispatchInfo.Capture(e);
+                        job.Done = true;
+                        failed = true;
+                        break;
+                    }
+                    job.Thread = new Thread(() =>
+                    {
+                        try
+                        {
+                            using (raw)
+                            {
+                                LayerReader.Read(raw, layer, job.Meter, e => Collect(job.Result, e, filter, options), read =>
+                                {
+                                    progress.Enqueue(new ImageScanProgress(image, layer.Index, count, layer.Name, read, layer.CompressedSize, pass));
+                                    wake.Release();
+                                }, stop.Token);
+                            }
+                        }
+                        catch (Exception e)
+                        {
+                            job.Error = ExceptionDispatchInfo.Capture(e);
+                            failed = true; // no point starting more: this or a lower error is the answer
+                        }
+                        finally
+                        {
+                            job.Done = true;
+                            wake.Release();
+                        }
+                    }) { IsBackground = true, Name = $"layer {layer.Index}" };
+                    job.Thread.Start();
+                }
+
+                var lowest = jobs[merged]!;
+                if (!lowest.Done)
+                {
+                    wake.Wait(Timeout.Infinite, ct);
+                    Report();
+                    continue;
+                }
+                Report();
+                lowest.Thread?.Join();
+                var within = lowest.Meter.Below() + lowest.Meter.Own <= budget.Max;
+                if (lowest.Error is { } error)
+                {
+                    if (error.SourceException is OperationCanceledException) ct.ThrowIfCancellationRequested();
+                    // A sequential read would have stopped at the ceiling before reaching this layer's damage.
+                    if (!within && error.SourceException is not ImageException { Kind: ImageErrorKind.LimitExceeded }) throw budget.Exceeded();
+                    error.Throw();
+                }
+                if (!within) throw budget.Exceeded();
+                Apply(view, lowest.Result, layers[merged]);
+                jobs[merged] = null;
+                merged++;
+            }
+            budget.Used = meters.Sum(m => m.Own); // what this read decompressed, as a sequential read counts it
+        }
+        finally
+        {
+            // Stop the layers still being read (an error below them, or Ctrl+C): they end at their next read.
+            stop.Cancel();
+            foreach (var job in jobs) job?.Thread?.Join();
+        }
+    }
+}
+
+internal sealed class LayerResult
+{
+    public List<MergedEntry> Entries { get; } = new();
+    private Dictionary<string, MergedEntry>? _local;
+
+    /// <summary>This layer's kept entries by path, for its hard links; built at the first one (most layers have none).</summary>
+    public Dictionary<string, MergedEntry> Local()
+    {
+        if (_local is null)
+        {
+            _local = new Dictionary<string, MergedEntry>(Entries.Count, StringComparer.Ordinal);
+            foreach (var e in Entries) _local[e.Path] = e;
+        }
+        return _local;
+    }
+
+    public void AddLocal(MergedEntry e)
+    {
+        if (_local is not null) _local[e.Path] = e;
+    }
+    public List<string> Whiteouts { get; } = new();
+    public List<string> Opaques { get; } = new();
+}
