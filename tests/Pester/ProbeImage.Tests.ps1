@@ -68,7 +68,10 @@ Describe 'dnstools-probe, the binary' -Tag 'ProbeBinary' {
         $glibc.Diagnoses.Code | Should -Contain 'DNS003'
         $glibc.Queries[0].Name | Should -Be 'elink.spic.com.cn.tke-test.svc.cluster.local.'
         # The module's view renders it as it renders Test-PodDnsLatency's objects.
-        ($rows | Format-Table | Out-String -Width 200) | Should -Match 'EAI_AGAIN'
+        $view = $rows | Out-String -Width 200
+        $view | Should -Match 'Resolver\s*:\s*glibc-2\.36'
+        $view | Should -Match 'Mitigation\s*:\s*NoAaaa'
+        $view | Should -Match 'DNS003 '
     }
 
     It 'writes the same JSON for a query plan as Core writes for Get-ResolverQueryPlan''s object' {
