@@ -11,7 +11,7 @@
         Demo     Build, then show the module working
         Bench    Build, then run the benchmarks (ratios against references measured in the same run)
         Package  Build, then publish the module to the local PSResource repository folder out/repo, and build
-                 dnstools-probe (NativeAOT, out/probe/linux-x64/) and its image dnstools-probe:<version>
+                 dnstools-probe (NativeAOT, out/probe/linux-x64/ and linux-arm64/) and its image dnstools-probe:<version>
                  (OCI layout out/image/, archive out/dnstools-probe-<version>.oci.tar) without a daemon
 #>
 [CmdletBinding()]
@@ -236,7 +236,7 @@ function Invoke-ProbeBuild {
     if ($missing) { return "needs $($missing -join ', ')" + $(if ($env:DNSTOOLS_APT_UNAVAILABLE) { " ($env:DNSTOOLS_APT_UNAVAILABLE)" }) }
     $probeDir = Join-Path $Out 'probe/linux-x64'
     if (Test-Path $probeDir) { Remove-Item $probeDir -Recurse -Force }
-    Invoke-Native dotnet @('publish', (Join-Path $Root 'src/DnsTools.Probe/DnsTools.Probe.csproj'), '-c', 'Release', '-r', 'linux-x64',
+    Invoke-Native dotnet @('publish', (Join-Path $Root 'src/DnsTools.Probe/DnsTools.Probe.csproj'), '-c', 'Release', '-p:ProbeRuntime=linux-x64',
         '-o', $probeDir, "-p:Version=$Version", '--nologo', '-v', 'quiet') | Out-Host
     $revision = & git -C $Root rev-parse HEAD 2>$null
     Invoke-Native bash @((Join-Path $Root 'tools/New-ProbeImage.sh'), (Join-Path $probeDir 'dnstools-probe'), $Version, $Out, "$revision") | Out-Host
@@ -251,6 +251,15 @@ function Invoke-Package {
     Install-TestDependency -DebianPackages 'clang', 'lld', 'umoci', 'skopeo' | Out-Null
     $reason = Invoke-ProbeBuild
     if ($reason) { throw "dnstools-probe: $reason" }
+    # linux-arm64 too, cross-compiled (clang with Debian's aarch64 gcc and glibc cross packages); the binary only,
+    # the image is linux/amd64.
+    Install-TestDependency -DebianPackages 'gcc-aarch64-linux-gnu', 'libc6-dev-arm64-cross' | Out-Null
+    if (Get-Command aarch64-linux-gnu-gcc -CommandType Application -ErrorAction SilentlyContinue) {
+        Invoke-Native dotnet @('publish', (Join-Path $Root 'src/DnsTools.Probe/DnsTools.Probe.csproj'), '-c', 'Release', '-p:ProbeRuntime=linux-arm64',
+            '-o', (Join-Path $Out 'probe/linux-arm64'), "-p:Version=$Version", '--nologo', '-v', 'quiet') | Out-Host
+        Write-Host "Built dnstools-probe $Version for linux-arm64 -> $(Join-Path $Out 'probe/linux-arm64/dnstools-probe')"
+    }
+    else { Write-Warning 'dnstools-probe linux-arm64 not built: no aarch64-linux-gnu-gcc (Debian gcc-aarch64-linux-gnu)' }
     $repo = Join-Path $Out 'repo'
     New-Item -ItemType Directory -Path $repo -Force | Out-Null
     Get-ChildItem $repo -Filter 'DnsTools.*.nupkg' | Remove-Item
