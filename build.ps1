@@ -51,6 +51,7 @@ $AptPackages = @(
     'busybox-static'                                                            # a busybox-only image
     'golang-docker-credential-helpers', 'pass'                                 # a real docker credential helper
     'rpm', 'python3', 'db5.3-util'                                              # real rpm databases (image DNS profiles)
+    'unbound', 'knot-resolver', 'bind9', 'iproute2'                             # real DNS servers for Get-DnsServerBehavior; tc netem
     'debootstrap'                                                               # a real Debian minbase (profile benchmark)
     'clang', 'lld', 'catatonit'                                                 # dnstools-probe (NativeAOT links with clang/lld); podman pods' infra
 )

@@ -24,6 +24,7 @@
         'Get-ResolverQueryPlan'
         'Test-PodDnsLatency'
         'Import-DnsProbeResult'
+        'Get-DnsServerBehavior'
         'Start-DnsLabServer'
         'Stop-DnsLabServer'
         'Get-DnsLabServer'

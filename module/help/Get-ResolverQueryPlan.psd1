@@ -14,7 +14,7 @@ Server behaviour is a list of rules, [@SERVER] [A|AAAA] NAME-PATTERN -> OUTCOME 
         InputObject    = 'The pipeline: names (strings, or objects with a Name or HostName property) and a ResolvConf, which is used as -ResolvConf (names piped before it wait for it). Anything else, a lab server included, is a binding error: nothing is planned for an object''s text.'
         ResolvConf     = 'The resolv.conf the resolver reads: a ResolvConf object (ConvertFrom-ResolvConf, New-PodResolvConf), a path or the text. Required, here or piped in: this machine''s /etc/resolv.conf is never read by default.'
         Resolver       = 'One or more resolvers as family-version: musl-1.2.3 (default), musl-1.1.12, musl-1.2.4, glibc-2.36, glibc-2.17, go-1.22. One plan is written per resolver.'
-        ServerBehavior = 'Rules for how the nameservers answer, e.g. ''AAAA * -> SERVFAIL after 1700ms'', ''*.cluster.local -> NXDOMAIN'', ''@10.0.0.1 * -> no answer'', ''AAAA * -> drop if parallel''. Without rules every query is answered at once.'
+        ServerBehavior = 'Rules for how the nameservers answer, e.g. ''AAAA * -> SERVFAIL after 1700ms'', ''*.cluster.local -> NXDOMAIN'', ''@10.0.0.1 * -> no answer'', ''AAAA * -> drop if parallel''. Without rules every query is answered at once. Also takes what Get-DnsServerBehavior returns (its learned rules).'
     }
     Outputs     = 'DnsTools.Core.Resolvers.QueryPlan'
     Examples    = @(

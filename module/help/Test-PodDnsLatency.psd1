@@ -7,6 +7,8 @@ Every query is timed with a monotonic clock and returned with its id, source por
 
 With -Count above 1 the output is one summary per resolver and mitigation (p50, p95, p99, max, timeout rate, share of lookups in the 5 s bucket); the lookups are in its Lookups property. -Mitigation runs the same lookup with each change applied, for a side-by-side comparison.
 
+With -Verify each lookup is returned as a BehaviorVerification instead: the plan from the server-behaviour rules set beside the replay, and where they disagree (the server changed, or the rules miss something their grammar cannot say).
+
 Without -ResolvConf the machine's (or pod's) /etc/resolv.conf is used, and said so with -Verbose. Ctrl+C stops at once and returns what was measured.
 '@
     Parameters  = @{
@@ -19,8 +21,10 @@ Without -ResolvConf the machine's (or pod's) /etc/resolv.conf is used, and said 
         Count      = 'Lookups per resolver and mitigation. Above 1, summaries are returned.'
         Interval   = 'Seconds between repeated lookups. Default: 0.'
         Timeout    = 'Seconds one lookup may take at most before the probe stops it. Default: 60.'
+        Verify     = 'Set each replay beside the plan from -ServerBehavior (or, without it, from rules Get-DnsServerBehavior learns from the same servers first, one query per candidate and type) and return a BehaviorVerification per lookup: Agrees, the plan''s and the replay''s outcome, time and queries, and the Differences (query sequence, each reply, result, total time beyond 150 ms or 10 %).'
+        ServerBehavior = 'With -Verify: the rules the plan uses, as strings or what Get-DnsServerBehavior returns.'
     }
-    Outputs     = 'DnsTools.Core.Diagnosis.ObservedLookup, DnsTools.Core.Probe.DnsProbeSummary'
+    Outputs     = 'DnsTools.Core.Diagnosis.ObservedLookup, DnsTools.Core.Probe.DnsProbeSummary, DnsTools.Core.ServerDiscovery.BehaviorVerification (with -Verify)'
     Examples    = @(
         @{
             Code    = @'

@@ -27,7 +27,8 @@ Describe 'Read-DnsCapture and Measure-DnsCapture on the incident report''s tcpdu
         $queries.Count | Should -Be 4
         $table = $queries | Format-Table -AutoSize | Out-String -Width 250
         $table | Should -Match 'SentAt\(ms\)'
-        $table | Should -Match 'A\s+elink\.spic\.com\.cn\.\s+FirstTry\s+NoError 1 answer'
+        $table | Should -Match 'Name: elink\.spic\.com\.cn\.\s'
+        $table | Should -Match 'A\s+FirstTry\s+NoError 1 answer'
         $lookup = $queries | Measure-DnsCapture | Out-String
         $lookup | Should -Match 'Resolver\s*:\s*Unknown'
     }

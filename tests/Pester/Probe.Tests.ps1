@@ -34,7 +34,8 @@ Describe 'Test-PodDnsLatency against the lab server' {
         ($summaries | Where-Object Mitigation -eq 'NoAaaa').P50.TotalMilliseconds | Should -BeLessThan 100
         ($summaries | Where-Object Mitigation -eq 'None').P50.TotalMilliseconds | Should -BeGreaterOrEqual 140
         $table = $summaries | Format-Table | Out-String -Width 200
-        $table | Should -Match 'glibc-2.36\s+NoAaaa\s+3\s+3'
+        $table | Should -Match 'Resolver: glibc-2\.36  elink\.spic\.com\.cn'
+        $table | Should -Match 'NoAaaa\s+3/3'
         Get-DnsLabQuery $lab -Clear | Out-Null
     }
 

@@ -26,8 +26,10 @@ internal static class LabServers
 [OutputType(typeof(DnsLabServer))]
 public sealed class StartDnsLabServerCommand : PSCmdlet
 {
-    /// <summary>Rules in Get-ResolverQueryPlan's -ServerBehavior syntax.</summary>
+    /// <summary>Rules in Get-ResolverQueryPlan's -ServerBehavior syntax, or what Get-DnsServerBehavior returns.</summary>
     [Parameter(Position = 0)]
+    [Alias("Behavior", "ServerBehavior")]
+    [ServerBehaviorTransformation]
     public string[] Rule { get; set; } = Array.Empty<string>();
 
     [Parameter]

@@ -38,8 +38,10 @@ public sealed class GetResolverQueryPlanCommand : PSCmdlet
     [ValidateNotNullOrEmpty]
     public string[] Resolver { get; set; } = { "musl-1.2.3" };
 
+    /// <summary>Rule strings, or what Get-DnsServerBehavior returns.</summary>
     [Parameter]
     [AllowEmptyCollection]
+    [ServerBehaviorTransformation]
     public string[] ServerBehavior { get; set; } = Array.Empty<string>();
 
     protected override void BeginProcessing()

@@ -5,12 +5,13 @@ using DnsTools.Core.Lab;
 using DnsTools.Core.Probe;
 using DnsTools.Core.ResolvConf;
 using DnsTools.Core.Resolvers;
+using DnsTools.Core.ServerDiscovery;
 
 namespace DnsTools.PowerShell.Commands;
 
 /// <summary>Replays what a resolver sends for a name against a real DNS server, times every query and explains the delay.</summary>
 [Cmdlet(VerbsDiagnostic.Test, "PodDnsLatency")]
-[OutputType(typeof(ObservedLookup), typeof(DnsProbeSummary))]
+[OutputType(typeof(ObservedLookup), typeof(DnsProbeSummary), typeof(BehaviorVerification))]
 public sealed class TestPodDnsLatencyCommand : PSCmdlet
 {
     /// <summary>Set by the test runner: the machine's own resolv.conf must never be used.</summary>
@@ -60,6 +61,15 @@ public sealed class TestPodDnsLatencyCommand : PSCmdlet
     [Parameter]
     [ValidateRange(0.1, 3600)]
     public double Timeout { get; set; } = 60;
+
+    /// <summary>With -Verify: the plan from these rules (or what Get-DnsServerBehavior returned) is set beside each replay.</summary>
+    [Parameter]
+    [ServerBehaviorTransformation]
+    public string[]? ServerBehavior { get; set; }
+
+    /// <summary>Each lookup is compared with the plan from -ServerBehavior (learned from the same server first when absent).</summary>
+    [Parameter]
+    public SwitchParameter Verify { get; set; }
 
     private readonly List<object> _pipedServers = new();
     private ResolvConf? _pipedConf;
@@ -111,6 +121,11 @@ public sealed class TestPodDnsLatencyCommand : PSCmdlet
             WriteWarning($"{conf.Source} names no nameserver: the resolvers fall back to 127.0.0.1.");
 
         var options = new DnsProbeOptions { Servers = servers, MaxLookupTime = TimeSpan.FromSeconds(Timeout) };
+        Core.Resolvers.ServerBehavior? behavior = null;
+        if (ServerBehavior is not null && !Verify)
+            WriteWarning("-ServerBehavior is used with -Verify only: the replay itself always meets the real server.");
+        if (Verify) behavior = VerificationBehavior(conf, servers);
+        if (Verify && behavior is null) return;
         var total = _names.Count * specs.Count * Mitigation.Length * Count;
         var done = 0;
         var progress = new ProgressRecord(1, "Test-PodDnsLatency", "starting");
@@ -133,7 +148,14 @@ public sealed class TestPodDnsLatencyCommand : PSCmdlet
                             var lookup = DnsProbe.Run(name, conf, spec, options, mitigation, _stop.Token);
                             lookups.Add(lookup);
                             WriteVerbose($"{spec} {mitigation} {name}: {lookup.Outcome} in {lookup.Duration.TotalMilliseconds:0.0} ms, {lookup.Queries.Count} queries");
-                            if (Count == 1) WriteObject(lookup);
+                            if (behavior is not null)
+                            {
+                                var plan = BehaviorVerification.PlanFor(name, conf, spec, behavior, servers, mitigation);
+                                var check = BehaviorVerification.Compare(plan, lookup, mitigation.ToString());
+                                if (!check.Agrees) WriteWarning(check.ToString());
+                                WriteObject(check);
+                            }
+                            else if (Count == 1) WriteObject(lookup);
                         }
                         catch (OperationCanceledException)
                         {
@@ -143,11 +165,55 @@ public sealed class TestPodDnsLatencyCommand : PSCmdlet
                         if (Interval > 0 && i < Count - 1 && _stop.Token.WaitHandle.WaitOne(TimeSpan.FromSeconds(Interval))) break;
                     }
                     // With -Count, one summary per resolver and mitigation; after Ctrl+C, of what was measured.
-                    if (Count > 1 && lookups.Count > 0) WriteObject(DnsProbeSummary.From(lookups));
+                    if (Count > 1 && lookups.Count > 0 && behavior is null) WriteObject(DnsProbeSummary.From(lookups));
                     if (_stop.IsCancellationRequested) return;
                 }
         progress.RecordType = ProgressRecordType.Completed;
         if (total > 1) WriteProgress(progress);
+    }
+
+    /// <summary>The rules to verify against: -ServerBehavior, or learned now from the servers the replay will use (one query per candidate and type).</summary>
+    private Core.Resolvers.ServerBehavior? VerificationBehavior(ResolvConf conf, IReadOnlyList<IPEndPoint>? servers)
+    {
+        if (ServerBehavior is { Length: > 0 })
+        {
+            try { return Core.Resolvers.ServerBehavior.Parse(ServerBehavior); }
+            catch (FormatException e)
+            {
+                ThrowTerminatingError(new ErrorRecord(e, "InvalidServerBehavior", ErrorCategory.InvalidArgument, ServerBehavior));
+                return null;
+            }
+        }
+        var targets = servers ?? conf.Nameservers.Take(ServerDiscoverer.MaxServers).Select(ns => new IPEndPoint(ns.Address, ns.Port)).ToList();
+        if (targets.Count == 0)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("-Verify without -ServerBehavior learns from the servers: name them with -Server or in the resolv.conf."),
+                "NoServer", ErrorCategory.InvalidArgument, conf));
+            return null;
+        }
+        try
+        {
+            var learned = ServerDiscoverer.Discover(new ServerDiscoveryOptions
+            {
+                Servers = targets,
+                Names = _names,
+                ResolvConf = conf,
+                Count = 1,
+                Timeout = TimeSpan.FromSeconds(Math.Min(Timeout, 10)),
+            }, null, _stop.Token);
+            WriteVerbose($"Learned from {string.Join(", ", targets)}: {learned}");
+            foreach (var note in learned.Notes) WriteVerbose(note);
+            return learned.ToServerBehavior();
+        }
+        catch (ArgumentException e)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, "InvalidDiscovery", ErrorCategory.InvalidArgument, _names.ToArray()));
+            return null;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
     }
 
     private IReadOnlyList<IPEndPoint>? ParseServers()

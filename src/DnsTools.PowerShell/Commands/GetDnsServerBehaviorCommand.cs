@@ -1,0 +1,152 @@
+using System.Management.Automation;
+using System.Net;
+using DnsTools.Core.Lab;
+using DnsTools.Core.Probe;
+using DnsTools.Core.ResolvConf;
+using DnsTools.Core.ServerDiscovery;
+
+namespace DnsTools.PowerShell.Commands;
+
+/// <summary>Asks real DNS servers how they answer each candidate name and writes that down as server-behaviour rules.</summary>
+[Cmdlet(VerbsCommon.Get, "DnsServerBehavior")]
+[OutputType(typeof(DnsServerBehavior))]
+public sealed class GetDnsServerBehaviorCommand : PSCmdlet
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<string> _names = new();
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("HostName")]
+    [ValidateNotNullOrEmpty]
+    public string[] Name { get; set; } = Array.Empty<string>();
+
+    /// <summary>host, host:port, [v6]:port, or a lab server object.</summary>
+    [Parameter]
+    public object[]? Server { get; set; }
+
+    [Parameter]
+    [ResolvConfTransformation]
+    public ResolvConf? ResolvConf { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, ServerDiscoverer.MaxCount)]
+    public int Count { get; set; } = 3;
+
+    /// <summary>Types asked besides A and AAAA.</summary>
+    [Parameter]
+    public string[] Type { get; set; } = Array.Empty<string>();
+
+    /// <summary>Seconds one query waits for its reply.</summary>
+    [Parameter]
+    [ValidateRange(0.05, 60)]
+    public double Timeout { get; set; } = 5;
+
+    [Parameter]
+    [ValidateRange(0.1, 1000)]
+    public double QueriesPerSecond { get; set; } = 20;
+
+    [Parameter]
+    [ValidateRange(1, 100000)]
+    public int MaxQueries { get; set; } = 1000;
+
+    [Parameter]
+    public SwitchParameter CheckTcp { get; set; }
+
+    [Parameter]
+    public SwitchParameter NoEdns { get; set; }
+
+    protected override void ProcessRecord() => _names.AddRange(Name);
+
+    protected override void StopProcessing() => _stop.Cancel();
+
+    protected override void EndProcessing()
+    {
+        var servers = ServerArguments.Parse(this, Server);
+        if (servers is null)
+        {
+            // Never this machine's /etc/resolv.conf: only the servers named or the resolv.conf given.
+            if (ResolvConf is null)
+            {
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException("Name the servers to ask (-Server) or give a resolv.conf (-ResolvConf): Get-DnsServerBehavior never asks a server it was not given."),
+                    "NoServer", ErrorCategory.InvalidArgument, null));
+                return;
+            }
+            if (ResolvConf.Nameservers.Count == 0)
+            {
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException($"{ResolvConf.Source} names no nameserver: name the servers to ask with -Server."),
+                    "NoServer", ErrorCategory.InvalidArgument, ResolvConf));
+                return;
+            }
+            servers = ResolvConf.Nameservers.Take(ServerDiscoverer.MaxServers).Select(ns => new IPEndPoint(ns.Address, ns.Port)).ToList();
+        }
+        else if (ResolvConf is not null)
+            WriteVerbose($"Asking {string.Join(", ", servers)} (not the resolv.conf's nameservers); the resolv.conf gives the search list and ndots.");
+
+        var types = new List<string> { "A", "AAAA" };
+        types.AddRange(Type.Where(t => !types.Contains(t, StringComparer.OrdinalIgnoreCase)));
+        var options = new ServerDiscoveryOptions
+        {
+            Servers = servers,
+            Names = _names,
+            ResolvConf = ResolvConf,
+            Types = types,
+            Count = Count,
+            Timeout = TimeSpan.FromSeconds(Timeout),
+            QueriesPerSecond = QueriesPerSecond,
+            MaxQueries = MaxQueries,
+            CheckEdns = !NoEdns,
+            CheckTcp = CheckTcp,
+        };
+        var record = new ProgressRecord(2, "Get-DnsServerBehavior", "starting");
+        try
+        {
+            var behavior = ServerDiscoverer.Discover(options, p =>
+            {
+                record.StatusDescription = p.Activity;
+                record.PercentComplete = Math.Min(100, p.Sent * 100 / Math.Max(1, p.Planned));
+                WriteProgress(record);
+            }, _stop.Token);
+            record.RecordType = ProgressRecordType.Completed;
+            WriteProgress(record);
+            foreach (var note in behavior.Notes) WriteVerbose(note);
+            WriteVerbose($"{behavior.QueriesSent} queries in {behavior.Duration.TotalSeconds:0.0} s");
+            WriteObject(behavior);
+        }
+        catch (ArgumentException e)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, "InvalidDiscovery", ErrorCategory.InvalidArgument, _names.ToArray()));
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}
+
+/// <summary>-Server values: host, host:port, [v6]:port, an IPEndPoint, an IPAddress or a lab server.</summary>
+internal static class ServerArguments
+{
+    public static List<IPEndPoint>? Parse(PSCmdlet cmdlet, object[]? values)
+    {
+        if (values is null || values.Length == 0) return null;
+        var list = new List<IPEndPoint>();
+        foreach (var item in values)
+        {
+            var value = item is PSObject p ? p.BaseObject : item;
+            try
+            {
+                list.Add(value switch
+                {
+                    DnsLabServer lab => lab.EndPoint,
+                    IPEndPoint ep => ep,
+                    IPAddress ip => new IPEndPoint(ip, 53),
+                    _ => DnsProbe.ParseServer(value?.ToString() ?? string.Empty),
+                });
+            }
+            catch (Exception e) when (e is FormatException or ArgumentException)
+            {
+                cmdlet.ThrowTerminatingError(new ErrorRecord(e, "InvalidServer", ErrorCategory.InvalidArgument, value));
+            }
+        }
+        return list;
+    }
+}
