@@ -27,7 +27,7 @@ public static class Program
 
     public const string Help = """
         Usage:
-          dnstools-probe NAME... [options]            replay a lookup (Test-PodDnsLatency)
+          dnstools-probe [replay] NAME... [options]   replay a lookup (Test-PodDnsLatency)
           dnstools-probe plan NAME... --resolv-conf FILE [--server-behavior RULE]...
                                                       the queries a resolver would send (Get-ResolverQueryPlan)
           dnstools-probe capture FILE... [--client PATTERN]
@@ -218,6 +218,7 @@ public static class Program
 
     private static int RunLab(Options o, TextWriter notes, CancellationToken stop)
     {
+        if (o.Names.Count > 0) throw new UsageException($"lab takes no name ('{o.Names[0]}'): rules go in --rule");
         ServerBehavior behavior;
         try { behavior = ServerBehavior.Parse(o.Rules); }
         catch (FormatException e) { throw new UsageException($"--rule: {e.Message}"); }

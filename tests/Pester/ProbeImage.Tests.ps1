@@ -120,6 +120,7 @@ Describe 'dnstools-probe, the binary' -Tag 'ProbeBinary' {
         @{ Case = 'a missing capture'; Arguments = @('capture', '/nonexistent.pcap'); Pattern = "capture '/nonexistent.pcap'" }
         @{ Case = 'a directory as capture'; Arguments = @('capture', '/'); Pattern = "capture '/'" }
         @{ Case = 'a bad lab rule'; Arguments = @('lab', '--rule', 'nonsense'); Pattern = '--rule' }
+        @{ Case = 'a name given to the lab'; Arguments = @('lab', 'AAAA * -> SERVFAIL'); Pattern = 'lab takes no name' }
         @{ Case = 'a lab option in a replay'; Arguments = @('x', '--rule', 'A * -> NXDOMAIN'); Pattern = '--rule is not an option of a replay' }
         @{ Case = 'a bad format'; Arguments = @('x', '--format', 'xml'); Pattern = "--format: unknown 'xml'" }
     ) {
