@@ -53,6 +53,7 @@ $AptPackages = @(
     'rpm', 'python3', 'db5.3-util'                                              # real rpm databases (image DNS profiles)
     'unbound', 'knot-resolver', 'bind9', 'iproute2'                             # real DNS servers for Get-DnsServerBehavior; tc netem
     'debootstrap'                                                               # a real Debian minbase (profile benchmark)
+    'file', 'binutils'                                                          # ground truth for static programs (file, strings, readelf)
     'clang', 'lld', 'catatonit'                                                 # dnstools-probe (NativeAOT links with clang/lld); podman pods' infra
 )
 

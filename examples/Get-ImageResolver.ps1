@@ -30,15 +30,17 @@ $config = '/etc/resolv.conf', '/etc/nsswitch.conf', '/etc/os-release'
 $found = Get-ImageFile -Image $Image -Path (@($markers.Keys) + $config) -MaxContentBytes 1MB -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
 $byPath = @{}
 foreach ($f in $found) { $byPath[$f.Path] = $f }
+# The text of a file the image has, else nothing (so the script also runs under Set-StrictMode -Version Latest).
+function ContentOf([string] $Path) { if ($byPath.ContainsKey($Path)) { $byPath[$Path].Content } }
 
-$libc = @($markers.Keys | Where-Object { $byPath.ContainsKey($_) -and -not $byPath[$_].IsDangling } | ForEach-Object { $markers[$_] }) | Select-Object -Unique
-$osRelease = $byPath['/etc/os-release'].Content
+$libc = @($markers.Keys | Where-Object { $byPath.ContainsKey($_) -and -not $byPath[$_].IsDangling } | ForEach-Object { $markers[$_] } | Select-Object -Unique)
+$osRelease = ContentOf '/etc/os-release'
 [pscustomobject]@{
     Image        = $Image
-    Libc         = if ($libc.Count -eq 1) { $libc } elseif ($libc.Count -gt 1) { $libc -join '+' } else { 'none found (static or distroless?)' }
+    Libc         = if ($libc.Count -eq 1) { $libc[0] } elseif ($libc.Count -gt 1) { $libc -join '+' } else { 'none found (static or distroless?)' }
     Evidence     = @($markers.Keys | Where-Object { $byPath.ContainsKey($_) } | ForEach-Object { $f = $byPath[$_]; if ($f.LinkTarget) { "$_ -> $($f.LinkTarget)" } else { $_ } })
     OS           = if ($osRelease -match '(?m)^PRETTY_NAME="?([^"\n]*)') { $Matches[1] } else { $null }
-    ResolvConf   = $byPath['/etc/resolv.conf'].Content
-    ResolvConfIs = if (-not $byPath['/etc/resolv.conf']) { 'absent (the runtime provides it)' } elseif ($byPath['/etc/resolv.conf'].IsDangling) { "a dangling link to $($byPath['/etc/resolv.conf'].LinkTarget)" } elseif ($byPath['/etc/resolv.conf'].LinkTarget) { "a link to $($byPath['/etc/resolv.conf'].ResolvedPath)" } else { 'a file' }
-    NsSwitch     = if ($byPath['/etc/nsswitch.conf'].Content -match '(?m)^hosts:\s*(.*)$') { $Matches[1].Trim() } else { $null }
+    ResolvConf   = ContentOf '/etc/resolv.conf'
+    ResolvConfIs = if (-not $byPath.ContainsKey('/etc/resolv.conf')) { 'absent (the runtime provides it)' } elseif ($byPath['/etc/resolv.conf'].IsDangling) { "a dangling link to $($byPath['/etc/resolv.conf'].LinkTarget)" } elseif ($byPath['/etc/resolv.conf'].LinkTarget) { "a link to $($byPath['/etc/resolv.conf'].ResolvedPath)" } else { 'a file' }
+    NsSwitch     = if ((ContentOf '/etc/nsswitch.conf') -match '(?m)^hosts:\s*(.*)$') { $Matches[1].Trim() } else { $null }
 }

@@ -5,8 +5,9 @@
     The prose comes from module/help/<Cmdlet>.psd1; syntax, parameter types, positions, pipeline
     input and aliases come from the compiled cmdlets themselves, so help cannot drift from code.
     Written by hand because platyPS is not available from the package feeds this project uses.
-    Fails when a cmdlet lacks a help file, a parameter lacks a description, or there are fewer
-    than two examples.
+    Inputs (what binds from the pipeline) and parameter default values come from the cmdlets too.
+    Fails when a cmdlet lacks a help file, a parameter lacks a description, Outputs are missing, or
+    there are fewer than two examples.
 #>
 param(
     [Parameter(Mandatory)] [string] $ModuleDirectory,
@@ -47,6 +48,37 @@ function Get-PipelineText($p) {
     if ($p.ValueFromPipeline) { $kinds += 'ByValue' }
     if ($p.ValueFromPipelineByPropertyName) { $kinds += 'ByPropertyName' }
     if ($kinds) { "True ($($kinds -join ', '))" } else { 'False' }
+}
+
+# The value a parameter has when it is not given: read from a fresh instance of the cmdlet class, so help cannot
+# drift from code. None for null; switches are False unless set.
+function Get-DefaultText($cmd, $p) {
+    $instance = [Activator]::CreateInstance($cmd.ImplementingType)
+    $property = $cmd.ImplementingType.GetProperty($p.Name)
+    if (-not $property) { return 'None' }
+    $value = $property.GetValue($instance)
+    if ($null -eq $value) { return 'None' }
+    if ($value -is [System.Management.Automation.SwitchParameter]) { return "$($value.IsPresent)" }
+    if ($value -is [string]) { return $(if ($value.Length) { $value } else { '""' }) }
+    if ($value -is [System.Collections.IEnumerable]) {
+        $items = @($value | ForEach-Object { "$_" })
+        return $(if ($items.Count) { $items -join ', ' } else { 'None' })
+    }
+    "$value"
+}
+
+# What the pipeline takes: each parameter bound by value (its type) or by property name (the property it reads).
+function Get-InputTypes($cmd) {
+    foreach ($p in ($cmd.Parameters.Values | Where-Object { $common -notcontains $_.Name } | Sort-Object Name)) {
+        $attrs = @($p.ParameterSets.Values)
+        if ($attrs | Where-Object ValueFromPipeline) {
+            [pscustomobject]@{ Type = $p.ParameterType.FullName; Text = "Bound by value to -$($p.Name)." }
+        }
+        if ($attrs | Where-Object ValueFromPipelineByPropertyName) {
+            $names = @($p.Name) + @($p.Aliases)
+            [pscustomobject]@{ Type = 'System.Management.Automation.PSObject'; Text = "An object with a property named $($names -join ' or ') is bound to -$($p.Name) ($($p.ParameterType.Name))." }
+        }
+    }
 }
 
 function Get-TypeName([type] $t) {
@@ -113,10 +145,23 @@ foreach ($name in ($module.ExportedCmdlets.Keys | Sort-Object)) {
         $w.WriteStartElement('description', $nsMaml); Write-Paras ([string]$help.Parameters[$p.Name]); $w.WriteEndElement()
         $w.WriteElementString('parameterValue', $nsCommand, (Get-TypeName $p.ParameterType))
         $w.WriteStartElement('type', $nsDev); $w.WriteElementString('name', $nsMaml, $p.ParameterType.FullName); $w.WriteEndElement()
+        $w.WriteElementString('defaultValue', $nsDev, (Get-DefaultText $cmd $p))
         $w.WriteEndElement()
     }
     $w.WriteEndElement()
 
+    $w.WriteStartElement('inputTypes', $nsCommand)
+    $inputs = @(Get-InputTypes $cmd)
+    if ($inputs.Count -eq 0) { $inputs = @([pscustomobject]@{ Type = 'None'; Text = 'Nothing is taken from the pipeline.' }) }
+    foreach ($in in $inputs) {
+        $w.WriteStartElement('inputType', $nsCommand)
+        $w.WriteStartElement('type', $nsDev); $w.WriteElementString('name', $nsMaml, $in.Type); $w.WriteEndElement()
+        $w.WriteStartElement('description', $nsMaml); Write-Paras $in.Text; $w.WriteEndElement()
+        $w.WriteEndElement()
+    }
+    $w.WriteEndElement()
+
+    if (-not $help.ContainsKey('Outputs') -or -not $help.Outputs) { $problems.Add("$name has no Outputs in its help file") }
     $w.WriteStartElement('returnValues', $nsCommand)
     $w.WriteStartElement('returnValue', $nsCommand)
     $w.WriteStartElement('type', $nsDev); $w.WriteElementString('name', $nsMaml, $help.Outputs); $w.WriteEndElement()

@@ -41,7 +41,6 @@
     PrivateData          = @{
         PSData = @{
             Tags         = @('DNS', 'Kubernetes', 'resolv.conf', 'musl', 'glibc', 'Alpine', 'containers', 'troubleshooting', 'Linux')
-            ProjectUri   = 'https://github.com/dnstools/DnsTools'
             LicenseUri   = 'https://opensource.org/license/mit'
             ReleaseNotes = @'
 0.1.0

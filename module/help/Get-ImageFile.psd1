@@ -24,7 +24,7 @@ Image references: docker-archive:PATH[:TAG], oci-dir:PATH[:TAG] (or oci:), oci-a
         AllowInsecureRegistry = 'Allow plain HTTP to a registry that is not on loopback when it does not speak TLS. HTTPS is always tried first; loopback registries (127.0.0.0/8, ::1, localhost) may fall back to plain HTTP without this switch. An untrusted certificate is an error, never a reason to fall back.'
         Platform             = 'The platform to pick from a multi-platform index, os/arch[/variant] such as linux/arm64/v8. Default linux/amd64; an image whose config says another platform is an error when -Platform is given.'
     }
-    Outputs     = 'DnsTools.Core.Images.ImageFileInfo; with -Raw a string; with -AsByteStream a byte[]'
+    Outputs     = 'DnsTools.Core.Images.ImageFileInfo; with -Raw a System.String; with -AsByteStream a System.Byte[]'
     Examples    = @(
         @{
             Code    = @'

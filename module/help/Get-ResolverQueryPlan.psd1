@@ -15,8 +15,9 @@ Server behaviour is a list of rules, [@SERVER] [A|AAAA] NAME-PATTERN -> OUTCOME 
         ResolvConf     = 'The resolv.conf the resolver reads: a ResolvConf object (ConvertFrom-ResolvConf, New-PodResolvConf), a path or the text. Required, here or piped in: this machine''s /etc/resolv.conf is never read by default.'
         Resolver       = 'One or more resolvers as family-version: musl-1.2.3 (default), musl-1.1.12, musl-1.2.4, glibc-2.36, glibc-2.17, go-1.22. One plan is written per resolver.'
         ServerBehavior = 'Rules for how the nameservers answer, e.g. ''AAAA * -> SERVFAIL after 1700ms'', ''*.cluster.local -> NXDOMAIN'', ''@10.0.0.1 * -> no answer'', ''AAAA * -> drop if parallel''. Without rules every query is answered at once. Also takes what Get-DnsServerBehavior returns (its learned rules).'
+        Format         = 'Object (default) writes QueryPlan objects. Json writes one string: a JSON array of every plan, camelCase, durations as numbers of milliseconds (totalTimeMs, sendTimeMs, responseTimeMs), enums as names; the shape a program can rely on (ConvertTo-Json of the objects also writes durations only as ...Ms numbers and enums as names, at any -Depth).'
     }
-    Outputs     = 'DnsTools.Core.Resolvers.QueryPlan'
+    Outputs     = 'DnsTools.Core.Resolvers.QueryPlan, or a JSON string with -Format Json'
     Examples    = @(
         @{
             Code    = @'
@@ -45,6 +46,14 @@ $rc = "nameserver 10.96.0.10`noptions timeout:1 attempts:2" | ConvertFrom-Resolv
 Get-ResolverQueryPlan api.example.com -ResolvConf $rc -Resolver glibc-2.36 -ServerBehavior 'AAAA * -> drop if parallel' | Select-Object -ExpandProperty Queries
 '@
             Remarks = 'A conntrack race that drops the second of two parallel queries: glibc times out, then switches to single-request and sends A and AAAA one after the other.'
+        }
+        @{
+            Code    = @'
+$rc = "nameserver 10.96.0.10`nsearch svc.cluster.local`noptions ndots:5" | ConvertFrom-ResolvConf
+$plans = Get-ResolverQueryPlan api.example.com -ResolvConf $rc -Resolver musl-1.2.3, glibc-2.36 -Format Json | ConvertFrom-Json
+$plans | Select-Object @{ n = 'resolver'; e = { "$($_.resolver.family) $($_.resolver.version)" } }, resultCode, totalTimeMs, queryCount
+'@
+            Remarks = 'The plans as JSON, read back as a script would: resolver, result code, total time in milliseconds and query count.'
         }
     )
     Links       = @('ConvertFrom-ResolvConf', 'New-PodResolvConf', 'about_DnsTools')

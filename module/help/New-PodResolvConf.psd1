@@ -13,17 +13,26 @@ New-PodResolvConf follows kubelet (pkg/kubelet/network/dns/dns.go):
 The result is a ResolvConf object, as from ConvertFrom-ResolvConf.
 '@
     Parameters  = @{
+        Spec               = 'Bound from the pipeline, not typed: the spec of a pod from `kubectl get pod NAME -o json | ConvertFrom-Json`. Its dnsPolicy, hostNetwork and dnsConfig are used where the command line does not give -DnsPolicy, -HostNetwork or -DnsConfig.'
+        Metadata           = 'Bound from the pipeline, not typed: the metadata of that pod; its namespace is used unless -Namespace is given.'
         Namespace          = 'The pod''s namespace. Default: default.'
         ClusterDomain      = 'kubelet --cluster-domain. Default: cluster.local.'
         ClusterDns         = 'kubelet --cluster-dns: the cluster DNS Service addresses (IP addresses).'
         DnsPolicy          = 'The pod''s spec.dnsPolicy: ClusterFirst (default), ClusterFirstWithHostNet, Default or None.'
         HostNetwork        = 'The pod runs with spec.hostNetwork: true.'
         HostResolvConf     = 'The node''s resolv.conf (kubelet --resolv-conf): a ResolvConf object, a path or the text. Without it, kubelet''s behaviour for an empty --resolv-conf is modelled; this machine''s own resolv.conf is never read.'
-        DnsConfig          = 'The pod''s spec.dnsConfig as a hashtable: @{ nameservers = ...; searches = ...; options = ''name:value'', @{ name = ...; value = ... } }.'
+        DnsConfig          = 'The pod''s spec.dnsConfig: the object ConvertFrom-Json reads from kubectl''s JSON ((kubectl get pod NAME -o json | ConvertFrom-Json).spec.dnsConfig), or a hashtable @{ nameservers = ...; searches = ...; options = ''name:value'', @{ name = ...; value = ... } }.'
         LegacySearchLimits = 'Use the search-list limits of Kubernetes before 1.28 (6 paths, 256 characters).'
     }
     Outputs     = 'DnsTools.Core.ResolvConf.ResolvConf'
     Examples    = @(
+        @{
+            Code    = @'
+$pod = '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"api","namespace":"payments"},"spec":{"dnsPolicy":"ClusterFirst","dnsConfig":{"searches":["corp.example"],"options":[{"name":"ndots","value":"2"}]},"containers":[{"name":"api","image":"registry.example/api:1.4"}]}}' | ConvertFrom-Json
+$pod | New-PodResolvConf -ClusterDns 10.96.0.10 -HostResolvConf "nameserver 10.0.0.2"
+'@
+            Remarks = 'A pod as kubectl prints it (kubectl get pod api -n payments -o json | ConvertFrom-Json gives the same object): its namespace, dnsPolicy, hostNetwork and dnsConfig are bound from the pod; options ndots:2 and the corp.example search path come from its dnsConfig.'
+        }
         @{
             Code    = 'New-PodResolvConf -Namespace tke-test -ClusterDns 10.96.0.10 | ConvertTo-ResolvConf'
             Remarks = 'The resolv.conf of the incident report''s pods: three cluster search domains and ndots:5.'

@@ -17,6 +17,7 @@ Queries no rule matches are answered at once with -IPv4Answer / -IPv6Answer (192
         Confirm    = 'Ask before starting the server.'
         IPv4Answer = 'The address returned for A queries. Default 192.0.2.1 (TEST-NET-1).'
         IPv6Answer = 'The address returned for AAAA queries. Default 2001:db8::1 (documentation prefix).'
+        NoTcp      = 'Refuse TCP connections, as an upstream that serves UDP only: with a "truncated" rule the client (or a resolver in front) cannot get the full answer.'
     }
     Outputs     = 'DnsTools.Core.Lab.DnsLabServer'
     Examples    = @(

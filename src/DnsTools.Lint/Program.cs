@@ -229,6 +229,7 @@ public static class Program
 
         var findings = new List<ImageDnsFinding>();
         var unreadable = new List<ImageReportError>();
+        var targets = new List<ImageReportTarget>();
         IReadOnlyList<string>? configuredMirrors = null;
         foreach (var image in images)
         {
@@ -245,6 +246,7 @@ public static class Program
                 var profiles = allPlatforms ? ImageDnsInspector.InspectEachPlatform(reference, open, null, cwd) : new[] { ImageDnsInspector.Inspect(reference, open, null, cwd) };
                 foreach (var profile in profiles)
                 {
+                    targets.Add(new ImageReportTarget(image, profile.Platform, profile.ManifestDigest));
                     var f = ImageDnsRules.Evaluate(profile, exclude);
                     if (severities is not null) f = f.Where(x => severities.Contains(x.Severity)).ToList();
                     foreach (var w in DnsIgnoreFile.Apply(f, ignore, DateOnly.FromDateTime(DateTime.UtcNow)))
@@ -261,7 +263,7 @@ public static class Program
             }
         }
 
-        var text = ImageDnsReport.Render(format, findings, images, failOn, Version, unreadable);
+        var text = ImageDnsReport.Render(format, findings, images, failOn, Version, unreadable, targets, "dnstools-lint");
         if (output is not null)
         {
             try { File.WriteAllText(Path.Combine(cwd, output), text, new UTF8Encoding(false)); }

@@ -25,6 +25,14 @@ public enum PipelineInputKinds
     LabServer = 32,
     ObservedQuery = 64,
     ImageDnsProfile = 128,
+    /// <summary>Kubernetes pods and pod lists as ConvertFrom-Json reads kubectl's JSON: their container images, as <see cref="KubernetesImageReference"/>s.</summary>
+    KubernetesPods = 256,
+}
+
+/// <summary>One container image of a piped pod: the reference to read it by, and where it came from. Its text is the reference.</summary>
+public sealed record KubernetesImageReference(string Reference, string PodImage, string Pod)
+{
+    public override string ToString() => Reference;
 }
 
 /// <summary>A file that came down the pipeline, taken literally (no wildcards: Get-ChildItem already resolved it).</summary>
@@ -53,6 +61,7 @@ public sealed class PipelineInputTransformationAttribute(PipelineInputKinds kind
     {
         var value = inputData is PSObject p ? p.BaseObject : inputData;
         if (value is null) return null;
+        if (Kinds.HasFlag(PipelineInputKinds.KubernetesPods) && PodImages(inputData) is { } podImages) return podImages;
         // -InputObject 'a', $rc given as an argument: each item on its own.
         if (value is IList list && value is not string)
         {
@@ -91,6 +100,29 @@ public sealed class PipelineInputTransformationAttribute(PipelineInputKinds kind
         if (Kinds.HasFlag(PipelineInputKinds.File) && (StringProperty(wrapped, "PSPath") ?? StringProperty(wrapped, "FullName")) is { } path)
             return new PipelinePath(path);
         throw Refuse(value, string.Empty);
+    }
+
+    /// <summary>
+    /// The container images (initContainers, containers, ephemeralContainers) of a pod or of every pod of a list, each
+    /// reference once; null when the object is neither.
+    /// </summary>
+    private static KubernetesImageReference[]? PodImages(object? item)
+    {
+        var pods = KubernetesObjects.Get(item, "items") is { } list && KubernetesObjects.Get(item, "spec") is null
+            ? KubernetesObjects.Items(list).ToList()
+            : KubernetesObjects.Get(item, "spec") is not null && KubernetesObjects.Get(item, "metadata") is not null ? new List<object?> { item } : null;
+        if (pods is null) return null;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var result = new List<KubernetesImageReference>();
+        foreach (var pod in pods)
+        {
+            var metadata = KubernetesObjects.Get(pod, "metadata");
+            foreach (var image in KubernetesObjects.Images(KubernetesObjects.Get(pod, "spec")))
+            {
+                if (seen.Add(image)) result.Add(new KubernetesImageReference(KubernetesObjects.ImageReference(image), image, KubernetesObjects.Describe(metadata)));
+            }
+        }
+        return result.ToArray();
     }
 
     private ArgumentTransformationMetadataException Refuse(object? value, string why) =>

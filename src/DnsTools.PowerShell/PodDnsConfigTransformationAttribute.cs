@@ -4,7 +4,10 @@ using DnsTools.Core.Kubernetes;
 
 namespace DnsTools.PowerShell;
 
-/// <summary>Lets a PodDnsConfig parameter take a hashtable shaped like the pod spec's dnsConfig.</summary>
+/// <summary>
+/// Lets a PodDnsConfig parameter take a hashtable shaped like the pod spec's dnsConfig, or the object ConvertFrom-Json
+/// makes of it (`(kubectl get pod NAME -o json | ConvertFrom-Json).spec.dnsConfig`).
+/// </summary>
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
 public sealed class PodDnsConfigTransformationAttribute : ArgumentTransformationAttribute
 {
@@ -15,7 +18,7 @@ public sealed class PodDnsConfigTransformationAttribute : ArgumentTransformation
         {
             PodDnsConfig config => config,
             IDictionary dictionary => Read(dictionary),
-            _ => throw new ArgumentTransformationMetadataException("-DnsConfig takes a hashtable such as @{ nameservers = '1.1.1.1'; searches = 'corp.example'; options = 'ndots:2', @{ name = 'single-request-reopen' } }."),
+            _ => throw new ArgumentTransformationMetadataException("-DnsConfig takes a pod's spec.dnsConfig (as ConvertFrom-Json reads it from kubectl) or a hashtable such as @{ nameservers = '1.1.1.1'; searches = 'corp.example'; options = 'ndots:2', @{ name = 'single-request-reopen' } }."),
         };
     }
 
@@ -34,6 +37,13 @@ public sealed class PodDnsConfigTransformationAttribute : ArgumentTransformation
     /// <summary>Strips PSObject wrappers at every depth, so Core sees plain strings, arrays and dictionaries.</summary>
     internal static object? Unwrap(object? value)
     {
+        if (value is PSObject { BaseObject: PSCustomObject } custom)
+        {
+            // A JSON object read by ConvertFrom-Json: its note properties are the keys.
+            var fromJson = new Hashtable(StringComparer.OrdinalIgnoreCase);
+            foreach (var property in custom.Properties) fromJson[property.Name] = Unwrap(property.Value);
+            return fromJson;
+        }
         value = value is PSObject p ? p.BaseObject : value;
         switch (value)
         {

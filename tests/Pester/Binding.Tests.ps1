@@ -4,8 +4,10 @@
 BeforeAll {
     Import-Module $env:DNSTOOLS_MODULE_MANIFEST -Force
 
-    # A binding error: PowerShell's own, raised while binding the piped object, before the cmdlet runs.
+    # The first error of a pipeline (a binding error is PowerShell's own, raised while binding the piped object; it is
+    # non-terminating, so Stop here makes it the one caught whatever the caller's preference).
     function script:Get-BindingError([scriptblock] $Pipeline) {
+        $ErrorActionPreference = 'Stop'
         try { & $Pipeline | Out-Null; $null }
         catch { $_ }
     }
@@ -96,6 +98,18 @@ Describe 'Test-PodDnsLatency and Get-ResolverQueryPlan take from the pipeline on
         $e.FullyQualifiedErrorId | Should -BeLike 'InvalidServer,*'
         @(Get-DnsLabQuery $Lab).Count | Should -Be 0
         if ($Decoy) { @(Get-DnsLabQuery $Decoy).Count | Should -Be 0 }
+    }
+
+    It 'Get-DnsServerBehavior: a piped ResolvConf and lab server are -ResolvConf and -Server; only the lab server is asked' {
+        if ($DecoySkip) { Set-ItResult -Skipped -Because $DecoySkip; return }
+        $b = @($DecoyConf, $Lab) | Get-DnsServerBehavior -Name api.example -Count 1 -Timeout 1
+        $b | Should -Not -BeNullOrEmpty
+        (Get-DnsLabQuery $Lab).Name | Should -Contain 'api.example.web.svc.cluster.local.'
+        @(Get-DnsLabQuery $Decoy).Count | Should -Be 0
+        $before = @(Get-DnsLabQuery $Lab).Count
+        (Get-BindingError { Get-Date | Get-DnsServerBehavior -Server $Lab -Count 1 }).Exception |
+            Should -BeOfType [System.Management.Automation.ParameterBindingException]
+        @(Get-DnsLabQuery $Lab).Count | Should -Be $before
     }
 
     It 'Get-ResolverQueryPlan: a piped ResolvConf is -ResolvConf, piped names wait for it' {

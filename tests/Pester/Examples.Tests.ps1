@@ -1,9 +1,19 @@
-# Every script under examples/ runs here, so none of them can rot.
+# Every script under examples/ runs here, so none of them can rot; under Set-StrictMode -Version Latest, as a
+# careful user's profile may set it (strict mode set by the caller holds in the scripts it calls).
+BeforeAll {
+    function script:Invoke-Strict([string] $Script, [string] $Arguments) {
+        $command = "Set-StrictMode -Version Latest; `$ErrorActionPreference = 'Stop'; & '$Script' $Arguments"
+        $out = & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -Command $command 2>&1 | Out-String
+        [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = $out }
+    }
+}
+
 Describe 'examples/demo.ps1' {
     It 'runs and shows the incident pod''s resolv.conf and musl ignoring single-request-reopen' {
         $demo = Join-Path $env:DNSTOOLS_REPO_ROOT 'examples/demo.ps1'
-        $out = & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -File $demo -ModuleManifest $env:DNSTOOLS_MODULE_MANIFEST 2>&1 | Out-String
-        $LASTEXITCODE | Should -Be 0 -Because $out
+        $r = Invoke-Strict $demo "-ModuleManifest '$env:DNSTOOLS_MODULE_MANIFEST'"
+        $out = $r.Output
+        $r.ExitCode | Should -Be 0 -Because $out
         $out | Should -Match 'search tke-test\.svc\.cluster\.local svc\.cluster\.local cluster\.local'
         $out | Should -Match 'Musl\s+5\s+False\s+False\s+single-request-reopen'
         $out | Should -Match 'Glibc\s+5\s+True\s+False'
@@ -16,5 +26,25 @@ Describe 'examples/demo.ps1' {
         $out | Should -Match 'alpine-apk\.oci\.tar\s+musl\s+1\.2\.3|image step skipped'
         $out | Should -Match 'alpine-apk\.oci\.tar\s+DNS-MUSL-001\s+Warning|image step skipped'
         $out | Should -Match 'elink\.spic\.com\.cn\.tke-test\.svc\.cluster\.local\.'
+    }
+}
+
+Describe 'examples/Get-ImageResolver.ps1' -Tag ImageDns {
+    BeforeAll {
+        . (Join-Path $env:DNSTOOLS_REPO_ROOT 'tests/Pester/Helpers/LintFixtures.ps1') -Folder (Join-Path $TestDrive 'lintfx')
+        $script:Example = Join-Path $env:DNSTOOLS_REPO_ROOT 'examples/Get-ImageResolver.ps1'
+    }
+
+    It 'tells <Image> apart under strict mode: <Libc>' -ForEach @(
+        @{ Image = 'alpine-apk.oci.tar'; Libc = 'musl'; ResolvConfIs = 'a file' }
+        @{ Image = 'glibc-dpkg.oci.tar'; Libc = 'glibc'; ResolvConfIs = 'a file' }
+        @{ Image = 'static.oci.tar'; Libc = 'none found (static or distroless?)'; ResolvConfIs = 'absent (the runtime provides it)' }
+    ) {
+        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        $r = Invoke-Strict $Example "-Image 'oci-archive:$Fx/$Image' -ModuleManifest '$env:DNSTOOLS_MODULE_MANIFEST' | ConvertTo-Json -Compress"
+        $r.ExitCode | Should -Be 0 -Because $r.Output
+        $result = $r.Output | ConvertFrom-Json
+        $result.Libc | Should -Be $Libc
+        $result.ResolvConfIs | Should -Be $ResolvConfIs
     }
 }

@@ -136,7 +136,7 @@ Describe 'Test-ImageDns' -Tag ImageDns {
         if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
         $json = Test-ImageDns -Image $Static -Format Json | ConvertFrom-Json
         $json.findings.ruleId | Should -Be 'DNS-LIBC-001'
-        $json.images | Should -Be $Static
+        $json.images.image | Should -Be $Static
         { Test-ImageDns -Image "oci-archive:$Fx/missing.tar" -FailOn Error -ErrorAction SilentlyContinue } | Should -Throw '*could not be read*'
     }
 }

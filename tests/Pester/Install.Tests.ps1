@@ -67,4 +67,28 @@ Describe 'Install from a local repository' -Tag 'Install' {
         $lines[0] | Should -Be '10.0.0.1'
         $lines[1] | Should -BeLike "$work*user-psresource*DnsTools*$version"
     }
+
+    It 'installs with the README''s commands, as written (both PSResourceGet and PowerShellGet v2)' {
+        $readme = Get-Content (Join-Path $env:DNSTOOLS_REPO_ROOT 'README.md') -Raw
+        $block = [regex]::Match($readme, '(?s)Install from there as a user would:\s*```powershell\r?\n(.*?)```').Groups[1].Value
+        $lines = @($block -split '\r?\n' | Where-Object { $_ -and -not $_.StartsWith('#') })
+        $psresource = @($lines | Where-Object { $_ -match 'PSResource' })
+        $psget = @($lines | Where-Object { $_ -match 'PSRepository|Install-Module' })
+        $psresource.Count | Should -Be 2 -Because $block
+        $psget.Count | Should -Be 2 -Because $block
+        foreach ($case in @(@{ Home = 'readme-psresource'; Lines = $psresource }, @{ Home = 'readme-psget'; Lines = $psget })) {
+            # The README runs from the repository root, where the Package task leaves out/repo.
+            $out = Join-Path $work "$($case.Home)/out/repo"
+            New-Item -ItemType Directory $out -Force | Out-Null
+            Copy-Item (Join-Path $repo '*.nupkg') $out
+            $script_ = '$ErrorActionPreference = ''Stop''; ' + ($case.Lines -join '; ')
+            $r = Invoke-Isolated $case.Home $script_
+            $r.ExitCode | Should -Be 0 -Because "$($case.Lines -join '; '): $($r.Output)"
+            $r = Invoke-Isolated $case.Home "(New-PodResolvConf -Namespace shop -ClusterDns 10.96.0.10).Search[0]; (Get-Module DnsTools).ModuleBase"
+            $r.ExitCode | Should -Be 0 -Because $r.Output
+            $got = $r.Output.Trim() -split "`r?`n"
+            $got[0] | Should -Be 'shop.svc.cluster.local'
+            $got[1] | Should -BeLike "$work*$($case.Home)*DnsTools*$version"
+        }
+    }
 }

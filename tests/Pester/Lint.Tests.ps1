@@ -154,6 +154,12 @@ dnstools-lint -q -f json --fail-on none '$Alpine' > d.json
         $b = Get-Content "$ci/b.json" -Raw | ConvertFrom-Json
         $a.findings.ruleId | Should -Be 'DNS-MUSL-001', 'DNS-MUSL-002', 'DNS-CONF-001', 'DNS-CONF-002'
         $b.findings.ruleId | Should -Be $a.findings.ruleId
+        $a.tool.name | Should -Be 'dnstools-lint'
+        $a.images[0].manifestDigest | Should -Match '^sha256:[a-f0-9]{64}$'
+        if (-not $SarifSchemaSkipReason) {
+            $errors = @(Get-JsonSchemaError (Join-Path $env:DNSTOOLS_REPO_ROOT 'docs/schema/dnstools-report.schema.json') "$ci/a.json")
+            $errors | Should -BeNullOrEmpty -Because ($errors -join "`n")
+        }
         (Get-Content "$ci/c.sarif" -Raw | ConvertFrom-Json).version | Should -Be '2.1.0'
         (Get-Content "$ci/d.json" -Raw | ConvertFrom-Json).findings.ruleId | Should -Be $a.findings.ruleId
         # The .dnsignore written above names an unknown rule: a warning, which -q keeps quiet.

@@ -23,7 +23,10 @@ Describe 'The module' {
         $m.Version | Should -Be ([version]$manifestData.ModuleVersion)
         $m.CompatiblePSEditions | Should -Be 'Core'
         $m.PrivateData.PSData.Tags | Should -Contain 'Kubernetes'
-        $m.PrivateData.PSData.ProjectUri | Should -Not -BeNullOrEmpty
+        # No ProjectUri: the project has no public home yet, and a made-up address would mislead.
+        $m.PrivateData.PSData.Keys | Should -Not -Contain 'ProjectUri'
+        $m.PrivateData.PSData.Keys | Should -Not -Contain 'HelpInfoUri'
+        $manifestData.Keys | Should -Not -Contain 'HelpInfoURI'
         $m.PrivateData.PSData.LicenseUri | Should -Not -BeNullOrEmpty
         $m.PrivateData.PSData.ReleaseNotes | Should -Not -BeNullOrEmpty
     }

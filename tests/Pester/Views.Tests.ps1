@@ -24,6 +24,8 @@ BeforeAll {
             -ServerBehavior 'AAAA * -> SERVFAIL after 1700ms', '*.cluster.local -> NXDOMAIN'
         $summaries = Test-PodDnsLatency -Name elink.spic.com.cn -ResolvConf $rc -Server $lab -Resolver glibc-2.36 -Mitigation None, SingleRequestReopen -Count 2
         $labQueries = Get-DnsLabQuery $lab
+        $behavior = Get-DnsServerBehavior -Name elink.spic.com.cn -ResolvConf $rc -Server $lab -Count 1 -Timeout 1
+        $verification = Test-PodDnsLatency -Name elink.spic.com.cn -ResolvConf $rc -Server $lab -Resolver glibc-2.36, musl-1.2.3 -Verify -ServerBehavior $behavior -WarningAction SilentlyContinue
         $capture = Get-Content (Join-Path $env:DNSTOOLS_REPO_ROOT 'tests/DnsTools.Core.Tests/Capture/data/seed-alpine-musl.txt')
         $observed = $capture | Read-DnsCapture
         $lookups = $capture | Measure-DnsCapture
@@ -38,6 +40,9 @@ BeforeAll {
             'DnsTools.Core.Probe.DnsProbeSummary'        = @($summaries)
             'DnsTools.Core.Lab.DnsLabServer'             = @($lab)
             'DnsTools.Core.Lab.DnsLabQueryRecord'        = @($labQueries)
+            'DnsTools.Core.ServerDiscovery.DnsServerBehavior'    = @($behavior)
+            'DnsTools.Core.ServerDiscovery.DnsServerObservation' = @($behavior.Observations)
+            'DnsTools.Core.ServerDiscovery.BehaviorVerification' = @($verification)
         }
     }
     finally { $lab | Stop-DnsLabServer }
@@ -99,6 +104,7 @@ Describe 'Default views at 80 and 120 columns' -Tag Views {
             'DnsTools.Core.Resolvers.PlannedQuery' { $objects.Name }
             'DnsTools.Core.Diagnosis.ObservedQuery' { $objects.Name }
             'DnsTools.Core.Lab.DnsLabQueryRecord' { $objects.Name }
+            'DnsTools.Core.ServerDiscovery.DnsServerObservation' { $objects.Name }
             'DnsTools.Core.Inspection.ImageDnsFinding' { $objects.Path | Where-Object { $_ } }
             default { @() }
         }

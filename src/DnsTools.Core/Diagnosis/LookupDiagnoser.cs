@@ -9,6 +9,7 @@ public sealed record DnsDiagnosis(string Code, string Title, string Explanation,
 }
 
 /// <summary>The resolver behind a lookup, as far as it matters for advice.</summary>
+[Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
 public enum ObservedResolver
 {
     Unknown,
@@ -25,8 +26,10 @@ public sealed class ObservedLookup
     public ObservedResolver Resolver { get; init; }
     /// <summary>How the resolver was known: "replayed" (the probe) or the evidence it was inferred from.</summary>
     public string ResolverEvidence { get; init; } = string.Empty;
-    public TimeSpan Start { get; init; }
-    public TimeSpan Duration { get; init; }
+    internal TimeSpan Start { get; init; }
+    internal TimeSpan Duration { get; init; }
+    public double StartMs => Start.TotalMilliseconds;
+    public double DurationMs => Duration.TotalMilliseconds;
     public required string Outcome { get; init; }
     public string? AnsweredName { get; init; }
     public required IReadOnlyList<ObservedQuery> Queries { get; init; }

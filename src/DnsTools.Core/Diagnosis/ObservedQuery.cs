@@ -1,6 +1,7 @@
 namespace DnsTools.Core.Diagnosis;
 
 /// <summary>Why a query was sent, as far as the observer can tell.</summary>
+[Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
 public enum QuerySendReason
 {
     /// <summary>The first query for this name and type.</summary>
@@ -23,9 +24,15 @@ public enum QuerySendReason
 public sealed class ObservedQuery
 {
     public int Index { get; set; }
-    public TimeSpan SentAt { get; set; }
-    public TimeSpan? AnsweredAt { get; set; }
-    public TimeSpan? Latency => AnsweredAt - SentAt;
+    // Durations are public as …Ms numbers: JSON (ConvertTo-Json at any -Depth, and DnsJson) gets one shape. The
+    // TimeSpans are internal so ConvertTo-Json cannot see them; PowerShell gets them as hidden CodeProperties
+    // (DnsTools.Types.ps1xml, DurationProperties), the same for every result type with durations.
+    internal TimeSpan SentAt { get; set; }
+    internal TimeSpan? AnsweredAt { get; set; }
+    internal TimeSpan? Latency => AnsweredAt - SentAt;
+    public double SentAtMs => SentAt.TotalMilliseconds;
+    public double? AnsweredAtMs => AnsweredAt?.TotalMilliseconds;
+    public double? LatencyMs => Latency?.TotalMilliseconds;
 
     /// <summary>The name asked, fully qualified with its trailing dot.</summary>
     public required string Name { get; init; }

@@ -5,6 +5,7 @@ using System.Text;
 namespace DnsTools.Core.Dns;
 
 /// <summary>DNS response codes (RFC 1035 §4.1.1).</summary>
+[Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
 public enum DnsRcode
 {
     NoError = 0,

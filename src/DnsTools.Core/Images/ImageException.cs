@@ -1,6 +1,7 @@
 namespace DnsTools.Core.Images;
 
 /// <summary>What went wrong reading an image.</summary>
+[Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
 public enum ImageErrorKind
 {
     NotFound,

@@ -1,6 +1,7 @@
 namespace DnsTools.Core.Images;
 
 /// <summary>How a layer blob is compressed.</summary>
+[Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
 public enum LayerCompression { None, Gzip, Zstd, Unknown }
 /// <summary>One layer of an image, bottom (0) to top.</summary>
 public sealed class ImageLayerInfo

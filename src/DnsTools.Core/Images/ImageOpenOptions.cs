@@ -15,10 +15,15 @@ public sealed class ImageOpenOptions
     /// <summary>Docker/Podman API socket (unix path); defaults to DOCKER_HOST or /var/run/docker.sock.</summary>
     public string? DaemonSocket { get; init; }
 
+    /// <summary>Most layers a manifest may list (Docker's own limit is 127). Default 500.</summary>
+    public int MaxLayers { get; init; } = 500;
+    /// <summary>Most times a manifest may list the same layer blob. Default 16.</summary>
+    public int MaxDuplicateLayers { get; init; } = 16;
+
     /// <summary>These options with another platform choice.</summary>
     public ImageOpenOptions WithPlatform(ImagePlatform? platform, bool anyPlatform = false) => new()
     {
         Platform = platform, AnyPlatform = anyPlatform, Credentials = Credentials, AllowInsecureRegistry = AllowInsecureRegistry,
-        Timeout = Timeout, DaemonSocket = DaemonSocket,
+        Timeout = Timeout, DaemonSocket = DaemonSocket, MaxLayers = MaxLayers, MaxDuplicateLayers = MaxDuplicateLayers,
     };
 }

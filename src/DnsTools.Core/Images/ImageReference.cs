@@ -1,6 +1,7 @@
 namespace DnsTools.Core.Images;
 
 /// <summary>Where an image comes from.</summary>
+[Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
 public enum ImageTransport
 {
     /// <summary>docker save output: old &lt;id&gt;/layer.tar layout or the newer OCI-based one.</summary>

@@ -3,6 +3,7 @@ using System.Text.Json;
 namespace DnsTools.Core.Images;
 
 /// <summary>Where a short image name (alpine:3.20) was found.</summary>
+[Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
 public enum ShortNameSource
 {
     /// <summary>The local Docker daemon holds an image of that name.</summary>

@@ -15,8 +15,19 @@ public static class ImageDnsInspector
 {
     internal static readonly string[] LibraryDirectories = ImageDnsPaths.LibraryDirectories;
 
+    /// <summary>
+    /// glibc's dynamic loaders by architecture (glibc's sysdeps/*/ldconfig.h and the ABI names): amd64, arm64, armhf,
+    /// i386, ppc64le, s390x, riscv64. With no libc.so.6 and no package database, the loader says glibc (and its version).
+    /// </summary>
+    internal static readonly string[] GlibcLoaderNames =
+    {
+        "ld-linux-x86-64.so.2", "ld-linux-aarch64.so.1", "ld-linux-armhf.so.3", "ld-linux.so.2", "ld64.so.2", "ld64.so.1", "ld-linux-riscv64-lp64d.so.1",
+    };
+
     private static readonly Regex MuslLoader = new(@"^ld-musl-[A-Za-z0-9_]+\.so\.1$", RegexOptions.CultureInvariant);
-    private static readonly Regex GlibcString = new(@"GNU C Library [^\n\0]*?version (\d+\.\d+(?:\.\d+)?)", RegexOptions.CultureInvariant);
+    // libc.so.6's banner (csu/version.c) and the loader's --version text (elf/rtld.c, _dl_usage/_dl_version):
+    // "GNU C Library (Debian GLIBC 2.36-9) stable release version 2.36." and "ld.so (Debian GLIBC 2.36-9) stable release version 2.36.".
+    private static readonly Regex GlibcString = new(@"(?:GNU C Library|ld\.so) [^\n\0]{0,200}?version ([0-9]{1,4}\.[0-9]{1,4}(?:\.[0-9]{1,4})?)", RegexOptions.CultureInvariant);
     private static readonly Regex BareVersion = new(@"^\d\.\d{1,2}\.\d{1,2}$", RegexOptions.CultureInvariant);
 
     /// <summary>
@@ -36,18 +47,22 @@ public static class ImageDnsInspector
         string? rpmProblem = null;
         var libc = FromApk(Get("/lib/apk/db/installed"))
             ?? FromDpkg(Get("/var/lib/dpkg/status"))
-            ?? FromDpkg(Get("/var/lib/dpkg/status.d/libc6"))
+            ?? FromDpkg(Get(ImageDnsPaths.DpkgStatusDirectory + "/libc6"))
+            ?? FromDpkgStatusDirectory(scan)
             ?? FromRpm(scan, out rpmProblem)
             ?? FromLibraries(scan);
         if (rpmProblem is not null) libc = libc.WithNote(rpmProblem);
 
         if (libc.Family == LibcFamily.Musl) libc.CompatLayers = LibcCompat.FromApk(Get("/lib/apk/db/installed"));
 
+        var entrypoint = ImageEntrypointAnalyzer.Analyze(source, scan);
+        // No C library file: the programs are static, and the one that runs (else /bin/sh) says which libc is linked in.
+        if (libc.Family == LibcFamily.None) libc = FromStaticProgram(scan, entrypoint) ?? libc;
+
         var resolvFile = Config(Get("/etc/resolv.conf"));
         ResolvConf.ResolvConf? resolv = null;
         if (resolvFile?.Content is { } text) resolv = ResolvConfParser.Parse(text, $"{source.Reference.Original}:/etc/resolv.conf");
         var nss = Config(Get("/etc/nsswitch.conf"));
-        var entrypoint = ImageEntrypointAnalyzer.Analyze(source, scan);
         return new ImageDnsProfile
         {
             Image = source.Reference.Original,
@@ -143,21 +158,38 @@ public static class ImageDnsInspector
         };
     }
 
-    /// <summary>Alpine's package database: stanzas of "K:value" lines separated by blank lines; P: name, V: version.</summary>
+    /// <summary>
+    /// apk's installed database (apk-tools, src/database.c: stanzas of "K:value" lines, blank-line separated; P name, V
+    /// version, p provides). The C library is the package that provides it — never musl from apk alone: Alpine's musl
+    /// provides so:libc.musl-ARCH.so.1, Wolfi's and Chainguard's glibc provides so:libc.so.6. With both (Alpine plus
+    /// alpine-pkg-glibc) musl is the system's and glibc a compatibility layer.
+    /// </summary>
     internal static ImageLibcInfo? FromApk(ImageFileInfo? f)
     {
         if (f?.Content is not { } text) return null;
+        (string Name, string Version)? musl = null, glibc = null;
         foreach (var stanza in Regex.Split(text.Replace("\r", ""), @"\n\s*\n"))
         {
             string? name = null, version = null;
+            var provides = "";
             foreach (var line in stanza.Split('\n'))
             {
                 if (line.StartsWith("P:", StringComparison.Ordinal)) name = line[2..].Trim();
                 else if (line.StartsWith("V:", StringComparison.Ordinal)) version = line[2..].Trim();
+                else if (line.StartsWith("p:", StringComparison.Ordinal)) provides += " " + line[2..];
             }
-            if (name == "musl" && version is not null)
-                return new ImageLibcInfo { Family = LibcFamily.Musl, Version = Upstream(version), PackageVersion = version, Source = "apk", Evidence = ImageEvidence.From(f) };
+            if (name is null || version is null) continue;
+            if (musl is null && (name == "musl" || provides.Contains(" so:libc.musl-", StringComparison.Ordinal))) musl = (name, version);
+            else if (glibc is null && (name == "glibc" || provides.Contains(" so:libc.so.6", StringComparison.Ordinal))) glibc = (name, version);
         }
+        if (musl is { } m)
+            return new ImageLibcInfo { Family = LibcFamily.Musl, Version = Upstream(m.Version), PackageVersion = m.Version, Source = "apk", Evidence = ImageEvidence.From(f) };
+        if (glibc is { } g)
+            return new ImageLibcInfo
+            {
+                Family = LibcFamily.Glibc, Version = Upstream(g.Version), PackageVersion = g.Version, Source = "apk", Evidence = ImageEvidence.From(f),
+                Note = $"apk database with glibc (package {g.Name}), as Wolfi and Chainguard images have: glibc's resolver, not musl's",
+            };
         return null;
     }
 
@@ -179,6 +211,42 @@ public static class ImageDnsInspector
         }
         return null;
     }
+
+    /// <summary>
+    /// distroless images whose status.d file for libc6 has another name (libc6_VERSION, libc6.ARCH): the directory is
+    /// listed and its files read for an installed libc6 stanza. Only when the image has the directory.
+    /// </summary>
+    private static ImageLibcInfo? FromDpkgStatusDirectory(ImageScan scan)
+    {
+        // The scan's plan keeps the directory's files (ImageDnsPaths): libc6's stanza under another name (libc6_VERSION).
+        foreach (var f in scan.Matches(new[] { ImageDnsPaths.DpkgStatusDirectory })
+                     .Where(f => f.Type is ImageFileType.File or ImageFileType.HardLink && f.Path.StartsWith(ImageDnsPaths.DpkgStatusDirectory + "/libc6", StringComparison.Ordinal)
+                                 && !f.Path.EndsWith(".md5sums", StringComparison.Ordinal))
+                     .OrderBy(f => f.Path, StringComparer.Ordinal))
+            if (FromDpkg(f.Content is null ? scan.Read(f.Path) : f) is { } libc) return libc;
+        return null;
+    }
+
+    /// <summary>
+    /// The C library linked into the entrypoint when it is a static program, else into /bin/sh (busybox images): musl,
+    /// glibc or uClibc-ng told from their own strings (<see cref="StaticLibcDetector"/>), with what is known of the
+    /// version. Null when neither is a static program with a recognised C library.
+    /// </summary>
+    private static ImageLibcInfo? FromStaticProgram(ImageScan scan, ImageEntrypointInfo? entrypoint)
+    {
+        if (entrypoint is { StaticLibc: { } s, Evidence: var ev }) return FromStatic(s, ev, "the entrypoint");
+        if (entrypoint is { Path: not null }) return null; // a program that runs but links no C library it shows (Go, a script)
+        var sh = scan.Read(ImageDnsPaths.Shell);
+        if (sh is null || sh.IsDangling || sh.GetContentBytes() is not { } bytes) return null;
+        var info = ImageEntrypointAnalyzer.AnalyzeBinary(bytes, Array.Empty<string>(), sh.Path, ImageEvidence.From(sh));
+        return info.StaticLibc is { } shellLibc ? FromStatic(shellLibc, info.Evidence, ImageDnsPaths.Shell) : null;
+    }
+
+    private static ImageLibcInfo FromStatic(StaticLibcInfo s, ImageEvidence? evidence, string what) => new()
+    {
+        Family = s.Family, MinimumVersion = s.MinimumVersion, Source = "static-binary", Evidence = evidence,
+        Note = $"no C library file: {what} is statically linked with {ImageLibcInfo.FamilyName(s.Family)} (marker \"{s.Marker}\"); {s.VersionNote}",
+    };
 
     /// <summary>
     /// rpm's database: the installed glibc package. The file is read with a cap of its own (rpm databases run to tens of
@@ -236,27 +304,34 @@ public static class ImageDnsInspector
     private static ImageLibcInfo FromLibraries(ImageScan scan)
     {
         var listing = scan.Matches(LibraryDirectories);
-        ImageFileInfo? muslLoader = null, glibc = null;
+        ImageFileInfo? muslLoader = null, glibc = null, glibcLoader = null;
         foreach (var f in listing)
         {
             var name = f.Path[(f.Path.LastIndexOf('/') + 1)..];
-            if (muslLoader is null && MuslLoader.IsMatch(name) && f.Type is ImageFileType.File or ImageFileType.SymbolicLink or ImageFileType.HardLink) muslLoader = f;
-            if (glibc is null && name == "libc.so.6" && f.Type is ImageFileType.File or ImageFileType.SymbolicLink or ImageFileType.HardLink) glibc = f;
+            if (f.Type is not (ImageFileType.File or ImageFileType.SymbolicLink or ImageFileType.HardLink) || f.IsDangling) continue;
+            if (muslLoader is null && MuslLoader.IsMatch(name)) muslLoader = f;
+            if (glibc is null && name == "libc.so.6") glibc = f;
+            if (glibcLoader is null && Array.IndexOf(GlibcLoaderNames, name) >= 0) glibcLoader = f;
         }
-        if (muslLoader is null && glibc is null)
+        if (muslLoader is null && glibc is null && glibcLoader is null)
             return new ImageLibcInfo { Family = LibcFamily.None, Source = "none" };
 
-        var path = (muslLoader ?? glibc)!.Path;
+        var path = (muslLoader ?? glibc ?? glibcLoader)!.Path;
         var read = scan.Read(path);
         var bytes = read?.GetContentBytes();
-        var evidence = read is null ? ImageEvidence.From((muslLoader ?? glibc)!) : ImageEvidence.From(read);
+        var evidence = read is null ? ImageEvidence.From((muslLoader ?? glibc ?? glibcLoader)!) : ImageEvidence.From(read);
         if (muslLoader is not null)
         {
             var version = bytes is null ? null : MuslVersion(bytes);
             return new ImageLibcInfo { Family = LibcFamily.Musl, Version = version, Source = version is null ? "loader-name" : "loader-string", Evidence = evidence };
         }
         var gv = bytes is null ? null : GlibcVersion(bytes);
-        return new ImageLibcInfo { Family = LibcFamily.Glibc, Version = gv, Source = gv is null ? "loader-name" : "libc-string", Evidence = evidence };
+        var fromLoader = glibc is null;
+        return new ImageLibcInfo
+        {
+            Family = LibcFamily.Glibc, Version = gv, Source = gv is null ? "loader-name" : fromLoader ? "loader-string" : "libc-string", Evidence = evidence,
+            Note = gv is null ? $"version unknown: {path} has no \"version X\" string" : null,
+        };
     }
 
     /// <summary>The version string musl's dynamic linker prints with its usage ("Version %s"): a NUL-terminated "1.2.3" in its read-only data.</summary>
@@ -272,7 +347,21 @@ public static class ImageDnsInspector
     /// <summary>"GNU C Library (Debian GLIBC 2.36-9) stable release version 2.36." → "2.36".</summary>
     internal static string? GlibcVersion(byte[] data)
     {
-        var m = GlibcString.Match(Encoding.Latin1.GetString(data));
-        return m.Success ? m.Groups[1].Value : null;
+        // The banner sits in read-only data: look only around "version " hits rather than decoding the whole file.
+        var span = data.AsSpan();
+        var needle = "stable release version "u8;
+        for (var at = 0; at < span.Length;)
+        {
+            var i = span[at..].IndexOf(needle);
+            if (i < 0) break;
+            var hit = at + i;
+            var from = Math.Max(0, hit - 200);
+            var window = Encoding.Latin1.GetString(data, from, Math.Min(data.Length - from, hit - from + needle.Length + 16));
+            var m = GlibcString.Match(window);
+            if (m.Success) return m.Groups[1].Value;
+            at = hit + needle.Length;
+        }
+        var all = GlibcString.Match(Encoding.Latin1.GetString(data));
+        return all.Success ? all.Groups[1].Value : null;
     }
 }

@@ -36,7 +36,7 @@ internal static class ImageDnsPaths
     /// Programs read whole (up to <see cref="ProgramMaxBytes"/>): the shell (with the programs /bin/sh usually links
     /// to, so the link resolves in the same read) and busybox, whose banner names busybox-only images.
     /// </summary>
-    internal static readonly string[] Programs = { "/bin/sh", "/bin/dash", "/bin/bash", "/bin/ash", ImageOsFallback.Busybox };
+    internal static readonly string[] Programs = { Shell, "/bin/dash", "/bin/bash", "/bin/ash", ImageOsFallback.Busybox };
 
     /// <summary>
     /// rpm's database files under both directories rpm uses: Fedora links /var/lib/rpm to /usr/lib/sysimage/rpm, so a
@@ -48,8 +48,14 @@ internal static class ImageDnsPaths
             from name in RpmDatabase.Paths.Select(p => p[(p.LastIndexOf('/') + 1)..]).Distinct()
             select dir + "/" + name).Distinct().ToArray();
 
-    /// <summary>Largest program read (entrypoint binaries).</summary>
-    internal const long ProgramMaxBytes = 512L << 20;
+    /// <summary>The shell whose C library stands for the image's when there is no C library file and no entrypoint.</summary>
+    internal const string Shell = "/bin/sh";
+
+    /// <summary>
+    /// Largest program held in memory (entrypoint binaries, what they exec, the shell): Go services run to 100 MB; a
+    /// larger or padded file is named with its size, not read (issue 15: a 500 MB all-zero entrypoint took 1.2 GB).
+    /// </summary>
+    internal const long ProgramMaxBytes = 128L << 20;
 
     /// <summary>The plan for an image: the lists above, the rpm databases, and the programs its config may run.</summary>
     internal static ImagePathPlan For(ImageRunConfig? config) => new ImagePathPlan()

@@ -4,6 +4,7 @@ using RC = DnsTools.Core.ResolvConf;
 namespace DnsTools.Core.Inspection;
 
 /// <summary>Which C library (and so which stub resolver) an image ships.</summary>
+[Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
 public enum LibcFamily
 {
     /// <summary>Neither musl nor glibc was found (and the image is not known to be static).</summary>
@@ -12,6 +13,8 @@ public enum LibcFamily
     Glibc,
     /// <summary>No C library in the image: static binaries only (Go, Rust musl-static, distroless static).</summary>
     None,
+    /// <summary>uClibc-ng (busybox:uclibc, buildroot and embedded images): a resolver of its own, libc/inet/resolv.c.</summary>
+    UClibcNg,
 }
 
 /// <summary>Where a fact about an image came from: the path in the merged file system and the layer that supplied it.</summary>
@@ -44,7 +47,9 @@ public sealed class ImageLibcInfo
     public string? Version { get; init; }
     /// <summary>The package version as the package database has it ("1.2.3-r5", "2.36-9+deb12u4", "2.34-60.el9"; rpm's epoch as "N:").</summary>
     public string? PackageVersion { get; init; }
-    /// <summary>apk, dpkg, rpm, loader-string, libc-string, loader-name, or none.</summary>
+    /// <summary>The lowest release the code shows when the exact version is unknown (a static glibc whose resolver knows no-aaaa: "2.36").</summary>
+    public string? MinimumVersion { get; init; }
+    /// <summary>apk, dpkg, rpm, loader-string, libc-string, loader-name, static-binary (the C library linked into the entrypoint or /bin/sh), or none.</summary>
     public required string Source { get; init; }
     /// <summary>The file the family/version came from (null for None).</summary>
     public ImageEvidence? Evidence { get; init; }
@@ -55,26 +60,36 @@ public sealed class ImageLibcInfo
 
     internal ImageLibcInfo WithNote(string note) => new()
     {
-        Family = Family, Version = Version, PackageVersion = PackageVersion, Source = Source, Evidence = Evidence, Note = note, CompatLayers = CompatLayers,
+        Family = Family, Version = Version, MinimumVersion = MinimumVersion, PackageVersion = PackageVersion, Source = Source, Evidence = Evidence,
+        Note = Note is null ? note : Note + "; " + note, CompatLayers = CompatLayers,
     };
 
     /// <summary>The version as a comparable <see cref="System.Version"/>, when it parses.</summary>
     public Version? ParsedVersion => ParseVersion(Version);
 
+    /// <summary>The exact version, else the lowest the code shows: what "at least" rules compare with.</summary>
+    internal Version? AtLeastVersion => ParsedVersion ?? ParseVersion(MinimumVersion);
+
+    /// <summary>"1.2.3" or "2.36" and what follows them; null for anything else, including parts too large for an int.</summary>
     internal static Version? ParseVersion(string? v)
     {
         if (v is null) return null;
-        var m = System.Text.RegularExpressions.Regex.Match(v, @"^(\d+)\.(\d+)(?:\.(\d+))?");
+        // ASCII digits only ([0-9], not \d: other scripts' digits are not versions), at most 9 per part so each fits an int.
+        var m = System.Text.RegularExpressions.Regex.Match(v, @"^([0-9]{1,9})\.([0-9]{1,9})(?:\.([0-9]{1,9}))?(?![0-9])", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
         if (!m.Success) return null;
-        return new Version(int.Parse(m.Groups[1].Value), int.Parse(m.Groups[2].Value), m.Groups[3].Success ? int.Parse(m.Groups[3].Value) : 0);
+        return new Version(int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture),
+            m.Groups[3].Success ? int.Parse(m.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture) : 0);
     }
 
-    /// <summary>"musl 1.2.3", "glibc 2.36", "none (static)", "unknown".</summary>
+    /// <summary>The family as users and -Resolver write it: musl, glibc, uclibc-ng.</summary>
+    internal static string FamilyName(LibcFamily family) => family == LibcFamily.UClibcNg ? "uclibc-ng" : family.ToString().ToLowerInvariant();
+
+    /// <summary>"musl 1.2.3", "glibc 2.36", "glibc >= 2.36" (static, version from its code), "uclibc-ng", "none (static)", "unknown".</summary>
     public string Name => Family switch
     {
         LibcFamily.None => "none (static)",
         LibcFamily.Unknown => "unknown",
-        _ => Version is null ? Family.ToString().ToLowerInvariant() : $"{Family.ToString().ToLowerInvariant()} {Version}",
+        _ => Version is not null ? $"{FamilyName(Family)} {Version}" : MinimumVersion is not null ? $"{FamilyName(Family)} >= {MinimumVersion}" : FamilyName(Family),
     };
 
     public override string ToString() => Name + string.Concat(CompatLayers.Select(c => $" + {c}"));
@@ -120,7 +135,7 @@ public sealed class ImageDnsProfile
     /// <summary>Reads of the layers this profile took: 1, or 2 when a link or an exec led to a file no one could name before the read.</summary>
     public int LayerReads { get; init; }
 
-    /// <summary>Which stub resolver getaddrinfo uses in this image: musl, glibc, none.</summary>
+    /// <summary>Which stub resolver getaddrinfo uses in this image: musl, glibc, uclibc-ng, none.</summary>
     public string Resolver => Libc.Name;
 
     public override string ToString() => $"{Image}: {Libc}";

@@ -7,6 +7,7 @@ using System.Xml.Linq;
 namespace DnsTools.Core.Inspection;
 
 /// <summary>Report formats for Test-ImageDns (and any other front end).</summary>
+[Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
 public enum DnsReportFormat { Table, Json, Sarif, JUnit }
 
 /// <summary>One entry of an ignore file: "RULE-ID [YYYY-MM-DD] [# reason]".</summary>
@@ -78,12 +79,12 @@ public static class ImageDnsReport
         threshold == DnsRuleSeverity.None ? Array.Empty<ImageDnsFinding>() : findings.Where(f => !f.Suppressed && f.Severity >= threshold).ToList();
 
     public static string Render(DnsReportFormat format, IReadOnlyList<ImageDnsFinding> findings, IReadOnlyList<string> images, DnsRuleSeverity threshold,
-        string toolVersion = "0.0.0", IReadOnlyList<ImageReportError>? errors = null)
+        string toolVersion = "0.0.0", IReadOnlyList<ImageReportError>? errors = null, IReadOnlyList<ImageReportTarget>? targets = null, string toolName = "DnsTools")
     {
         errors ??= Array.Empty<ImageReportError>();
         return format switch
         {
-            DnsReportFormat.Json => ToJson(findings, images, errors),
+            DnsReportFormat.Json => ToJson(findings, images, errors, targets, toolName, toolVersion),
             DnsReportFormat.Sarif => ToSarif(findings, toolVersion, errors),
             DnsReportFormat.JUnit => ToJUnit(findings, images, threshold, errors),
             _ => ToTable(findings, errors, images.Count),
@@ -110,39 +111,38 @@ public static class ImageDnsReport
         return sb.ToString();
     }
 
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static string ToJson(IReadOnlyList<ImageDnsFinding> findings, IReadOnlyList<string> images, IReadOnlyList<ImageReportError>? errors = null)
+    /// <summary>
+    /// The JSON report (docs/schema/dnstools-report.schema.json): schema version, tool, timestamp, each image with its
+    /// platform and manifest digest, every finding, and the images that could not be read.
+    /// </summary>
+    public static string ToJson(IReadOnlyList<ImageDnsFinding> findings, IReadOnlyList<string> images, IReadOnlyList<ImageReportError>? errors = null,
+        IReadOnlyList<ImageReportTarget>? targets = null, string toolName = "DnsTools", string toolVersion = "0.0.0", DateTimeOffset? timestamp = null)
     {
-        var arr = new JsonArray();
-        foreach (var f in findings)
+        errors ??= Array.Empty<ImageReportError>();
+        targets ??= Array.Empty<ImageReportTarget>();
+        var reportImages = new List<ImageDnsJsonReport.ReportImage>();
+        foreach (var image in images.Distinct(StringComparer.Ordinal))
         {
-            // The JsonNode overload: the generic Add<T> serialises by reflection (not trim- or AOT-safe).
-            arr.Add((JsonNode)new JsonObject
-            {
-                ["image"] = f.Image,
-                ["platform"] = f.Platform,
-                ["ruleId"] = f.RuleId,
-                ["severity"] = f.Severity.ToString(),
-                ["title"] = f.Title,
-                ["message"] = f.Message,
-                ["path"] = f.Path,
-                ["layer"] = f.Layer,
-                ["layerIndex"] = f.LayerIndex,
-                ["version"] = f.Version,
-                ["remediation"] = f.Remediation,
-                ["helpUri"] = f.HelpUri,
-                ["suppressed"] = f.Suppressed,
-                ["suppressionReason"] = f.SuppressionReason,
-            });
+            var read = targets.Where(t => t.Image == image).ToList();
+            if (read.Count == 0) reportImages.Add(new(image, !errors.Any(e => e.Image == image) && findings.Any(f => f.Image == image), null, null));
+            else reportImages.AddRange(read.Select(t => new ImageDnsJsonReport.ReportImage(image, true, t.Platform, t.ManifestDigest)));
         }
-        var root = new JsonObject
+        var report = new ImageDnsJsonReport
         {
-            ["images"] = new JsonArray(images.Select(i => (JsonNode?)JsonValue.Create(i)).ToArray()),
-            ["findings"] = arr,
-            ["errors"] = new JsonArray((errors ?? Array.Empty<ImageReportError>()).Select(e => (JsonNode?)new JsonObject { ["image"] = e.Image, ["message"] = e.Message }).ToArray()),
+            Tool = new(toolName, toolVersion),
+            Timestamp = (timestamp ?? DateTimeOffset.UtcNow).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+            Images = reportImages,
+            Findings = findings.Select(f => new ImageDnsJsonReport.ReportFinding
+            {
+                Image = f.Image, Platform = f.Platform, RuleId = f.RuleId, Severity = f.Severity, Title = f.Title, Message = f.Message,
+                Path = f.Path, Layer = f.Layer, LayerIndex = f.LayerIndex, Version = f.Version, Remediation = f.Remediation,
+                HelpUri = f.HelpUri, Suppressed = f.Suppressed, SuppressionReason = f.SuppressionReason,
+            }).ToList(),
+            Errors = errors.Select(e => new ImageDnsJsonReport.ReportError(e.Image, e.Message)).ToList(),
         };
-        return root.ToJsonString(Indented);
+        return Json.DnsJson.Serialize(report);
     }
 
     private static string Fingerprint(ImageDnsFinding f) =>

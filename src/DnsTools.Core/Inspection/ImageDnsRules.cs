@@ -3,6 +3,7 @@ using DnsTools.Core.ResolvConf;
 namespace DnsTools.Core.Inspection;
 
 /// <summary>How much a finding matters; <see cref="None"/> is only a threshold (fail on nothing).</summary>
+[Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
 public enum DnsRuleSeverity { None = 0, Info = 1, Warning = 2, Error = 3 }
 
 /// <summary>One rule of the catalogue: a stable id, what it checks and how to fix what it finds.</summary>
@@ -61,7 +62,7 @@ public static class ImageDnsRules
             Description = "musl's getaddrinfo sends A and AAAA together from one UDP socket and re-sends a query at once on SERVFAIL (src/network/res_msend.c). A candidate succeeds only when both answers are NOERROR or NXDOMAIN; an AAAA that keeps failing makes the whole lookup fail with EAI_AGAIN after the full timeout (5 s by default), even though A was answered (src/network/lookup_name.c). The search list is tried before the bare name when the name has fewer dots than ndots.",
             Remediation = "Make sure the cluster DNS answers AAAA (NODATA, not SERVFAIL or silence) for every name; lower ndots (dnsConfig options ndots:2) or use fully qualified names with a trailing dot; or move the image to a glibc base if the upstream cannot be fixed.",
             Check = p => p.Libc.Family == LibcFamily.Musl
-                ? new[] { ($"The image resolves names with musl {p.Libc.Version ?? "(version unknown)"}: A and AAAA go out together on one socket and a SERVFAIL or lost AAAA fails the lookup after the timeout.", p.Libc.Evidence, p.Libc.Version) }
+                ? new[] { ($"The image resolves names with musl {p.Libc.Version ?? (p.Libc.Source == "static-binary" ? "(statically linked, version unknown: the version rules DNS-MUSL-002 and DNS-MUSL-003 are not asserted)" : "(version unknown)")}: A and AAAA go out together on one socket and a SERVFAIL or lost AAAA fails the lookup after the timeout.", p.Libc.Evidence, p.Libc.Version) }
                 : Array.Empty<(string, ImageEvidence?, string?)>(),
         },
         new()
@@ -108,8 +109,8 @@ public static class ImageDnsRules
             Title = "glibc 2.36 or later: options no-aaaa is available",
             Description = "glibc 2.36 added the resolv.conf option no-aaaa: getaddrinfo then sends only A queries (resolv/nss_dns/dns-host.c, flag parsed in resolv/res_init.c). In an IPv4-only cluster this halves the queries and removes the AAAA SERVFAIL and timeout paths (resolv/res_send.c).",
             Remediation = "In an IPv4-only cluster, add dnsConfig options: [{name: no-aaaa}] to the pod spec.",
-            Check = p => p.Libc.Family == LibcFamily.Glibc && p.Libc.ParsedVersion is { } v && v >= Glibc236 && !(p.ResolvConf?.Glibc.NoAaaa ?? false)
-                ? new[] { ($"glibc {p.Libc.Version} supports options no-aaaa (A queries only) for IPv4-only clusters.", p.Libc.Evidence, p.Libc.Version) }
+            Check = p => p.Libc.Family == LibcFamily.Glibc && p.Libc.AtLeastVersion is { } v && v >= Glibc236 && !(p.ResolvConf?.Glibc.NoAaaa ?? false)
+                ? new[] { ($"glibc {p.Libc.Version ?? ">= " + p.Libc.MinimumVersion} supports options no-aaaa (A queries only) for IPv4-only clusters.", p.Libc.Evidence, p.Libc.Version) }
                 : Array.Empty<(string, ImageEvidence?, string?)>(),
         },
         new()
@@ -118,8 +119,18 @@ public static class ImageDnsRules
             Title = "glibc resolver: A and AAAA in parallel from one socket",
             Description = "Since glibc 2.9, getaddrinfo sends the A and the AAAA query back to back from one UDP socket, the same source port (resolv/res_send.c, send_dg). Behind a Service VIP that kube-proxy DNATs, two such packets can race in conntrack and one is dropped; glibc then waits out its timeout (5 s by default) before it re-sends. Unlike musl it still returns the other family's answer, so the lookup succeeds but late. options single-request-reopen sends the second query from a new socket after a failure, single-request sends them one after the other (RES_SNGLKUPREOP, RES_SNGLKUP in resolv/res_init.c).",
             Remediation = "If lookups take 5 s now and then, add dnsConfig options: [{name: single-request-reopen}] to the pod spec (or no-aaaa on glibc 2.36+ in an IPv4-only cluster), or run NodeLocal DNSCache; check with Test-PodDnsLatency -Resolver glibc-2.36 -Mitigation None, SingleRequestReopen.",
-            Check = p => p.Libc.Family == LibcFamily.Glibc && (p.Libc.ParsedVersion is not { } v || v >= Glibc29)
-                ? new[] { ($"glibc {p.Libc.Version ?? "(version unknown)"} sends A and AAAA in parallel from one socket" + (p.ResolvConf?.Glibc is { } g && (g.SingleRequest || g.SingleRequestReopen || g.NoAaaa) ? "; the image's own resolv.conf changes that, but in a pod kubelet's resolv.conf applies." : "."), p.Libc.Evidence, p.Libc.Version) }
+            Check = p => p.Libc.Family == LibcFamily.Glibc && (p.Libc.AtLeastVersion is not { } v || v >= Glibc29)
+                ? new[] { ($"glibc {p.Libc.Version ?? (p.Libc.MinimumVersion is { } min ? ">= " + min : "(version unknown)")} sends A and AAAA in parallel from one socket" + (p.ResolvConf?.Glibc is { } g && (g.SingleRequest || g.SingleRequestReopen || g.NoAaaa) ? "; the image's own resolv.conf changes that, but in a pod kubelet's resolv.conf applies." : "."), p.Libc.Evidence, p.Libc.Version) }
+                : Array.Empty<(string, ImageEvidence?, string?)>(),
+        },
+        new()
+        {
+            Id = "DNS-UCLIBC-001", Severity = DnsRuleSeverity.Warning,
+            Title = "uClibc-ng resolver: one query at a time, AAAA first, search list without ndots, no TCP",
+            Description = "uClibc-ng's getaddrinfo asks for AAAA, then A, each one query at a time from a new UDP socket (libc/inet/getaddrinfo.c, libc/inet/resolv.c __dns_lookup). It has no ndots: a name with a dot is tried as given first, then with each search domain; a name without a dot tries the search domains first. A SERVFAIL moves on to the next search domain like NXDOMAIN does, a NOERROR answer with no records ends that type's search at once, and a timeout moves to the next server and starts the search list again, up to attempts times per server. Of the options lines only the first option of each line is read, and only timeout and attempts (so 'options ndots:5 timeout:1' keeps the 5 s default). There is no TCP fallback: a truncated answer is used as far as it goes.",
+            Remediation = "In a pod kubelet writes every option on one options line, so uClibc-ng keeps its defaults (5 s, 3 attempts): make the DNS server answer AAAA at once (NODATA, not silence), as a lost AAAA costs timeout x attempts before A is asked; use fully qualified names with a trailing dot for cluster services; keep answers under 512 bytes; or move the service to a musl 1.2.4+ or glibc base. Outside Kubernetes write options timeout:N and options attempts:N on lines of their own.",
+            Check = p => p.Libc.Family == LibcFamily.UClibcNg || p.Entrypoint?.Resolver == EntrypointResolver.UClibcNg
+                ? new[] { ($"{(p.Libc.Family == LibcFamily.UClibcNg ? "The image" : $"The entrypoint {p.Entrypoint!.Path}")} resolves names with uClibc-ng{(p.Libc.Version is { } v ? " " + v : " (version unknown)")}: AAAA then A, one query at a time, no ndots, no TCP fallback; only the first option of each resolv.conf options line is read.", p.Libc.Family == LibcFamily.UClibcNg ? p.Libc.Evidence : p.Entrypoint!.Evidence, p.Libc.Version) }
                 : Array.Empty<(string, ImageEvidence?, string?)>(),
         },
         new()
@@ -154,15 +165,17 @@ public static class ImageDnsRules
 
     private static IEnumerable<(string, ImageEvidence?, string?)> EntryDiffers(ImageDnsProfile p)
     {
-        if (p.Entrypoint is not { } e || p.Libc.Family is not (LibcFamily.Musl or LibcFamily.Glibc)) yield break;
-        var base_ = p.Libc.Family == LibcFamily.Musl ? EntrypointResolver.Musl : EntrypointResolver.Glibc;
+        if (p.Entrypoint is not { } e || p.Libc.Family is not (LibcFamily.Musl or LibcFamily.Glibc or LibcFamily.UClibcNg)) yield break;
+        var base_ = p.Libc.Family switch { LibcFamily.Musl => EntrypointResolver.Musl, LibcFamily.Glibc => EntrypointResolver.Glibc, _ => EntrypointResolver.UClibcNg };
         if (e.Resolver is EntrypointResolver.Unknown || e.Resolver == base_) yield break;
         var what = e.Resolver switch
         {
             EntrypointResolver.GoPure => $"a Go binary ({e.GoVersion}) using Go's own resolver",
             EntrypointResolver.GoCgo => $"a Go binary ({e.GoVersion}) with cgo, linked against {e.Interpreter}",
             EntrypointResolver.StaticOther => "a static binary with its own resolver",
+            _ when e.StaticLibc is { } sl => $"statically linked with {ImageLibcInfo.FamilyName(sl.Family)}",
             EntrypointResolver.Musl => $"linked against musl ({e.Interpreter})",
+            EntrypointResolver.UClibcNg => $"linked against uClibc-ng ({e.Interpreter})",
             _ => $"linked against glibc ({e.Interpreter})",
         };
         yield return ($"The entrypoint {e.Path} is {what}, while the image's C library is {p.Libc}.", e.Evidence, e.GoVersion ?? e.Interpreter);
@@ -171,6 +184,12 @@ public static class ImageDnsRules
     private static IEnumerable<(string, ImageEvidence?, string?)> ConfIgnored(ImageDnsProfile p)
     {
         if (p.ResolvConf is not { } rc || p.ResolvConfFile is not { } f) yield break;
+        if (p.Libc.Family == LibcFamily.UClibcNg)
+        {
+            var lost = UClibcIgnoredOptions(f.Content ?? "");
+            if (lost.Count > 0) yield return ($"/etc/resolv.conf sets {string.Join(", ", lost)}, which uClibc-ng ignores (it reads only the first option of an options line, and only timeout and attempts).", f.Evidence, p.Libc.Version);
+            yield break;
+        }
         ResolverSettings? s = p.Libc.Family switch { LibcFamily.Musl => rc.Musl, LibcFamily.Glibc => rc.Glibc, _ => null };
         if (s is null) yield break;
         var ignored = s.IgnoredOptions.ToList();
@@ -180,6 +199,27 @@ public static class ImageDnsRules
             ignored.Add(ResolvConfOptionNames.NoAaaa + " (glibc before 2.36)");
         if (ignored.Count == 0) yield break;
         yield return ($"/etc/resolv.conf sets {string.Join(", ", ignored)}, which {p.Libc} ignores.", f.Evidence, p.Libc.Version);
+    }
+
+    /// <summary>
+    /// uClibc-ng's __open_nameservers (libc/inet/resolv.c) reads one name:value per options line and acts only on
+    /// timeout and attempts; measured with busybox:1.38.0-uclibc ("options ndots:5 timeout:1" kept the 5 s timeout).
+    /// </summary>
+    internal static List<string> UClibcIgnoredOptions(string resolvConf)
+    {
+        var lost = new List<string>();
+        foreach (var raw in resolvConf.Split('\n'))
+        {
+            var words = raw.Split(new[] { ' ', '\t', '\r' }, StringSplitOptions.RemoveEmptyEntries);
+            if (words.Length < 2 || words[0] != "options") continue;
+            for (var i = 1; i < words.Length && !words[i].StartsWith('#'); i++)
+            {
+                var name = words[i].Split(':')[0];
+                if (i == 1 && words[i].Contains(':') && name is "timeout" or "attempts") continue;
+                lost.Add(words[i]);
+            }
+        }
+        return lost;
     }
 
     /// <summary>The rule with this id (case-insensitive), or null.</summary>

@@ -7,20 +7,23 @@ using ELFSharp.ELF.Segments;
 namespace DnsTools.Core.Inspection;
 
 /// <summary>What the image's entrypoint binary brings for name resolution.</summary>
+[Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
 public enum EntrypointResolver
 {
     /// <summary>Not determined (no config, a script, not found, not ELF).</summary>
     Unknown,
-    /// <summary>Dynamically linked against musl: musl's getaddrinfo.</summary>
+    /// <summary>Linked against musl (dynamically, or statically: <see cref="ImageEntrypointInfo.StaticLibc"/>): musl's getaddrinfo.</summary>
     Musl,
-    /// <summary>Dynamically linked against glibc: glibc's getaddrinfo.</summary>
+    /// <summary>Linked against glibc (dynamically, or statically: <see cref="ImageEntrypointInfo.StaticLibc"/>): glibc's getaddrinfo.</summary>
     Glibc,
     /// <summary>A Go binary without cgo (CGO_ENABLED=0 or the netgo tag): Go's own resolver, always.</summary>
     GoPure,
     /// <summary>A Go binary with cgo: Go's resolver by default, the C library's getaddrinfo when nsswitch.conf or resolv.conf asks for what Go cannot do.</summary>
     GoCgo,
-    /// <summary>A static binary that is not Go: it brings its own resolver (or none).</summary>
+    /// <summary>A static binary that is not Go and whose C library was not recognised: it brings its own resolver (or none).</summary>
     StaticOther,
+    /// <summary>Linked against uClibc-ng (busybox:uclibc, buildroot): uClibc-ng's resolver, libc/inet/resolv.c.</summary>
+    UClibcNg,
 }
 
 /// <summary>The image config's Entrypoint and Cmd, the binary they run, and what that binary resolves names with.</summary>
@@ -48,6 +51,8 @@ public sealed class ImageEntrypointInfo
     public string? Note { get; init; }
     /// <summary>The file the PT_INTERP path leads to in the image (after links), for glibc-linked programs.</summary>
     public string? Loader { get; init; }
+    /// <summary>For a static non-Go binary: the C library linked into it, told from its strings, with what is known of the version.</summary>
+    public StaticLibcInfo? StaticLibc { get; init; }
     /// <summary>Launchers, shells and entrypoint scripts followed on the way to <see cref="Path"/> (their paths in the image).</summary>
     public IReadOnlyList<string> Via { get; init; } = Array.Empty<string>();
 
@@ -69,6 +74,7 @@ public static class ImageEntrypointAnalyzer
     private static readonly System.Text.RegularExpressions.Regex ExecArgs = new(@"(^|[\s;&|])exec\s+(""\$@""|\$@)", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
     private const int MaxHops = 4;
 
+
     /// <summary>
     /// Finds and analyses the program the entrypoint runs; null when the image has no config (dir:). Follows launchers
     /// (tini, dumb-init, env, su-exec, gosu), <c>sh -c "exec PROGRAM ..."</c> where the program is a plain word, and an
@@ -77,7 +83,7 @@ public static class ImageEntrypointAnalyzer
     public static ImageEntrypointInfo? Analyze(IImageSource source, ImageScanOptions? options = null, CancellationToken cancellationToken = default) =>
         source.RunConfig is { } cfg ? Analyze(source, new ImageScan(source, new ImagePathPlan().Files(PlannedPrograms(cfg), ProgramMaxBytes), options, cancellationToken)) : null;
 
-    private const long ProgramMaxBytes = 512L << 20;
+    private const long ProgramMaxBytes = ImageDnsPaths.ProgramMaxBytes;
 
     /// <summary>The same, reading from a scan of the image (whose plan should name <see cref="PlannedPrograms"/>).</summary>
     internal static ImageEntrypointInfo? Analyze(IImageSource source, ImageScan scan)
@@ -94,7 +100,12 @@ public static class ImageEntrypointAnalyzer
             var found = Find(scan, program, path, cfg.WorkingDir);
             if (found is null) return new ImageEntrypointInfo { Command = command, Via = via, Note = $"'{program}' is not in the image" };
             var bytes = found.GetContentBytes();
-            if (bytes is null) return new ImageEntrypointInfo { Command = command, Via = via, Path = found.Path, Evidence = ImageEvidence.From(found), Note = "the program could not be read" };
+            if (bytes is null)
+                return new ImageEntrypointInfo
+                {
+                    Command = command, Via = via, Path = found.Path, Evidence = ImageEvidence.From(found),
+                    Note = found.Size > ProgramMaxBytes ? $"the program ({found.Size} bytes) is larger than the {ProgramMaxBytes} bytes read of a program, and was not analysed" : "the program could not be read",
+                };
             var name = program[(program.LastIndexOf('/') + 1)..];
             var next = hop < MaxHops ? NextProgram(name, args, bytes) : null;
             if (next is { Count: > 0 })
@@ -111,7 +122,7 @@ public static class ImageEntrypointAnalyzer
             {
                 Command = info.Command, Via = via, Path = info.Path, Evidence = info.Evidence, IsElf = info.IsElf, Interpreter = info.Interpreter,
                 Needed = info.Needed, GoVersion = info.GoVersion, GoCgoEnabled = info.GoCgoEnabled, GoTags = info.GoTags, Resolver = resolver, Note = note,
-                Loader = loader,
+                Loader = loader, StaticLibc = info.StaticLibc,
             };
         }
     }
@@ -217,13 +228,33 @@ public static class ImageEntrypointAnalyzer
             var note = bytes.Length > 2 && bytes[0] == '#' && bytes[1] == '!' ? "a script: " + Encoding.UTF8.GetString(bytes, 0, Math.Min(bytes.Length, 80)).Split('\n')[0] : "not an ELF binary";
             return new ImageEntrypointInfo { Command = command, Path = path, Evidence = evidence, Note = note };
         }
-        string? interp = null;
+        string? interp;
         var needed = new List<string>();
         var loads = new List<(ulong Address, long Offset, long Size)>();
+        try
+        {
+            if (!ReadElf(bytes, out interp, needed, loads))
+                return new ImageEntrypointInfo { Command = command, Path = path, Evidence = evidence, Note = "an ELF header ELFSharp cannot read" };
+        }
+        catch (Exception e) when (e is EndOfStreamException or InvalidOperationException or IndexOutOfRangeException or ArgumentException or IOException
+                                      or OverflowException or NotSupportedException or FormatException or NullReferenceException or KeyNotFoundException or InvalidCastException)
+        {
+            // ELFSharp throws on damaged headers, section and segment tables instead of returning false from TryLoad:
+            // one boundary for all of them (issue 15), so a damaged program is reported, never a crash.
+            return new ImageEntrypointInfo { Command = command, Path = path, Evidence = evidence, IsElf = true, Note = $"a damaged ELF file: {e.GetType().Name} reading its headers ({FirstLine(e.Message)})" };
+        }
+        return Classify(bytes, command, path, evidence, interp, needed, loads);
+    }
+
+    private static string FirstLine(string s) { var l = s.Split('\n')[0]; return l.Length > 120 ? l[..120] : l; }
+
+    /// <summary>PT_INTERP, DT_NEEDED and the PT_LOAD map; false when ELFSharp does not take the header. May throw on a damaged file.</summary>
+    private static bool ReadElf(byte[] bytes, out string? interp, List<string> needed, List<(ulong Address, long Offset, long Size)> loads)
+    {
+        interp = null;
         using (var ms = new MemoryStream(bytes, writable: false))
         {
-            if (!ELFReader.TryLoad(ms, false, out IELF elf))
-                return new ImageEntrypointInfo { Command = command, Path = path, Evidence = evidence, Note = "an ELF header ELFSharp cannot read" };
+            if (!ELFReader.TryLoad(ms, false, out IELF elf)) return false;
             using (elf)
             {
                 var seg = elf.Segments.FirstOrDefault(s => s.Type == SegmentType.Interpreter);
@@ -249,6 +280,11 @@ public static class ImageEntrypointAnalyzer
                 }
             }
         }
+        return true;
+    }
+
+    private static ImageEntrypointInfo Classify(byte[] bytes, IReadOnlyList<string> command, string? path, ImageEvidence? evidence, string? interp, List<string> needed, List<(ulong Address, long Offset, long Size)> loads)
+    {
         var (goVersion, cgo, tags) = ReadGoBuildInfo(bytes, va =>
         {
             foreach (var (address, offset, size) in loads)
@@ -256,16 +292,31 @@ public static class ImageEntrypointAnalyzer
             return null;
         });
         EntrypointResolver resolver;
+        StaticLibcInfo? staticLibc = null;
+        string? note = null;
         if (goVersion is not null)
             resolver = cgo == false || tags.Contains("netgo") || interp is null ? EntrypointResolver.GoPure : EntrypointResolver.GoCgo;
-        else if (interp is null) resolver = EntrypointResolver.StaticOther;
+        else if (interp is null)
+        {
+            staticLibc = StaticLibcDetector.Detect(bytes);
+            resolver = staticLibc?.Family switch
+            {
+                LibcFamily.Musl => EntrypointResolver.Musl,
+                LibcFamily.Glibc => EntrypointResolver.Glibc,
+                LibcFamily.UClibcNg => EntrypointResolver.UClibcNg,
+                _ => EntrypointResolver.StaticOther,
+            };
+            note = staticLibc is null ? "a static program in which no known C library (musl, glibc, uClibc-ng) was found"
+                : $"statically linked with {ImageLibcInfo.FamilyName(staticLibc.Family)} (marker \"{staticLibc.Marker}\"); {staticLibc.VersionNote}"
+                  + (staticLibc.HasResolver ? "" : "; no '/etc/resolv.conf' string: its C library's resolver is not linked in");
+        }
         else if (interp.Contains("ld-musl", StringComparison.Ordinal) || needed.Any(n => n.StartsWith("libc.musl", StringComparison.Ordinal))) resolver = EntrypointResolver.Musl;
         else if (interp.Contains("ld-linux", StringComparison.Ordinal) || needed.Contains("libc.so.6")) resolver = EntrypointResolver.Glibc;
         else resolver = EntrypointResolver.Unknown;
         return new ImageEntrypointInfo
         {
             Command = command, Path = path, Evidence = evidence, IsElf = true, Interpreter = interp, Needed = needed,
-            GoVersion = goVersion, GoCgoEnabled = cgo, GoTags = tags, Resolver = resolver,
+            GoVersion = goVersion, GoCgoEnabled = cgo, GoTags = tags, Resolver = resolver, StaticLibc = staticLibc, Note = note,
         };
     }
 

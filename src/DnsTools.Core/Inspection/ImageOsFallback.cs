@@ -37,8 +37,10 @@ internal static class ImageOsFallback
                     // "12.4" on releases, "bookworm/sid" on testing: a version only when it is one.
                     return new ImageOsInfo { Id = "debian", VersionId = char.IsAsciiDigit(first.FirstOrDefault()) ? first : null, Name = "Debian GNU/Linux", PrettyName = $"Debian GNU/Linux {first}", Evidence = evidence };
                 case "/etc/lsb-release":
-                    var values = text.Split('\n').Select(l => l.Split('=', 2)).Where(p => p.Length == 2)
-                        .ToDictionary(p => p[0].Trim(), p => p[1].Trim().Trim('"'), StringComparer.Ordinal);
+                    // A key given twice takes its last value, as a shell sourcing the file would (no exception on a repeat).
+                    var values = new Dictionary<string, string>(StringComparer.Ordinal);
+                    foreach (var pair in text.Split('\n').Select(l => l.Split('=', 2)).Where(p => p.Length == 2))
+                        values[pair[0].Trim()] = pair[1].Trim().Trim('"');
                     if (!values.TryGetValue("DISTRIB_ID", out var id)) continue;
                     return new ImageOsInfo
                     {

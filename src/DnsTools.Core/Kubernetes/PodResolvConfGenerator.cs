@@ -3,6 +3,7 @@ using DnsTools.Core.ResolvConf;
 namespace DnsTools.Core.Kubernetes;
 
 /// <summary>A pod's spec.dnsPolicy.</summary>
+[Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
 public enum PodDnsPolicy
 {
     ClusterFirst,

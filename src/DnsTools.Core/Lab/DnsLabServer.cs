@@ -8,6 +8,7 @@ using DnsTools.Core.Dns;
 namespace DnsTools.Core.Lab;
 
 /// <summary>What the lab server does with one query.</summary>
+[Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
 public enum DnsLabAction
 {
     Respond,
@@ -73,6 +74,9 @@ public sealed class DnsLabServerOptions
     /// <summary>What the policy does, in words (shown with the server).</summary>
     public string Description { get; init; } = string.Empty;
 
+    /// <summary>No TCP listener: a TCP connection to the port is refused (an upstream that does not serve TCP).</summary>
+    public bool NoTcp { get; init; }
+
     /// <summary>At most this many queries are kept in the log; later ones are counted in <see cref="DnsLabServer.UnloggedQueries"/>.</summary>
     public int MaxLoggedQueries { get; init; } = 100_000;
 }
@@ -129,7 +133,9 @@ public sealed class DnsLabServer : IDisposable
         server._replyThread = new Thread(server.ReplyLoop) { IsBackground = true, Name = "dns-lab-replies" };
         server._udpThread.Start();
         server._replyThread.Start();
-        server._loops.Add(Task.Run(server.TcpLoop));
+        // The port is taken for TCP too (so nobody else answers there), then closed: connections are refused.
+        if (options.NoTcp) server._tcp.Stop();
+        else server._loops.Add(Task.Run(server.TcpLoop));
         server.WarmUp();
         return server;
     }

@@ -8,6 +8,7 @@ using Conf = DnsTools.Core.ResolvConf.ResolvConf;
 namespace DnsTools.Core.Probe;
 
 /// <summary>A change to the lookup or the resolv.conf, compared side by side with the unchanged one.</summary>
+[Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
 public enum DnsMitigation
 {
     None,
@@ -174,10 +175,14 @@ public sealed class DnsProbeSummary
     public required string Name { get; init; }
     public int Count { get; init; }
     public int Succeeded { get; init; }
-    public TimeSpan P50 { get; init; }
-    public TimeSpan P95 { get; init; }
-    public TimeSpan P99 { get; init; }
-    public TimeSpan Max { get; init; }
+    internal TimeSpan P50 { get; init; }
+    internal TimeSpan P95 { get; init; }
+    internal TimeSpan P99 { get; init; }
+    internal TimeSpan Max { get; init; }
+    public double P50Ms => P50.TotalMilliseconds;
+    public double P95Ms => P95.TotalMilliseconds;
+    public double P99Ms => P99.TotalMilliseconds;
+    public double MaxMs => Max.TotalMilliseconds;
     /// <summary>Share of lookups in which at least one query got no answer.</summary>
     public double TimeoutRate { get; init; }
     /// <summary>Share of lookups that took 5 s or more (the resolver's default timeout bucket).</summary>

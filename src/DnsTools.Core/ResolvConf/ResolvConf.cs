@@ -84,6 +84,7 @@ public sealed record ResolvConfLine(int LineNumber, string Text, ResolvConfLineK
     public override string ToString() => Text;
 }
 
+[Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
 public enum ResolvConfLineKind
 {
     Blank,

@@ -3,6 +3,7 @@ using System.Globalization;
 namespace DnsTools.Core.ResolvConf;
 
 /// <summary>The resolver families whose resolv.conf reading is modelled.</summary>
+[Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
 public enum ResolverFamily
 {
     Musl,

@@ -3,6 +3,7 @@ using DnsTools.Core.ResolvConf;
 namespace DnsTools.Core.Resolvers;
 
 /// <summary>Why a query left the resolver.</summary>
+[Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
 public enum QueryReason
 {
     /// <summary>The first send of a query for the first candidate name.</summary>
@@ -28,6 +29,7 @@ public enum QueryReason
 }
 
 /// <summary>The result getaddrinfo (or Go's LookupIPAddr) returns.</summary>
+[Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
 public enum LookupResult
 {
     /// <summary>At least one address.</summary>
@@ -50,7 +52,8 @@ public sealed class PlannedQuery
     /// <summary>1-based position in the plan (send order).</summary>
     public int Index { get; internal set; }
     /// <summary>When the query leaves, from the start of the lookup.</summary>
-    public TimeSpan SendTime { get; internal init; }
+    internal TimeSpan SendTime { get; init; }
+    public double SendTimeMs => SendTime.TotalMilliseconds;
     /// <summary>The candidate name, fully qualified with a trailing dot.</summary>
     public string Name { get; internal init; } = "";
     public DnsQueryType Type { get; internal init; }
@@ -65,7 +68,8 @@ public sealed class PlannedQuery
     /// <summary>What the server does with it.</summary>
     public ServerResponseKind Response { get; internal init; }
     /// <summary>When the reply arrives (null: never).</summary>
-    public TimeSpan? ResponseTime { get; internal init; }
+    internal TimeSpan? ResponseTime { get; init; }
+    public double? ResponseTimeMs => ResponseTime?.TotalMilliseconds;
     /// <summary>The rule that decided the reply, or null when none matched (answered at once).</summary>
     public string? Rule { get; internal init; }
     /// <summary>What the resolver did with the reply, in words.</summary>
@@ -111,7 +115,8 @@ public sealed class QueryPlan
     /// <summary>Every query on the wire, in send order.</summary>
     public IReadOnlyList<PlannedQuery> Queries { get; }
     /// <summary>From the call to the return.</summary>
-    public TimeSpan TotalTime { get; }
+    internal TimeSpan TotalTime { get; }
+    public double TotalTimeMs => TotalTime.TotalMilliseconds;
     public LookupResult Result { get; }
     /// <summary>The C error code (EAI_AGAIN, ...) or Go's error, or "ok".</summary>
     public string ResultCode => Resolver.Family == ResolverFamily.Go

@@ -17,6 +17,27 @@ public sealed record ResolverSpec(ResolverFamily Family, Version Version)
     /// <summary>Oldest versions modelled: glibc 2.17 (RHEL/CentOS 7), Go 1.13; any musl.</summary>
     public static readonly Version OldestGlibc = new(2, 17), OldestGo = new(1, 13);
 
+    /// <summary>The family names <see cref="Parse"/> takes on their own (each meaning its default version).</summary>
+    public static IReadOnlyList<string> Families { get; } = new[] { "musl", "glibc", "go" };
+
+    /// <summary>
+    /// Releases worth naming: the default of each family, the oldest modelled, and each release where a model changes
+    /// behaviour (MuslResolverModel: 1.1.13 search and SERVFAIL retry, 1.2.2 every rcode checked, 1.2.4 TCP fallback;
+    /// GlibcResolverModel: 2.36 no-aaaa and the single-request error path). Every name here parses.
+    /// </summary>
+    public static IReadOnlyList<ResolverSpec> KnownReleases { get; } = new[]
+    {
+        new ResolverSpec(ResolverFamily.Musl, new Version(1, 1, 12)), new ResolverSpec(ResolverFamily.Musl, new Version(1, 1, 13)),
+        new ResolverSpec(ResolverFamily.Musl, new Version(1, 2, 1)), new ResolverSpec(ResolverFamily.Musl, new Version(1, 2, 2)),
+        new ResolverSpec(ResolverFamily.Musl, DefaultMusl), new ResolverSpec(ResolverFamily.Musl, new Version(1, 2, 4)),
+        new ResolverSpec(ResolverFamily.Glibc, OldestGlibc), new ResolverSpec(ResolverFamily.Glibc, new Version(2, 35)),
+        new ResolverSpec(ResolverFamily.Glibc, DefaultGlibc),
+        new ResolverSpec(ResolverFamily.Go, OldestGo), new ResolverSpec(ResolverFamily.Go, DefaultGo),
+    };
+
+    /// <summary>What a user may type for a resolver, for completion and help: the families, then every known release ("musl-1.2.3").</summary>
+    public static IReadOnlyList<string> KnownNames { get; } = Families.Concat(KnownReleases.Select(r => r.ToString())).ToList();
+
     private static readonly Regex Pattern = new(@"^\s*(?<family>[A-Za-z]+)(?:[-_ /:@]?(?<version>\d+(?:\.\d+){0,2}))?\s*$", RegexOptions.CultureInvariant);
 
     public static ResolverSpec Parse(string text)

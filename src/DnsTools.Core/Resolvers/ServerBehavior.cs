@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 namespace DnsTools.Core.Resolvers;
 
 /// <summary>The query types an AF_UNSPEC getaddrinfo sends.</summary>
+[Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
 public enum DnsQueryType
 {
     A = 1,
@@ -11,6 +12,7 @@ public enum DnsQueryType
 }
 
 /// <summary>UDP, or TCP (use-vc, or a retry after a truncated UDP answer).</summary>
+[Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
 public enum DnsTransport
 {
     Udp,
@@ -18,6 +20,7 @@ public enum DnsTransport
 }
 
 /// <summary>What the server does with one query.</summary>
+[Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
 public enum ServerResponseKind
 {
     /// <summary>NOERROR with one address record of the asked type.</summary>
@@ -50,6 +53,16 @@ public enum ServerResponseKind
 /// </summary>
 public sealed class ServerRule
 {
+    /// <summary>The OUTCOME words <see cref="Parse"/> takes, in the spelling help shows (completion offers these).</summary>
+    public static IReadOnlyList<string> Outcomes { get; } = new[] { "answer", "NXDOMAIN", "NODATA", "SERVFAIL", "REFUSED", "no answer", "truncated", "drop if parallel" };
+
+    /// <summary>Whole rules that show the grammar, [@SERVER] [A|AAAA] NAME-PATTERN -&gt; OUTCOME [after DELAY] (each parses).</summary>
+    public static IReadOnlyList<string> Examples { get; } = new[]
+    {
+        "AAAA * -> SERVFAIL after 1700ms", "*.cluster.local -> NXDOMAIN", "* -> answer after 20ms", "AAAA * -> drop if parallel",
+        "AAAA * -> no answer", "* -> truncated", "@127.0.0.1 * -> REFUSED",
+    };
+
     private static readonly Regex Syntax = new(
         @"^\s*(?:@(?<server>\S+)\s+)?(?:(?<type>A|AAAA|ANY)\s+)?(?<pattern>[^\s>]+)\s*->\s*(?<outcome>.+?)(?:\s+after\s+(?<delay>\d+(?:\.\d+)?)\s*(?<unit>ms|s)?)?\s*$",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
@@ -76,7 +89,8 @@ public sealed class ServerRule
     public DnsQueryType? Type { get; }
     public string Pattern { get; }
     public ServerResponseKind Kind { get; }
-    public TimeSpan Delay { get; }
+    internal TimeSpan Delay { get; }
+    public double DelayMs => Delay.TotalMilliseconds;
     /// <summary>True for "drop if parallel": the rule only applies to the second of two queries sent together on one socket.</summary>
     public bool OnlyIfParallel { get; }
 

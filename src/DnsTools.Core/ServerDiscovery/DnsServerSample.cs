@@ -4,6 +4,7 @@ using DnsTools.Core.Resolvers;
 namespace DnsTools.Core.ServerDiscovery;
 
 /// <summary>How one discovery query was sent.</summary>
+[Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
 public enum DiscoveryTransport
 {
     /// <summary>UDP without an EDNS OPT record, as musl and glibc (without "options edns0") send.</summary>

@@ -78,8 +78,11 @@ public static class ServerRuleLearner
             notes.Add($"{o.Evidence} — unusable reply ({bad.Error}): a libc drops it and waits, learned as no answer.");
     }
 
+    /// <summary>Delays closer than this (or 10 %) are one delay: a busy client or server adds tens of milliseconds to single samples.</summary>
+    public static readonly TimeSpan DelayTolerance = TimeSpan.FromMilliseconds(30);
+
     private static bool Same(ServerResponseKind kind, TimeSpan delay, Item b)
-        => kind == b.Kind && Math.Abs((delay - b.Delay).TotalMilliseconds) <= Math.Max(20, 0.1 * Math.Max(delay.TotalMilliseconds, b.Delay.TotalMilliseconds));
+        => kind == b.Kind && Math.Abs((delay - b.Delay).TotalMilliseconds) <= Math.Max(DelayTolerance.TotalMilliseconds, 0.1 * Math.Max(delay.TotalMilliseconds, b.Delay.TotalMilliseconds));
 
     private static bool AllSame(IReadOnlyList<Item> group) => group.Count > 0 && group.All(i => Same(group[0].Kind, group[0].Delay, i));
 

@@ -28,6 +28,7 @@ public sealed class StartDnsLabServerCommand : PSCmdlet
 {
     /// <summary>Rules in Get-ResolverQueryPlan's -ServerBehavior syntax, or what Get-DnsServerBehavior returns.</summary>
     [Parameter(Position = 0)]
+    [ArgumentCompleter(typeof(ServerRuleCompleter))]
     [Alias("Behavior", "ServerBehavior")]
     [ServerBehaviorTransformation]
     public string[] Rule { get; set; } = Array.Empty<string>();
@@ -44,6 +45,10 @@ public sealed class StartDnsLabServerCommand : PSCmdlet
 
     [Parameter]
     public IPAddress IPv6Answer { get; set; } = DnsLabPolicy.DefaultIPv6Answer;
+
+    /// <summary>Refuse TCP connections (an upstream that serves UDP only).</summary>
+    [Parameter]
+    public SwitchParameter NoTcp { get; set; }
 
     protected override void EndProcessing()
     {
@@ -67,7 +72,8 @@ public sealed class StartDnsLabServerCommand : PSCmdlet
                 Address = Address,
                 Port = Port,
                 Policy = DnsLabPolicy.FromBehavior(behavior, Address.ToString(), IPv4Answer, IPv6Answer),
-                Description = behavior.ToString(),
+                Description = behavior.ToString() + (NoTcp ? " (TCP refused)" : ""),
+                NoTcp = NoTcp,
             });
             LabServers.Add(server);
             WriteVerbose($"DNS lab server on {server.EndPoint}: {behavior}");

@@ -15,10 +15,22 @@ public sealed class GetDnsServerBehaviorCommand : PSCmdlet
     private readonly CancellationTokenSource _stop = new();
     private readonly List<string> _names = new();
 
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Position = 0)]
     [Alias("HostName")]
     [ValidateNotNullOrEmpty]
     public string[] Name { get; set; } = Array.Empty<string>();
+
+    /// <summary>
+    /// The pipeline: names (strings, objects with a Name or HostName), a ResolvConf (as -ResolvConf) or lab servers (as
+    /// -Server). Anything else is a binding error: nothing is asked for an object's ToString().
+    /// </summary>
+    [Parameter(ValueFromPipeline = true)]
+    [PipelineInputTransformation(PipelineInputKinds.Text | PipelineInputKinds.NameProperty | PipelineInputKinds.ResolvConf | PipelineInputKinds.LabServer,
+        "names (strings, or objects with a Name or HostName property), a ResolvConf (as -ResolvConf) or a lab server from Start-DnsLabServer (as -Server)")]
+    public object? InputObject { get; set; }
+
+    private readonly List<object> _pipedServers = new();
+    private ResolvConf? _pipedConf;
 
     /// <summary>host, host:port, [v6]:port, or a lab server object.</summary>
     [Parameter]
@@ -55,13 +67,42 @@ public sealed class GetDnsServerBehaviorCommand : PSCmdlet
     [Parameter]
     public SwitchParameter NoEdns { get; set; }
 
-    protected override void ProcessRecord() => _names.AddRange(Name);
+    protected override void BeginProcessing() => _names.AddRange(Name);
+
+    protected override void ProcessRecord()
+    {
+        foreach (var item in InputObject is object?[] items ? items : new[] { InputObject })
+        {
+            switch (item)
+            {
+                case string name:
+                    _names.Add(name);
+                    break;
+                case ResolvConf conf when ResolvConf is not null || _pipedConf is not null:
+                    ThrowTerminatingError(new ErrorRecord(new ArgumentException($"Two resolv.confs: {conf.Source} came down the pipeline, but {(ResolvConf ?? _pipedConf)!.Source} is already in use. Give one."),
+                        "ResolvConfGivenTwice", ErrorCategory.InvalidArgument, conf));
+                    break;
+                case ResolvConf conf:
+                    _pipedConf = conf;
+                    break;
+                case DnsLabServer lab:
+                    _pipedServers.Add(lab);
+                    break;
+            }
+        }
+    }
 
     protected override void StopProcessing() => _stop.Cancel();
 
     protected override void EndProcessing()
     {
-        var servers = ServerArguments.Parse(this, Server);
+        if (_names.Count == 0)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("No name to ask: give -Name or pipe names (strings, or objects with a Name or HostName property)."),
+                "NameMissing", ErrorCategory.InvalidArgument, null));
+        }
+        ResolvConf ??= _pipedConf;
+        var servers = ServerArguments.Parse(this, (Server ?? Array.Empty<object>()).Concat(_pipedServers).ToArray());
         if (servers is null)
         {
             // Never this machine's /etc/resolv.conf: only the servers named or the resolv.conf given.
@@ -114,7 +155,8 @@ public sealed class GetDnsServerBehaviorCommand : PSCmdlet
         }
         catch (ArgumentException e)
         {
-            ThrowTerminatingError(new ErrorRecord(e, "InvalidDiscovery", ErrorCategory.InvalidArgument, _names.ToArray()));
+            // The limits and options apply to the run as a whole: no single item to name.
+            ThrowTerminatingError(new ErrorRecord(e, "InvalidDiscovery", ErrorCategory.InvalidArgument, null));
         }
         catch (OperationCanceledException)
         {
@@ -139,7 +181,9 @@ internal static class ServerArguments
                     DnsLabServer lab => lab.EndPoint,
                     IPEndPoint ep => ep,
                     IPAddress ip => new IPEndPoint(ip, 53),
-                    _ => DnsProbe.ParseServer(value?.ToString() ?? string.Empty),
+                    string text => DnsProbe.ParseServer(text),
+                    // Never ToString() an object into an address: only what names a server is one.
+                    _ => throw new ArgumentException($"-Server takes host, host:port, [v6]:port, an IPAddress, an IPEndPoint or a lab server, not a {value?.GetType().FullName ?? "null"}."),
                 });
             }
             catch (Exception e) when (e is FormatException or ArgumentException)

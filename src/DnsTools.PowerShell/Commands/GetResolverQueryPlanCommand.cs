@@ -6,11 +6,12 @@ namespace DnsTools.PowerShell.Commands;
 
 /// <summary>Lists the queries musl, glibc or Go would put on the wire for a name, with timing and result.</summary>
 [Cmdlet(VerbsCommon.Get, "ResolverQueryPlan")]
-[OutputType(typeof(QueryPlan))]
+[OutputType(typeof(QueryPlan), typeof(string))]
 public sealed class GetResolverQueryPlanCommand : PSCmdlet
 {
     private ServerBehavior? _server;
     private ResolverModel[] _models = Array.Empty<ResolverModel>();
+    private readonly List<QueryPlan> _plans = new();
 
     [Parameter(Position = 0)]
     [Alias("HostName")]
@@ -36,13 +37,19 @@ public sealed class GetResolverQueryPlanCommand : PSCmdlet
 
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ResolverCompleter))]
     public string[] Resolver { get; set; } = { "musl-1.2.3" };
 
     /// <summary>Rule strings, or what Get-DnsServerBehavior returns.</summary>
     [Parameter]
     [AllowEmptyCollection]
+    [ArgumentCompleter(typeof(ServerRuleCompleter))]
     [ServerBehaviorTransformation]
     public string[] ServerBehavior { get; set; } = Array.Empty<string>();
+
+    /// <summary>Json: one JSON array of every plan, written at the end (DnsTools.Core.Json.DnsJson).</summary>
+    [Parameter]
+    public ResultFormat Format { get; set; } = ResultFormat.Object;
 
     protected override void BeginProcessing()
     {
@@ -106,6 +113,7 @@ public sealed class GetResolverQueryPlanCommand : PSCmdlet
             ThrowTerminatingError(new ErrorRecord(new ArgumentException("No name to plan: give -Name or pipe names (strings, or objects with a Name or HostName property)."),
                 "NameMissing", ErrorCategory.InvalidArgument, null));
         }
+        if (Format == ResultFormat.Json) WriteObject(Core.Json.DnsJson.Serialize(_plans));
     }
 
     private bool _sawAnyName;
@@ -128,7 +136,8 @@ public sealed class GetResolverQueryPlanCommand : PSCmdlet
                     continue;
                 }
                 foreach (var note in plan.Notes) WriteVerbose($"{plan.Resolver}: {note}");
-                WriteObject(plan);
+                if (Format == ResultFormat.Json) _plans.Add(plan);
+                else WriteObject(plan);
             }
         }
     }

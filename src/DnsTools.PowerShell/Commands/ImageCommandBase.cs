@@ -14,6 +14,7 @@ public abstract class ImageAccessCommandBase : PSCmdlet
     /// <summary>os/arch[/variant] to pick from a multi-platform index; default linux/amd64.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(PlatformCompleter))]
     public string? Platform { get; set; }
 
     /// <summary>Registry user name and password (basic auth, or for the bearer token realm).</summary>
@@ -90,6 +91,7 @@ public abstract class ImageCommandBase : ImageAccessCommandBase
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ImageCompleter))]
     [PipelineInputTransformation(PipelineInputKinds.Text | PipelineInputKinds.ImageProperty, "image references (strings, or objects with an Image or FullName property)")]
     public string Image { get; set; } = "";
 

@@ -54,7 +54,9 @@ public sealed class GetImageDnsProfileCommand : ImageDnsCommandBase
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName")]
     [ValidateNotNullOrEmpty]
-    [PipelineInputTransformation(PipelineInputKinds.Text | PipelineInputKinds.ImageProperty, "image references (strings, or objects with an Image or FullName property)")]
+    [PipelineInputTransformation(PipelineInputKinds.Text | PipelineInputKinds.ImageProperty | PipelineInputKinds.KubernetesPods,
+        "image references (strings, or objects with an Image or FullName property) or Kubernetes pods and pod lists (kubectl ... -o json | ConvertFrom-Json)")]
+    [ArgumentCompleter(typeof(ImageCompleter))]
     public string[] Image { get; set; } = Array.Empty<string>();
 
     protected override void ProcessRecord()
@@ -74,10 +76,13 @@ public sealed class TestImageDnsCommand : ImageDnsCommandBase
     private readonly List<ImageDnsFinding> _findings = new();
     private readonly List<string> _images = new();
     private readonly List<ImageReportError> _unreadable = new();
+    private readonly List<ImageReportTarget> _targets = new();
+    private readonly HashSet<string> _podImagesSeen = new(StringComparer.Ordinal);
     private IReadOnlyList<DnsIgnoreEntry> _ignore = Array.Empty<DnsIgnoreEntry>();
 
     [Parameter(Position = 0)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ImageCompleter))]
     public string[] Image { get; set; } = Array.Empty<string>();
 
     /// <summary>
@@ -85,8 +90,8 @@ public sealed class TestImageDnsCommand : ImageDnsCommandBase
     /// Get-ImageDnsProfile, which are checked as they are (the image is not read again). Anything else is a binding error.
     /// </summary>
     [Parameter(ValueFromPipeline = true)]
-    [PipelineInputTransformation(PipelineInputKinds.Text | PipelineInputKinds.ImageProperty | PipelineInputKinds.ImageDnsProfile,
-        "image references (strings, or objects with an Image or FullName property) or profiles from Get-ImageDnsProfile")]
+    [PipelineInputTransformation(PipelineInputKinds.Text | PipelineInputKinds.ImageProperty | PipelineInputKinds.ImageDnsProfile | PipelineInputKinds.KubernetesPods,
+        "image references (strings, or objects with an Image or FullName property), profiles from Get-ImageDnsProfile, or Kubernetes pods and pod lists (kubectl ... -o json | ConvertFrom-Json)")]
     public object? InputObject { get; set; }
 
     private bool _sawImages;
@@ -96,6 +101,7 @@ public sealed class TestImageDnsCommand : ImageDnsCommandBase
 
     [Parameter]
     [ValidateNotNull]
+    [ArgumentCompleter(typeof(RuleIdCompleter))]
     public string[] ExcludeRule { get; set; } = Array.Empty<string>();
 
     [Parameter]
@@ -171,6 +177,12 @@ public sealed class TestImageDnsCommand : ImageDnsCommandBase
                 case string image:
                     Check(image);
                     break;
+                case KubernetesImageReference pod:
+                    // Every container image of every pod piped in, each reference once.
+                    if (!_podImagesSeen.Add(pod.Reference)) break;
+                    WriteVerbose($"pod {pod.Pod}: {pod.PodImage}{(pod.Reference == pod.PodImage ? "" : $" ({pod.Reference})")}");
+                    Check(pod.Reference);
+                    break;
                 case ImageDnsProfile profile:
                     if (!_images.Contains(profile.Image, StringComparer.Ordinal)) _images.Add(profile.Image);
                     Evaluate(profile.Image, profile);
@@ -187,6 +199,7 @@ public sealed class TestImageDnsCommand : ImageDnsCommandBase
 
     private void Evaluate(string image, ImageDnsProfile profile)
     {
+        _targets.Add(new ImageReportTarget(image, profile.Platform, profile.ManifestDigest));
         var findings = ImageDnsRules.Evaluate(profile, ExcludeRule);
         foreach (var w in DnsIgnoreFile.Apply(findings, _ignore, DateOnly.FromDateTime(DateTime.UtcNow)))
             WriteWarning($"{image}: {w}");
@@ -204,7 +217,7 @@ public sealed class TestImageDnsCommand : ImageDnsCommandBase
         if (!Streaming)
         {
             var version = MyInvocation.MyCommand.Module?.Version?.ToString() ?? typeof(ImageDnsFinding).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
-            var text = ImageDnsReport.Render(Format, _findings, _images, FailOn, version, _unreadable);
+            var text = ImageDnsReport.Render(Format, _findings, _images, FailOn, version, _unreadable, _targets, "DnsTools");
             if (_outPath is not null)
             {
                 if (ShouldProcess(_outPath, $"Write the {Format} report ({_findings.Count} findings, {_images.Count} images)"))

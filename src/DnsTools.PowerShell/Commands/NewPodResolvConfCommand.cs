@@ -39,8 +39,54 @@ public sealed class NewPodResolvConfCommand : PSCmdlet
     [Parameter]
     public SwitchParameter LegacySearchLimits { get; set; }
 
+    /// <summary>The spec of a pod piped from `kubectl get pod NAME -o json | ConvertFrom-Json`: dnsPolicy, dnsConfig, hostNetwork.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    public object? Spec { get; set; }
+
+    /// <summary>The metadata of that pod: its namespace.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    public object? Metadata { get; set; }
+
+    private HashSet<string> _givenOnCommandLine = new(StringComparer.OrdinalIgnoreCase);
+
+    protected override void BeginProcessing() =>
+        // Only command-line arguments are bound yet: they win over what a piped pod says.
+        _givenOnCommandLine = new HashSet<string>(MyInvocation.BoundParameters.Keys, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Takes namespace, dnsPolicy, hostNetwork and dnsConfig from a piped pod, where the command line did not set them.</summary>
+    private bool ReadPod()
+    {
+        if (Spec is null && Metadata is null) return true;
+        if (!_givenOnCommandLine.Contains(nameof(Namespace)) && KubernetesObjects.Get(Metadata, "namespace") is string { Length: > 0 } ns) Namespace = ns;
+        if (!_givenOnCommandLine.Contains(nameof(DnsPolicy)) && KubernetesObjects.Get(Spec, "dnsPolicy") is string policy)
+        {
+            if (!Enum.TryParse<PodDnsPolicy>(policy, ignoreCase: false, out var p) || !Enum.IsDefined(p))
+            {
+                WriteError(new ErrorRecord(new ArgumentException($"Pod {KubernetesObjects.Describe(Metadata)}: dnsPolicy '{policy}' is not one of {string.Join(", ", Enum.GetNames<PodDnsPolicy>())}."),
+                    "InvalidPodDnsPolicy", ErrorCategory.InvalidData, policy));
+                return false;
+            }
+            DnsPolicy = p;
+        }
+        if (!_givenOnCommandLine.Contains(nameof(HostNetwork)) && KubernetesObjects.Get(Spec, "hostNetwork") is bool host) HostNetwork = host;
+        if (!_givenOnCommandLine.Contains(nameof(DnsConfig)) && KubernetesObjects.Get(Spec, "dnsConfig") is { } config)
+        {
+            try
+            {
+                DnsConfig = (PodDnsConfig)new PodDnsConfigTransformationAttribute().Transform(null!, config);
+            }
+            catch (ArgumentTransformationMetadataException e)
+            {
+                WriteError(new ErrorRecord(new ArgumentException($"Pod {KubernetesObjects.Describe(Metadata)}: {e.Message}", e), "InvalidPodDnsConfig", ErrorCategory.InvalidData, config));
+                return false;
+            }
+        }
+        return true;
+    }
+
     protected override void ProcessRecord()
     {
+        if (!ReadPod()) return;
         foreach (var ip in ClusterDns)
         {
             if (!IPAddress.TryParse(ip, out _))

@@ -11,7 +11,7 @@ namespace DnsTools.PowerShell.Commands;
 
 /// <summary>Replays what a resolver sends for a name against a real DNS server, times every query and explains the delay.</summary>
 [Cmdlet(VerbsDiagnostic.Test, "PodDnsLatency")]
-[OutputType(typeof(ObservedLookup), typeof(DnsProbeSummary), typeof(BehaviorVerification))]
+[OutputType(typeof(ObservedLookup), typeof(DnsProbeSummary), typeof(BehaviorVerification), typeof(string))]
 public sealed class TestPodDnsLatencyCommand : PSCmdlet
 {
     /// <summary>Set by the test runner: the machine's own resolv.conf must never be used.</summary>
@@ -39,10 +39,12 @@ public sealed class TestPodDnsLatencyCommand : PSCmdlet
 
     /// <summary>host, host:port, [v6]:port, or a lab server object.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(LabServerCompleter))]
     public object[]? Server { get; set; }
 
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ResolverCompleter))]
     public string[] Resolver { get; set; } = { "musl-1.2.3", "glibc-2.36", "go-1.22" };
 
     [Parameter]
@@ -61,6 +63,32 @@ public sealed class TestPodDnsLatencyCommand : PSCmdlet
     [Parameter]
     [ValidateRange(0.1, 3600)]
     public double Timeout { get; set; } = 60;
+
+    /// <summary>Json: one JSON array of the lookups (or, with -Count, the summaries), written at the end (DnsTools.Core.Json.DnsJson).</summary>
+    [Parameter]
+    public ResultFormat Format { get; set; } = ResultFormat.Object;
+
+    private readonly List<ObservedLookup> _jsonLookups = new();
+    private readonly List<DnsProbeSummary> _jsonSummaries = new();
+
+    private void Emit(ObservedLookup lookup)
+    {
+        if (Format == ResultFormat.Json) _jsonLookups.Add(lookup);
+        else WriteObject(lookup);
+    }
+
+    private void Emit(DnsProbeSummary summary)
+    {
+        if (Format == ResultFormat.Json) _jsonSummaries.Add(summary);
+        else WriteObject(summary);
+    }
+
+    private void WriteJson()
+    {
+        if (Format != ResultFormat.Json) return;
+        WriteObject(Count > 1 ? Core.Json.DnsJson.Serialize(_jsonSummaries) : Core.Json.DnsJson.Serialize(_jsonLookups));
+    }
+
 
     /// <summary>With -Verify: the plan from these rules (or what Get-DnsServerBehavior returned) is set beside each replay.</summary>
     [Parameter]
@@ -155,7 +183,7 @@ public sealed class TestPodDnsLatencyCommand : PSCmdlet
                                 if (!check.Agrees) WriteWarning(check.ToString());
                                 WriteObject(check);
                             }
-                            else if (Count == 1) WriteObject(lookup);
+                            else if (Count == 1) Emit(lookup);
                         }
                         catch (OperationCanceledException)
                         {
@@ -165,11 +193,12 @@ public sealed class TestPodDnsLatencyCommand : PSCmdlet
                         if (Interval > 0 && i < Count - 1 && _stop.Token.WaitHandle.WaitOne(TimeSpan.FromSeconds(Interval))) break;
                     }
                     // With -Count, one summary per resolver and mitigation; after Ctrl+C, of what was measured.
-                    if (Count > 1 && lookups.Count > 0 && behavior is null) WriteObject(DnsProbeSummary.From(lookups));
-                    if (_stop.IsCancellationRequested) return;
+                    if (Count > 1 && lookups.Count > 0 && behavior is null) Emit(DnsProbeSummary.From(lookups));
+                    if (_stop.IsCancellationRequested) { WriteJson(); return; }
                 }
         progress.RecordType = ProgressRecordType.Completed;
         if (total > 1) WriteProgress(progress);
+        WriteJson();
     }
 
     /// <summary>The rules to verify against: -ServerBehavior, or learned now from the servers the replay will use (one query per candidate and type).</summary>

@@ -100,6 +100,13 @@ internal sealed class TestImage : IDisposable
 
     public TestImage Add(Layer layer, LayerCompression compression = LayerCompression.Gzip) => Add(layer.Bytes(), compression);
 
+    /// <summary>A gzip layer blob written elsewhere, with the diff id (sha256 of its tar) its writer computed.</summary>
+    public TestImage AddCompressed(byte[] gzipBlob, string diffId)
+    {
+        _layers.Add((gzipBlob, "application/vnd.oci.image.layer.v1.tar+gzip", diffId));
+        return this;
+    }
+
     private string WriteBlob(string dir, byte[] data)
     {
         var digest = Sha(data);

@@ -64,6 +64,19 @@ public sealed class ServerDiscoveryTests
     }
 
     [Fact]
+    public void Truncation_with_tcp_refused_is_noted_as_beyond_the_grammar()
+    {
+        using var lab = DnsLabServer.Start(new DnsLabServerOptions { Policy = DnsLabPolicy.FromBehavior(ServerBehavior.Parse(new[] { "A big.example -> truncated" }), "127.0.0.1"), NoTcp = true });
+        using (var tcp = new TcpClient())
+            Assert.ThrowsAny<SocketException>(() => tcp.Connect(lab.EndPoint));
+        var learned = Discover(lab.EndPoint, "big.example.");
+        var a = Assert.Single(learned.Observations, o => o.Type == "A");
+        Assert.True(a.Truncated);
+        Assert.Equal(ServerResponseKind.NoAnswer, a.Tcp!.Outcome);
+        Assert.Contains(learned.Notes, n => n.Contains("truncated over UDP and TCP gives no answer", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_server_that_never_answers_is_bounded_by_the_timeout()
     {
         using var silent = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));

@@ -35,3 +35,18 @@ function script:Get-SarifSchemaError([string] $Path) {
         foreach ($e in $d.Errors.GetEnumerator()) { '{0}: {1}: {2}' -f $d.InstanceLocation, $e.Key, $e.Value }
     }
 }
+
+# The violations of a JSON file against any schema file (docs/schema/...), the same way; nothing when it is valid.
+function script:Get-JsonSchemaError([string] $SchemaPath, [string] $Path) {
+    $schema = [Json.Schema.JsonSchema]::FromText([IO.File]::ReadAllText($SchemaPath))
+    $node = [System.Text.Json.Nodes.JsonNode]::Parse([IO.File]::ReadAllText($Path))
+    $options = [Json.Schema.EvaluationOptions]::new()
+    $options.OutputFormat = [Json.Schema.OutputFormat]::List
+    $options.RequireFormatValidation = $true
+    $result = $schema.Evaluate($node, $options)
+    if ($result.IsValid) { return }
+    foreach ($d in $result.Details) {
+        if ($d.IsValid -or -not $d.Errors) { continue }
+        foreach ($e in $d.Errors.GetEnumerator()) { '{0}: {1}: {2}' -f $d.InstanceLocation, $e.Key, $e.Value }
+    }
+}

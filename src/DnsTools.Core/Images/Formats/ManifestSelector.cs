@@ -69,7 +69,7 @@ internal static class ManifestSelector
     }
 
     public static (IReadOnlyList<ImageLayerInfo> Layers, ImagePlatform? Platform, ImageRunConfig RunConfig) ReadManifest(byte[] manifestBytes, string image, ImagePlatform? asked,
-        Func<string, byte[]> readConfig, Func<string, int, string> locator)
+        Func<string, byte[]> readConfig, Func<string, int, string> locator, ImageOpenOptions? options = null)
     {
         using var manifest = Json.Parse(manifestBytes, image, "the manifest");
         var root = manifest.RootElement;
@@ -78,6 +78,7 @@ internal static class ManifestSelector
             throw new ImageException(ImageErrorKind.Corrupt, image, $"Image '{image}': expected a manifest, found an index.");
         if (root.Long("schemaVersion") != 2)
             throw new ImageException(ImageErrorKind.Unsupported, image, $"Image '{image}': manifest schema version {root.Long("schemaVersion")} is not supported (only 2).");
+        LayerLimits.Check(root.Prop("layers").Items().Select(l => l.Str("digest")).ToList(), image, options);
         var configDigest = Digests.Check(root.Prop("config").Str("digest"), image, "the config descriptor");
         using var config = Json.Parse(readConfig(configDigest), image, $"config {configDigest}");
         var c = config.RootElement;

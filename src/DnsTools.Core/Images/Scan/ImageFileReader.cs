@@ -224,10 +224,14 @@ public static class ImageFileReader
         return i <= 0 ? "/" : path[..i];
     }
 
-    /// <summary>Resolves links component by component inside the image root ("/.." stays "/"); loops are reported.</summary>
-    internal static string Resolve(MergedView view, string path, bool followLast, string image)
+    /// <summary>
+    /// Resolves links component by component inside the image root ("/.." stays "/"); loops, and paths that grow past
+    /// PATH_MAX on the way (the kernel's ENAMETOOLONG), are reported as link errors of that path.
+    /// </summary>
+    internal static string Resolve(MergedView view, string path, bool followLast, string image, int maxPathLength = ImageScanOptions.DefaultMaxPathLength)
     {
         var done = new List<string>();
+        var current = new System.Text.StringBuilder();
         var todo = new LinkedList<string>(path.Split('/', StringSplitOptions.RemoveEmptyEntries));
         var hops = 0;
         var chain = new List<string>();
@@ -236,21 +240,30 @@ public static class ImageFileReader
             todo.RemoveFirst();
             var c = node.Value;
             if (c == ".") continue;
-            if (c == "..") { if (done.Count > 0) done.RemoveAt(done.Count - 1); continue; }
-            var candidate = "/" + string.Join('/', done.Append(c));
+            if (c == "..")
+            {
+                if (done.Count > 0) { current.Length -= done[^1].Length + 1; done.RemoveAt(done.Count - 1); }
+                continue;
+            }
+            if (current.Length + 1 + c.Length > maxPathLength)
+                throw new ImageException(ImageErrorKind.SymlinkLoop, Shorten(path), $"Image '{image}': '{Shorten(path)}' leads to a path longer than {maxPathLength} characters.");
+            var candidate = current.Length == 0 ? "/" + c : string.Concat(current.ToString(), "/", c);
             var e = view.Get(candidate);
             if (e is { Type: ImageFileType.SymbolicLink, LinkTarget: { } target } && (todo.Count > 0 || followLast))
             {
                 if (++hops > MaxLinkHops)
-                    throw new ImageException(ImageErrorKind.SymlinkLoop, path, $"Image '{image}': symbolic links loop resolving '{path}': {string.Join(", ", chain.Distinct().Take(8))}.");
-                chain.Add($"{candidate} -> {target}");
-                if (target.StartsWith('/')) done.Clear();
+                    throw new ImageException(ImageErrorKind.SymlinkLoop, Shorten(path), $"Image '{image}': symbolic links loop resolving '{Shorten(path)}': {string.Join(", ", chain.Distinct().Take(8))}.");
+                chain.Add($"{candidate} -> {Shorten(target)}");
+                if (target.StartsWith('/')) { done.Clear(); current.Clear(); }
                 var parts = target.Split('/', StringSplitOptions.RemoveEmptyEntries);
                 for (var i = parts.Length - 1; i >= 0; i--) todo.AddFirst(parts[i]);
                 continue;
             }
             done.Add(c);
+            current.Append('/').Append(c);
         }
-        return "/" + string.Join('/', done);
+        return done.Count == 0 ? "/" : current.ToString();
     }
+
+    private static string Shorten(string s) => s.Length <= 120 ? s : s[..120] + "...";
 }

@@ -5,6 +5,12 @@ public sealed class ImageScanOptions
 {
     /// <summary>Ceiling on decompressed bytes read per image (all layers of one read; a link target outside what was kept costs another read). Default 8 GiB.</summary>
     public long MaxDecompressedBytes { get; init; } = 8L << 30;
+    /// <summary>Linux's PATH_MAX: the longest entry name or link target a real file system can hold.</summary>
+    public const int DefaultMaxPathLength = 4096;
+    /// <summary>Longest entry name or link target a layer may hold (characters); longer is refused as a limit. Default 4096.</summary>
+    public int MaxPathLength { get; init; } = DefaultMaxPathLength;
+    /// <summary>Most entries of the merged file system held in memory at once (a -Recurse listing holds every one). Default 500,000.</summary>
+    public int MaxEntries { get; init; } = 500_000;
     /// <summary>Largest file content kept in memory. Default 16 MiB.</summary>
     public long MaxContentBytes { get; init; } = 16 << 20;
     /// <summary>Called with progress while layers are read, always on the thread that asked for the read (layers may be decompressed on others).</summary>
@@ -19,6 +25,8 @@ public sealed class ImageScanOptions
         MaxContentBytes = Math.Max(options?.MaxContentBytes ?? 0, minContentBytes),
         Progress = options?.Progress,
         LayerConcurrency = options?.LayerConcurrency ?? new ImageScanOptions().LayerConcurrency,
+        MaxPathLength = options?.MaxPathLength ?? DefaultMaxPathLength,
+        MaxEntries = options?.MaxEntries ?? new ImageScanOptions().MaxEntries,
     };
 }
 

@@ -6,8 +6,17 @@ namespace DnsTools.Core.Images;
 /// <summary>Reads an image's layers once each, keeping what a <see cref="ScanFilter"/> asks for, and merges them bottom to top into a <see cref="MergedView"/>.</summary>
 internal static class LayerLoader
 {
-    private static void Apply(MergedView view, LayerResult r, ImageLayerInfo layer)
+    private static ImageException TooManyEntries(ImageScanOptions options, string at) =>
+        new(ImageErrorKind.LimitExceeded, at, $"More than {options.MaxEntries} entries of the image would be held in memory (at '{(at.Length > 120 ? at[..120] + "..." : at)}'; ImageScanOptions.MaxEntries): ask for fewer paths.");
+
+    private static void Apply(MergedView view, LayerResult r, ImageLayerInfo layer, ImageScanOptions options)
     {
+        if (view.Count + r.Entries.Count > options.MaxEntries && view.Count + r.Entries.Count - r.Whiteouts.Count > options.MaxEntries)
+        {
+            // Entries replacing paths already held do not add: counted exactly only when the sum is over.
+            var added = r.Entries.Count(e => view.Get(e.Path) is null);
+            if (view.Count + added > options.MaxEntries) throw TooManyEntries(options, layer.Name);
+        }
         foreach (var e in r.Entries)
         {
             e.LayerIndex = layer.Index;
@@ -56,6 +65,8 @@ internal static class LayerLoader
             m.Content = target.Content;
             m.ContentTooLarge = target.ContentTooLarge;
         }
+        // Entries held are bounded by construction: a layer of millions of files listed with -Recurse stops here, early.
+        if (r.Entries.Count >= options.MaxEntries) throw TooManyEntries(options, e.Path);
         r.Entries.Add(m);
         r.AddLocal(m);
     }
@@ -82,7 +93,7 @@ internal static class LayerLoader
                 var result = new LayerResult();
                 options.Progress?.Invoke(new ImageScanProgress(source.Reference.Original, member, layers.Count, name, 0, null, pass));
                 var (_, diffId) = LayerReader.Read(stream, provisional, budget, e => Collect(result, e, filter, options),
-                    read => options.Progress?.Invoke(new ImageScanProgress(source.Reference.Original, member, layers.Count, name, read, null, pass)), ct);
+                    read => options.Progress?.Invoke(new ImageScanProgress(source.Reference.Original, member, layers.Count, name, read, null, pass)), ct, options.MaxPathLength);
                 member++;
                 if (diffId is not null) byDiffId[diffId] = result;
             }, ct);
@@ -91,7 +102,7 @@ internal static class LayerLoader
                 var key = layer.DiffId ?? layer.Digest ?? "";
                 if (!byDiffId.TryGetValue(key, out var r))
                     throw new ImageException(ImageErrorKind.Corrupt, key, $"Image '{source.Reference.Original}': the export holds no layer with diff id {key} (layer {layer.Index}).");
-                Apply(view, r, layer);
+                Apply(view, r, layer, options);
             }
             return view;
         }
@@ -108,9 +119,9 @@ internal static class LayerLoader
             using (var raw = source.OpenLayer(layer, ct))
             {
                 LayerReader.Read(raw, layer, budget, e => Collect(result, e, filter, options),
-                    read => options.Progress?.Invoke(new ImageScanProgress(source.Reference.Original, layer.Index, layers.Count, layer.Name, read, layer.CompressedSize, pass)), ct);
+                    read => options.Progress?.Invoke(new ImageScanProgress(source.Reference.Original, layer.Index, layers.Count, layer.Name, read, layer.CompressedSize, pass)), ct, options.MaxPathLength);
             }
-            Apply(view, result, layer);
+            Apply(view, result, layer, options);
         }
         return view;
     }
@@ -199,7 +210,7 @@ internal static class LayerLoader
                                 {
                                     progress.Enqueue(new ImageScanProgress(image, layer.Index, count, layer.Name, read, layer.CompressedSize, pass));
                                     wake.Release();
-                                }, stop.Token);
+                                }, stop.Token, options.MaxPathLength);
                             }
                         }
                         catch (Exception e)
@@ -234,7 +245,7 @@ internal static class LayerLoader
                     error.Throw();
                 }
                 if (!within) throw budget.Exceeded();
-                Apply(view, lowest.Result, layers[merged]);
+                Apply(view, lowest.Result, layers[merged], options);
                 jobs[merged] = null;
                 merged++;
             }

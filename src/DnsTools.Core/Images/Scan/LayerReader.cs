@@ -24,7 +24,8 @@ internal sealed class LayerEntry
 internal static class LayerReader
 {
     /// <summary>Reads a layer; returns the digest of the blob and, when computed, of the uncompressed tar.</summary>
-    public static (string Blob, string? DiffId) Read(Stream rawStream, ImageLayerInfo layer, ByteBudget budget, Action<LayerEntry> visit, Action<long>? progress, CancellationToken ct)
+    public static (string Blob, string? DiffId) Read(Stream rawStream, ImageLayerInfo layer, ByteBudget budget, Action<LayerEntry> visit, Action<long>? progress, CancellationToken ct,
+        int maxPathLength = ImageScanOptions.DefaultMaxPathLength)
     {
         var name = layer.Name;
         // Disposed in the finally below, before the streams and their hashes.
@@ -47,7 +48,7 @@ internal static class LayerReader
         string? diff;
         try
         {
-            ReadEntries(tarStream, layer, budget, visit, ct);
+            ReadEntries(tarStream, layer, budget, visit, maxPathLength, ct);
             tarStream.Drain();
             raw.Drain();
             tarStream.CompleteHash();
@@ -60,6 +61,11 @@ internal static class LayerReader
         {
             // A stream aborted because of the cancellation (a network read cut off): report the stop, not damage.
             throw new OperationCanceledException("The read was stopped.", e, ct);
+        }
+        catch (NotSupportedException e)
+        {
+            // .NET's TarReader reads no GNU sparse entries (type 'S', or the PAX GNU.sparse forms).
+            throw new ImageException(ImageErrorKind.Unsupported, name, $"Image '{layer.Image}': layer {name} holds an entry that cannot be read (GNU sparse files are not supported): {e.Message}", e);
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or IOException or SharpCompress.Compressors.ZStandard.ZstdException
                                       or InvalidOperationException or ArgumentException or OverflowException)
@@ -79,7 +85,7 @@ internal static class LayerReader
         return (blobDigest, diff);
     }
 
-    private static void ReadEntries(MeteredStream tar, ImageLayerInfo layer, ByteBudget budget, Action<LayerEntry> visit, CancellationToken ct)
+    private static void ReadEntries(MeteredStream tar, ImageLayerInfo layer, ByteBudget budget, Action<LayerEntry> visit, int maxPathLength, CancellationToken ct)
     {
         using var reader = new TarReader(tar, leaveOpen: true);
         var skip = ArrayPool<byte>.Shared.Rent(1 << 16);
@@ -119,6 +125,10 @@ internal static class LayerReader
                     _ => ImageFileType.Other,
                 };
                 if ((int)type == -1) continue;
+                // A path longer than Linux's PATH_MAX names nothing a container could open: refused before it is taken apart.
+                if (entry.Name.Length > maxPathLength || entry.LinkName.Length > maxPathLength)
+                    throw new ImageException(ImageErrorKind.LimitExceeded, layer.Name,
+                        $"Image '{layer.Image}': layer {layer.Name} entry '{Shorten(entry.Name)}' has a {(entry.Name.Length > maxPathLength ? "name" : "link target")} of more than {maxPathLength} characters (PATH_MAX; ImageScanOptions.MaxPathLength).");
                 var path = EntryPath(entry.Name, layer, "entry");
                 if (path == "/") continue; // the root itself
                 var link = type switch
@@ -151,6 +161,8 @@ internal static class LayerReader
             ArrayPool<byte>.Shared.Return(skip);
         }
     }
+
+    private static string Shorten(string s) => s.Length <= 120 ? s : s[..120] + "...";
 
     /// <summary>"./etc/x", "etc/x/" → "/etc/x". Absolute names and ".." are refused: a layer may not reach outside the image root.</summary>
     internal static string EntryPath(string name, ImageLayerInfo layer, string what)

@@ -13,12 +13,19 @@ internal static class RootfsReader
         void Add(string imagePath, FileSystemInfo fi)
         {
             if (!seen.Add(imagePath)) return;
-            if (++count > 5_000_000) throw new ImageException(ImageErrorKind.LimitExceeded, source.Reference.Original, $"'{source.Reference.Original}' holds more than 5 million files.");
+            if (++count > options.MaxEntries) throw new ImageException(ImageErrorKind.LimitExceeded, source.Reference.Original, $"'{source.Reference.Original}': more than {options.MaxEntries} entries would be held in memory (ImageScanOptions.MaxEntries): ask for fewer paths.");
             ct.ThrowIfCancellationRequested();
+            // The type from lstat, before anything is opened: a FIFO's open would wait for a writer forever.
             var type = fi.LinkTarget is not null ? ImageFileType.SymbolicLink
                 : fi is DirectoryInfo ? ImageFileType.Directory
-                : (fi.Attributes & (FileAttributes.Device | FileAttributes.System)) != 0 ? ImageFileType.Other
-                : ImageFileType.File;
+                : HostFileType.Of(fi.FullName, followLinks: false) switch
+                {
+                    HostFileKind.Fifo => ImageFileType.Fifo,
+                    HostFileKind.CharacterDevice => ImageFileType.CharacterDevice,
+                    HostFileKind.BlockDevice => ImageFileType.BlockDevice,
+                    HostFileKind.Socket => ImageFileType.Other,
+                    _ => ImageFileType.File,
+                };
             var e = new MergedEntry
             {
                 Path = imagePath,
@@ -55,7 +62,8 @@ internal static class RootfsReader
                 host = Path.Combine(host, part);
                 imagePath += "/" + part;
                 FileSystemInfo fi = Directory.Exists(host) && new DirectoryInfo(host).LinkTarget is null ? new DirectoryInfo(host) : new FileInfo(host);
-                if (!fi.Exists && fi.LinkTarget is null) { ok = false; break; }
+                // FileInfo.Exists is false for sockets: lstat says what is there.
+                if (!fi.Exists && fi.LinkTarget is null && HostFileType.Of(host, followLinks: false) is HostFileKind.Missing or HostFileKind.Unknown) { ok = false; break; }
                 Add(imagePath, fi);
                 if (fi.LinkTarget is not null || fi is not DirectoryInfo) { ok = imagePath == w; break; }
             }

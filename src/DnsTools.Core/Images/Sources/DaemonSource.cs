@@ -108,6 +108,7 @@ internal sealed class DaemonSource : IImageSource, ISequentialLayerSource
             User = string.IsNullOrEmpty(c?.User) ? null : c.User,
         };
         var diffIds = inspect.RootFS?.Layers ?? new List<string>();
+        LayerLimits.Check(diffIds.ToList(), Reference.Original, options);
         Layers = diffIds.Select((d, i) => new ImageLayerInfo
         {
             Image = Reference.Original,

@@ -39,6 +39,7 @@ internal sealed class DockerArchiveSource : StoreSourceBase
                 throw new ImageException(ImageErrorKind.PlatformNotFound, Name, $"Image '{Name}' is {Platform}, not {asked}.");
             var diffIds = c.Prop("rootfs").Prop("diff_ids").Items().Select(d => d.AsString()).ToList();
             var paths = chosen.Prop("Layers").Items().Select(l => l.AsString() ?? "").ToList();
+            LayerLimits.Check(paths, Name, options);
             if (diffIds.Count != paths.Count)
                 throw new ImageException(ImageErrorKind.Corrupt, Name, $"'{Name}': manifest.json lists {paths.Count} layers but the config {diffIds.Count} diff ids.");
             var layers = new List<ImageLayerInfo>();

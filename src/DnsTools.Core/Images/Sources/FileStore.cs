@@ -27,14 +27,27 @@ internal sealed class DirectoryStore : IFileStore
         return full.StartsWith(Location + Path.DirectorySeparatorChar, StringComparison.Ordinal) ? full : null;
     }
 
+    // A dangling link is absent (File.Exists follows links); what exists must be a regular file before it is opened or
+    // measured: a FIFO would block the open forever, a socket fails it.
     public bool Exists(string relativePath) => Map(relativePath) is { } p && File.Exists(p);
 
-    public long? SizeOf(string relativePath) => Map(relativePath) is { } p && File.Exists(p) ? new FileInfo(p).Length : null;
+    public long? SizeOf(string relativePath)
+    {
+        if (Map(relativePath) is not { } p || !File.Exists(p)) return null;
+        HostFileType.RequireRegular(p, Location, "file");
+        return new FileInfo(p).Length;
+    }
 
     public Stream Open(string relativePath)
     {
         var p = Map(relativePath);
-        if (p is null || !File.Exists(p)) throw new ImageException(ImageErrorKind.NotAnImage, Location, $"'{Location}' has no file '{relativePath}'.");
+        if (p is null || !File.Exists(p))
+        {
+            if (p is not null && HostFileType.Of(p, followLinks: false) == HostFileKind.SymbolicLink)
+                throw new ImageException(ImageErrorKind.NotAnImage, Location, $"'{Location}': '{relativePath}' is a dangling link.");
+            throw new ImageException(ImageErrorKind.NotAnImage, Location, $"'{Location}' has no file '{relativePath}'.");
+        }
+        HostFileType.RequireRegular(p, Location, "file");
         return new FileStream(p, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
     }
 
@@ -48,6 +61,7 @@ internal sealed class TarStore : IFileStore
     public TarStore(string file)
     {
         if (Directory.Exists(file)) throw new ImageException(ImageErrorKind.NotAnImage, file, $"'{file}' is a directory, not an archive.");
+        HostFileType.RequireRegular(file, file, "archive");
         _index = TarIndex.Open(file);
     }
 

@@ -16,7 +16,7 @@ internal sealed class OciLayoutSource : StoreSourceBase
             ManifestDigest = manifestDesc;
             var manifestBytes = ReadSmall(Digests.BlobPath(manifestDesc), $"manifest {manifestDesc}", manifestDesc);
             var (layers, platform, runConfig) = ManifestSelector.ReadManifest(manifestBytes, Name, options.AnyPlatform ? null : options.Platform,
-                d => ReadSmall(Digests.BlobPath(d), $"config {d}", d), (d, i) => Digests.BlobPath(d));
+                d => ReadSmall(Digests.BlobPath(d), $"config {d}", d), (d, i) => Digests.BlobPath(d), options);
             Layers = layers;
             Platform = ImagePlatform.WithVariantOf(platform, fromIndex);
             RunConfig = runConfig;

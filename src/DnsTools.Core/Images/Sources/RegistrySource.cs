@@ -154,7 +154,7 @@ internal sealed class RegistrySource : IImageSource
             }
         }
         ManifestDigest = digest;
-        var (layers, platform, runConfig) = ManifestSelector.ReadManifest(bytes, Name, _options.AnyPlatform ? null : _options.Platform, d => GetSmallBlob(d, ct), (d, _) => d);
+        var (layers, platform, runConfig) = ManifestSelector.ReadManifest(bytes, Name, _options.AnyPlatform ? null : _options.Platform, d => GetSmallBlob(d, ct), (d, _) => d, _options);
         Layers = layers;
         Platform = ImagePlatform.WithVariantOf(platform, fromIndex);
         RunConfig = runConfig;

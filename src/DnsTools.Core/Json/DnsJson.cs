@@ -1,0 +1,58 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using DnsTools.Core.Diagnosis;
+using DnsTools.Core.Inspection;
+using DnsTools.Core.Probe;
+using DnsTools.Core.Resolvers;
+
+namespace DnsTools.Core.Json;
+
+/// <summary>
+/// The JSON every front end (cmdlet -Format Json, dnstools-lint, a native probe later) prints: camelCase names, enums
+/// as names, durations as …Ms numbers, '+' and other non-HTML-safe characters as they are (not \u002B). Source-generated
+/// (no reflection), so Core stays trimming- and AOT-clean.
+/// </summary>
+public static class DnsJson
+{
+    /// <summary>The options of <see cref="DnsJsonContext"/> with an encoder that escapes only what JSON requires.</summary>
+    private static readonly DnsJsonContext Context = new(new JsonSerializerOptions(DnsJsonContext.Default.Options)
+    {
+        // The default encoder escapes '+', '<', '&', non-ASCII... for HTML embedding; these reports are not embedded in HTML.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+
+    /// <summary>The JSON writer options the report writers share (indented, relaxed escaping).</summary>
+    public static JsonSerializerOptions Options => Context.Options;
+
+    public static string Serialize(QueryPlan plan) => JsonSerializer.Serialize(plan, Context.QueryPlan);
+
+    public static string Serialize(IReadOnlyList<QueryPlan> plans) => JsonSerializer.Serialize(plans, Context.IReadOnlyListQueryPlan);
+
+    public static string Serialize(IReadOnlyList<ObservedLookup> lookups) => JsonSerializer.Serialize(lookups, Context.IReadOnlyListObservedLookup);
+
+    public static string Serialize(DnsProbeSummary summary) => JsonSerializer.Serialize(summary, Context.DnsProbeSummary);
+
+    public static string Serialize(IReadOnlyList<DnsProbeSummary> summaries) => JsonSerializer.Serialize(summaries, Context.IReadOnlyListDnsProbeSummary);
+
+    internal static string Serialize(ImageDnsJsonReport report) => JsonSerializer.Serialize(report, Context.ImageDnsJsonReport);
+}
+
+/// <summary>An address as text ("10.96.0.10", "fe80::1"): IPAddress's own properties (ScopeId...) throw for IPv4.</summary>
+internal sealed class IPAddressJsonConverter : JsonConverter<System.Net.IPAddress>
+{
+    public override System.Net.IPAddress? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        System.Net.IPAddress.Parse(reader.GetString() ?? throw new JsonException("An IP address is a string."));
+
+    public override void Write(Utf8JsonWriter writer, System.Net.IPAddress value, JsonSerializerOptions options) => writer.WriteStringValue(value.ToString());
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true, UseStringEnumConverter = true,
+    Converters = new[] { typeof(IPAddressJsonConverter) })]
+[JsonSerializable(typeof(QueryPlan))]
+[JsonSerializable(typeof(IReadOnlyList<QueryPlan>))]
+[JsonSerializable(typeof(IReadOnlyList<ObservedLookup>))]
+[JsonSerializable(typeof(DnsProbeSummary))]
+[JsonSerializable(typeof(IReadOnlyList<DnsProbeSummary>))]
+[JsonSerializable(typeof(ImageDnsJsonReport))]
+internal sealed partial class DnsJsonContext : JsonSerializerContext;

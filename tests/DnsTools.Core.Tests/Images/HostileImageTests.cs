@@ -1,0 +1,250 @@
+using System.Diagnostics;
+using System.Formats.Tar;
+using System.Text;
+using DnsTools.Core.Images;
+using DnsTools.Core.Inspection;
+
+namespace DnsTools.Core.Tests.Images;
+
+/// <summary>
+/// Hostile images (issue 15), each built here at test time: every one ends in the image's own error naming the input,
+/// or in an answer, within 2 s — never a hang, a crash or gigabytes of memory.
+/// </summary>
+public class HostileImageTests
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(2);
+
+    /// <summary>Runs <paramref name="action"/> on a thread of its own and fails when it takes longer than the bound (a hang).</summary>
+    private static T Within<T>(Func<T> action)
+    {
+        var sw = Stopwatch.StartNew();
+        var task = Task.Run(action);
+        Assert.True(task.Wait(TimeSpan.FromSeconds(20)), "no answer in 20 s: it hangs");
+        Assert.True(sw.Elapsed < Bound, $"took {sw.Elapsed.TotalSeconds:N2} s, more than {Bound.TotalSeconds} s");
+        return task.Result;
+    }
+
+    private static ImageException ThrowsWithin(Action action) => Within(() => Assert.Throws<ImageException>(action));
+
+    private static void Run(string file, params string[] args)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardError = true };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, $"{file} {string.Join(' ', args)}: {err}");
+    }
+
+    private static IReadOnlyList<ImageFileInfo> Read(string reference, string path, bool recurse = false) =>
+        ImageFileReader.Read(ImageSource.Open(reference), new[] { path }, recurse);
+
+    [Fact]
+    public void A_GNU_sparse_entry_is_an_image_error_naming_the_layer()
+    {
+        using var img = new TestImage();
+        var src = Path.Combine(img.Root, "src");
+        Directory.CreateDirectory(src);
+        var sparse = Path.Combine(src, "sparse");
+        using (var f = File.Create(sparse)) { f.SetLength(4 << 20); f.Position = 2 << 20; f.WriteByte(1); }
+        var tar = Path.Combine(img.Root, "layer.tar");
+        Run("tar", "--sparse", "--format=gnu", "-C", src, "-cf", tar, "sparse"); // GNU tar writes type 'S'
+        img.Add(File.ReadAllBytes(tar));
+        var oci = img.WriteOci();
+        var e = ThrowsWithin(() => Read($"oci-dir:{oci}", "/sparse"));
+        Assert.Equal(ImageErrorKind.Unsupported, e.Kind);
+        Assert.Contains("sparse", e.Message);
+        Assert.Contains("sha256:", e.Message); // the layer, by digest
+    }
+
+    [Fact]
+    public void An_index_json_that_is_a_FIFO_is_refused_before_it_is_opened()
+    {
+        using var img = new TestImage();
+        img.Add(TestImage.NewLayer().File("etc/hosts", "127.0.0.1 localhost\n"));
+        var oci = img.WriteOci();
+        File.Delete(Path.Combine(oci, "index.json"));
+        Run("mkfifo", Path.Combine(oci, "index.json"));
+        var e = ThrowsWithin(() => ImageSource.Open($"oci-dir:{oci}").Dispose());
+        Assert.Contains("FIFO", e.Message);
+        Assert.Contains("index.json", e.Message);
+    }
+
+    [Theory]
+    [InlineData("fifo")]
+    [InlineData("dangling")]
+    public void A_layer_blob_that_is_a_FIFO_or_a_dangling_link_is_an_image_error(string kind)
+    {
+        using var img = new TestImage();
+        img.Add(TestImage.NewLayer().File("etc/hosts", "127.0.0.1 localhost\n"));
+        var oci = img.WriteOci();
+        using var source = ImageSource.Open($"oci-dir:{oci}");
+        var blob = Path.Combine(oci, "blobs", source.Layers[0].Digest!.Replace(':', '/'));
+        File.Delete(blob);
+        if (kind == "fifo") Run("mkfifo", blob);
+        else File.CreateSymbolicLink(blob, Path.Combine(oci, "no-such-blob"));
+        var e = ThrowsWithin(() => ImageFileReader.Read(source, new[] { "/etc/hosts" }, recurse: false));
+        Assert.Contains(kind == "fifo" ? "FIFO" : "dangling", e.Message);
+    }
+
+    [Fact]
+    public void A_dir_image_whose_resolv_conf_is_a_FIFO_or_a_socket_profiles_without_opening_it()
+    {
+        using var img = new TestImage();
+        var root = Path.Combine(img.Root, "rootfs");
+        Directory.CreateDirectory(Path.Combine(root, "etc"));
+        Run("mkfifo", Path.Combine(root, "etc/resolv.conf"));
+        // A unix socket bound at /etc/hosts, kept open meanwhile (.NET removes the socket file when it closes it).
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        socket.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(Path.Combine(root, "etc/hosts")));
+        socket.Listen();
+        var p = Within(() => ImageDnsInspector.Inspect($"dir:{root}"));
+        Assert.Null(p.ResolvConf);
+        Assert.Null(p.ResolvConfFile?.Content);
+        Assert.Null(p.Hosts?.Content);
+        var errors = new List<ImageException>();
+        var fifo = Within(() => ImageFileReader.Read(ImageSource.Open($"dir:{root}"), new[] { "/etc/resolv.conf" }, recurse: false, pathError: errors.Add)).SingleOrDefault();
+        Assert.True(fifo is not null, string.Join("; ", errors.Select(e => e.Message)));
+        Assert.Equal(ImageFileType.Fifo, fifo.Type);
+        Assert.Null(fifo.ContentBytes);
+        Assert.Equal(ImageFileType.Other, Within(() => Read($"dir:{root}", "/etc/hosts")).Single().Type);
+    }
+
+    [Fact]
+    public void A_symlink_target_of_30000_components_is_refused_as_a_limit()
+    {
+        using var img = new TestImage();
+        var target = string.Join('/', Enumerable.Repeat("a", 30_000));
+        img.Add(TestImage.NewLayer().File("etc/hosts", "x\n").Symlink("etc/resolv.conf", target));
+        var oci = img.WriteOci();
+        var e = ThrowsWithin(() => Read($"oci-dir:{oci}", "/etc/resolv.conf"));
+        Assert.Equal(ImageErrorKind.LimitExceeded, e.Kind);
+        Assert.Contains("etc/resolv.conf", e.Message);
+    }
+
+    [Fact]
+    public void Links_that_grow_a_path_past_PATH_MAX_fail_that_path_only()
+    {
+        // Each link is short, but each hop adds 1000 characters: the kernel says ENAMETOOLONG after four.
+        using var img = new TestImage();
+        var layer = TestImage.NewLayer().File("etc/hosts", "127.0.0.1 localhost\n");
+        var chunk = new string('b', 999);
+        for (var i = 0; i < 8; i++) layer.Symlink($"l{i}", $"{chunk}/../{chunk}/../{chunk}/x/../../../../" + $"l{i + 1}/{chunk}");
+        img.Add(layer);
+        var oci = img.WriteOci();
+        var errors = new List<ImageException>();
+        var found = Within(() => ImageFileReader.Read(ImageSource.Open($"oci-dir:{oci}"), new[] { "/l0/z", "/etc/hosts" }, recurse: false, pathError: errors.Add));
+        Assert.Equal("/etc/hosts", Assert.Single(found).Path);
+        Assert.Single(errors);
+    }
+
+    [Fact]
+    public void A_manifest_listing_one_layer_10000_times_is_refused_before_any_layer_is_read()
+    {
+        using var img = new TestImage();
+        var tar = TestImage.NewLayer().File("etc/hosts", "x\n").Bytes();
+        for (var i = 0; i < 10_000; i++) img.Add(tar, LayerCompression.None);
+        var oci = img.WriteOci();
+        var e = ThrowsWithin(() => ImageSource.Open($"oci-dir:{oci}").Dispose());
+        Assert.Equal(ImageErrorKind.LimitExceeded, e.Kind);
+        Assert.Contains("10000 layers", e.Message);
+    }
+
+    [Fact]
+    public void A_manifest_listing_one_layer_more_than_16_times_is_refused_and_16_are_read()
+    {
+        var tar = TestImage.NewLayer().File("etc/hosts", "x\n").Bytes();
+        using (var img = new TestImage())
+        {
+            for (var i = 0; i < 17; i++) img.Add(tar, LayerCompression.None);
+            var oci = img.WriteOci();
+            Assert.Contains("more than 16 times", ThrowsWithin(() => ImageSource.Open($"oci-dir:{oci}").Dispose()).Message);
+        }
+        using (var img = new TestImage())
+        {
+            for (var i = 0; i < 16; i++) img.Add(tar, LayerCompression.None);
+            var oci = img.WriteOci();
+            Assert.Equal("x\n", Within(() => Read($"oci-dir:{oci}", "/etc/hosts")).Single().Content);
+        }
+    }
+
+    [Theory]
+    [InlineData(TarEntryFormat.Pax)]
+    [InlineData(TarEntryFormat.Gnu)]
+    public void An_entry_path_of_524288_components_is_refused_in_bounded_memory(TarEntryFormat format)
+    {
+        var name = new StringBuilder(1 << 20);
+        for (var i = 0; i < 524_288; i++) name.Append("a/");
+        name.Append('f');
+        var ms = new MemoryStream();
+        using (var w = new TarWriter(ms, format, leaveOpen: true))
+        {
+            TarEntry e = format == TarEntryFormat.Pax ? new PaxTarEntry(TarEntryType.RegularFile, name.ToString()) : new GnuTarEntry(TarEntryType.RegularFile, name.ToString());
+            w.WriteEntry(e);
+        }
+        using var img = new TestImage();
+        img.Add(ms.ToArray()); // gzip: about 2 KB
+        var oci = img.WriteOci();
+        // Counted on the reading thread (one layer is read on the caller's thread), so other tests running meanwhile do not count.
+        var (ex, allocated) = Within(() =>
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            var e = Assert.Throws<ImageException>(() => Read($"oci-dir:{oci}", "/", recurse: true));
+            return (e, GC.GetAllocatedBytesForCurrentThread() - before);
+        });
+        Assert.Equal(ImageErrorKind.LimitExceeded, ex.Kind);
+        Assert.True(allocated < 64L << 20, $"allocated {allocated / (1 << 20)} MB");
+    }
+}
+
+/// <summary>A layer of a million files listed with -Recurse: the entries held stop at the limit, early and in bounded memory.</summary>
+public class HugeLayerTests
+{
+    /// <summary>Passes what is written on to a stream and hashes it: the diff id of the tar as it is compressed.</summary>
+    private sealed class HashingStream(Stream inner) : Stream
+    {
+        public System.Security.Cryptography.IncrementalHash Hash { get; } = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+        public override void Write(ReadOnlySpan<byte> buffer) { Hash.AppendData(buffer); inner.Write(buffer); }
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() => inner.Flush();
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+
+    [Fact]
+    public async Task A_layer_of_1000000_files_listed_whole_stops_at_the_entries_limit()
+    {
+        using var img = new TestImage();
+        // A million empty files: 512 MB of tar headers, about 1 MB compressed.
+        var gz = new MemoryStream();
+        string diffId;
+        using (var z = new System.IO.Compression.GZipStream(gz, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        using (var hashing = new HashingStream(z))
+        {
+            using (var w = new TarWriter(hashing, TarEntryFormat.Ustar, leaveOpen: true))
+                for (var i = 0; i < 1_000_000; i++) w.WriteEntry(new UstarTarEntry(TarEntryType.RegularFile, $"d{i / 10000:000}/f{i:000000}"));
+            diffId = "sha256:" + Convert.ToHexString(hashing.Hash.GetHashAndReset()).ToLowerInvariant();
+        }
+        img.AddCompressed(gz.ToArray(), diffId);
+        var oci = img.WriteOci();
+        // The limit is the user's to set; the read stops when it is reached, whatever the layer holds.
+        var options = new ImageScanOptions { MaxEntries = 50_000 };
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var (e, allocated) = await Task.Run(() =>
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            var ex = Assert.Throws<ImageException>(() => ImageFileReader.Read(ImageSource.Open($"oci-dir:{oci}"), new[] { "/" }, recurse: true, options));
+            return (ex, GC.GetAllocatedBytesForCurrentThread() - before);
+        });
+        Assert.Equal(ImageErrorKind.LimitExceeded, e.Kind);
+        Assert.Contains("50000 entries", e.Message);
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(2), $"took {sw.Elapsed.TotalSeconds:N2} s");
+        Assert.True(allocated < 100L << 20, $"allocated {allocated >> 20} MB");
+    }
+}
