@@ -135,7 +135,7 @@ public static class Program
                         catch (OperationCanceledException) { break; }
                         catch (ArgumentException e) { throw new UsageException($"'{name}': {e.Message}"); }
                         lookups.Add(lookup);
-                        if (lookup.Succeeded != true || (o.FailAboveMs is { } limit && lookup.Duration.TotalMilliseconds > limit)) code = Failed;
+                        if (lookup.Succeeded != true || (o.FailAboveMs is { } limit && lookup.DurationMs > limit)) code = Failed;
                         if (o.Count == 1) output.Write(lookup);
                         if (o.Interval > 0 && i < o.Count - 1 && stop.WaitHandle.WaitOne(TimeSpan.FromSeconds(o.Interval))) break;
                     }
@@ -198,7 +198,7 @@ public static class Program
                 foreach (var lookup in CaptureAnalyzer.Lookups(CaptureAnalyzer.Pair(packets)))
                 {
                     if (o.Clients.Count > 0 && !o.Clients.Any(c => Glob(c, lookup.Client))) continue;
-                    if (o.FailAboveMs is { } limit && lookup.Duration.TotalMilliseconds > limit) code = Failed;
+                    if (o.FailAboveMs is { } limit && lookup.DurationMs > limit) code = Failed;
                     output.Write(lookup);
                 }
             }

@@ -63,8 +63,8 @@ Describe 'dnstools-probe, the binary' -Tag 'ProbeBinary' {
         $rows | Should -HaveCount 2
         $rows | ForEach-Object { $_ | Should -BeOfType ([DnsTools.Core.Diagnosis.ObservedLookup]) }
         $glibc = $rows | Where-Object { $_.ResolverSpec -eq 'glibc-2.36' -and $_.Mitigation -eq 'None' } | Select-Object -First 1
-        $glibc.Duration.TotalSeconds | Should -BeGreaterThan 1.6
-        $glibc.Duration.TotalSeconds | Should -BeLessThan 2.5
+        $glibc.DurationMs / 1000 | Should -BeGreaterThan 1.6
+        $glibc.DurationMs / 1000 | Should -BeLessThan 2.5
         $glibc.Diagnoses.Code | Should -Contain 'DNS003'
         $glibc.Queries[0].Name | Should -Be 'elink.spic.com.cn.tke-test.svc.cluster.local.'
         # The module's view renders it as it renders Test-PodDnsLatency's objects.
@@ -176,8 +176,8 @@ Describe 'Import-DnsProbeResult' -Tag 'ProbeBinary' {
             $back[$i].GetType() | Should -Be $original[$i].GetType()
             Get-Graph $back[$i] | Should -BeExactly (Get-Graph $original[$i])
         }
-        $back[0].Duration | Should -Be $original[0].Duration
-        $back[2].Lookups[1].Queries[0].SentAt | Should -Be $original[2].Lookups[1].Queries[0].SentAt
+        $back[0].DurationMs | Should -Be $original[0].DurationMs
+        $back[2].Lookups[1].Queries[0].SentAtMs | Should -Be $original[2].Lookups[1].Queries[0].SentAtMs
         # A --format json array reads the same.
         $array = [DnsTools.Core.Probe.ProbeJson]::ToJsonArray([object[]]@($original | ForEach-Object { $_.psobject.BaseObject }))
         Get-Graph ($array | Import-DnsProbeResult) | Should -BeExactly (Get-Graph $back)
@@ -282,20 +282,20 @@ Describe 'The dnstools-probe image' -Tag 'ProbeImage' {
             (Get-Content $err -Raw) | Should -Match 'using /etc/resolv\.conf of this machine or pod: nameserver 127\.0\.0\.1; search tke-test\.svc\.cluster\.local svc\.cluster\.local cluster\.local; options ndots:5'
             $rows = $lines | Import-DnsProbeResult
             $rows | Should -HaveCount 4
-            $table = $rows | ForEach-Object { '{0,-11} {1,-7} {2,-10} {3,7:0.000} s' -f $_.ResolverSpec, $_.Mitigation, $_.Outcome, $_.Duration.TotalSeconds }
+            $table = $rows | ForEach-Object { '{0,-11} {1,-7} {2,-10} {3,7:0.000} s' -f $_.ResolverSpec, $_.Mitigation, $_.Outcome, ($_.DurationMs / 1000) }
             Write-Host ("In the pod:`n" + ($table -join "`n"))
             $musl = $rows | Where-Object { $_.ResolverSpec -eq 'musl-1.2.3' -and $_.Mitigation -eq 'None' }
             $musl.Outcome | Should -Be 'EAI_AGAIN'
-            $musl.Duration.TotalSeconds | Should -BeGreaterOrEqual 4.9
-            $musl.Duration.TotalSeconds | Should -BeLessThan 5.6
+            $musl.DurationMs / 1000 | Should -BeGreaterOrEqual 4.9
+            $musl.DurationMs / 1000 | Should -BeLessThan 5.6
             $musl.Diagnoses.Code | Should -Contain 'DNS002'
             $glibc = $rows | Where-Object { $_.ResolverSpec -eq 'glibc-2.36' -and $_.Mitigation -eq 'None' }
             $glibc.Outcome | Should -Be 'ok'
-            $glibc.Duration.TotalSeconds | Should -BeGreaterOrEqual 1.65
-            $glibc.Duration.TotalSeconds | Should -BeLessThan 2.3
+            $glibc.DurationMs / 1000 | Should -BeGreaterOrEqual 1.65
+            $glibc.DurationMs / 1000 | Should -BeLessThan 2.3
             $noAaaa = $rows | Where-Object { $_.ResolverSpec -eq 'glibc-2.36' -and $_.Mitigation -eq 'NoAaaa' }
             $noAaaa.Outcome | Should -Be 'ok'
-            $noAaaa.Duration.TotalSeconds | Should -BeLessThan 0.3
+            $noAaaa.DurationMs / 1000 | Should -BeLessThan 0.3
             # The queries went to the pod's nameserver, through its search list (ndots:5).
             $musl.Queries[0].Server | Should -Be '127.0.0.1:53'
             $musl.Queries[0].Name | Should -Be 'elink.spic.com.cn.tke-test.svc.cluster.local.'
