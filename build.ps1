@@ -13,17 +13,22 @@
         Package  Build, then publish the module to the local PSResource repository folder out/repo, and build
                  dnstools-probe (NativeAOT, out/probe/linux-x64/ and linux-arm64/) and its image dnstools-probe:<version>
                  (OCI layout out/image/, archive out/dnstools-probe-<version>.oci.tar) without a daemon
+        Fuzz     Run the SharpFuzz harnesses under afl++ (-Minutes per harness, -Harness to choose);
+                 crashes land in tests/fuzz/crashes/ (see tests/fuzz/README.md)
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Package')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Package', 'Fuzz')]
     [string] $Task = 'Build',
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
     # Pester tag filter, e.g. -PesterTag Install; everything when empty.
     [string[]] $PesterTag = @(),
     # Skip the xunit run (quick Pester iterations).
-    [switch] $SkipCoreTests
+    [switch] $SkipCoreTests,
+    # Fuzz: minutes per harness, and which harnesses (all when empty).
+    [double] $Minutes = 10,
+    [string[]] $Harness = @()
 )
 
 $ErrorActionPreference = 'Stop'
@@ -56,6 +61,9 @@ $AptPackages = @(
     'file', 'binutils'                                                          # ground truth for static programs (file, strings, readelf)
     'clang', 'lld', 'catatonit'                                                 # dnstools-probe (NativeAOT links with clang/lld); podman pods' infra
 )
+
+# Debian packages only the Fuzz task needs.
+$FuzzAptPackages = @('afl++')
 
 function Invoke-Native {
     param([string] $File, [string[]] $Arguments)
@@ -270,10 +278,20 @@ function Invoke-Package {
     Write-Host "Published DnsTools $Version -> $repo"
 }
 
+function Invoke-Fuzz {
+    Install-TestDependency -DebianPackages $FuzzAptPackages | Out-Null
+    if ($env:DNSTOOLS_APT_UNAVAILABLE) { throw "afl++ is needed: $env:DNSTOOLS_APT_UNAVAILABLE" }
+    Invoke-Native dotnet @('tool', 'restore')
+    $arguments = @('-NoProfile', '-NonInteractive', '-File', (Join-Path $Root 'tests/fuzz/Invoke-Fuzz.ps1'), '-Root', $Root, '-Minutes', $Minutes)
+    if ($Harness.Count -gt 0) { $arguments += @('-Harness', ($Harness -join ',')) }
+    Invoke-Native (Join-Path $PSHOME 'pwsh') $arguments
+}
+
 switch ($Task) {
     'Build' { Invoke-Build }
     'Test' { Invoke-Test }
     'Demo' { Invoke-Demo }
     'Bench' { Invoke-Bench }
     'Package' { Invoke-Package }
+    'Fuzz' { Invoke-Fuzz }
 }

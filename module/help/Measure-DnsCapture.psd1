@@ -19,6 +19,8 @@ Each diagnosis carries its evidence (query numbers, ids, times) and the mitigati
         LiteralPath = 'Capture files, taken literally: no wildcards, so a file named pod[1].pcap is that file. A missing file is an error naming it.'
         InputObject = 'The pipeline: query objects from Read-DnsCapture, tcpdump text lines, or capture files from Get-ChildItem (their path taken literally). Anything else is a binding error.'
         Client      = 'Only lookups of these clients (address or host name as in the capture; wildcards allowed).'
+        MaxPendingQueries = 'Queries held at once while waiting for their answers (default 100000), and at most 1000 lookups gathered at once; beyond that the oldest query is settled as it stands and the quietest lookup is closed, so a huge or hostile capture takes linear time and bounded memory. Raise it for a capture of a very busy node.'
+        MaxLineLength = 'Longest tcpdump text line read, in characters (default 65536); longer lines are skipped and counted in a warning.'
     }
     Outputs     = 'DnsTools.Core.Diagnosis.ObservedLookup'
     Examples    = @(

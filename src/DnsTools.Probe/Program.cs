@@ -304,8 +304,12 @@ public static class Program
 
     private static ResolverSpec ParseResolver(string text)
     {
-        try { return ResolverSpec.Parse(text); }
+        ResolverSpec spec;
+        try { spec = ResolverSpec.Parse(text); }
         catch (ArgumentException e) { throw new UsageException($"--resolver: {e.Message}"); }
+        // A release newer than those modelled: say whose behaviour is replayed.
+        if (spec.Warning is { } warning) Console.Error.WriteLine($"dnstools-probe: warning: {warning}");
+        return spec;
     }
 
     /// <summary>The cmdlet's names (NoAaaa) or resolv.conf's spelling (no-aaaa), case-insensitive.</summary>

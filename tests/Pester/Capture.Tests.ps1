@@ -108,3 +108,36 @@ Describe 'Read-DnsCapture on a real tcpdump capture' -Tag 'Integration' {
             Should -Be ($fromPcap | ForEach-Object { "$($_.Id) $($_.Type) $($_.Name) $($_.Rcode) $($_.SourcePort)" })
     }
 }
+
+Describe 'Read-DnsCapture and Measure-DnsCapture on hostile input' -Tag 'HostileInput' {
+    BeforeAll {
+        $query = '09:13:49.074130 IP 10.0.0.5.40000 > 10.96.0.10.53: 47843+ A? api.example. (29)'
+        $answer = '09:13:49.075130 IP 10.96.0.10.53 > 10.0.0.5.40000: 47843 1/0/0 A 192.0.2.1 (45)'
+    }
+
+    It 'skips a line of several megabytes of spaces quickly, with a warning, and reads the rest' {
+        $file = Join-Path $TestDrive 'spaces.txt'
+        [IO.File]::WriteAllText($file, "$query`n09:13:49.074200 IP 10.96.0.10.53 > 10.0.0.5.40000: 1 $(' ' * 4MB) (45)`n$answer`n")
+        $elapsed = Measure-Command { $script:out = Read-DnsCapture -Path $file -WarningVariable w -WarningAction SilentlyContinue }
+        $elapsed.TotalSeconds | Should -BeLessThan 2
+        $out.Count | Should -Be 1
+        $out[0].Rcode | Should -Be 'NoError'
+        ($w -join "`n") | Should -Match '1 line\(s\) longer than the line length limit'
+    }
+
+    It 'keeps a long response line readable in the default view' {
+        $long = "09:13:49.075130 IP 10.96.0.10.53 > 10.0.0.5.40000: 47843 1/0/0 $('A 192.0.2.1, ' * 4000)(45)"
+        $elapsed = Measure-Command { $script:table = $query, $long | Read-DnsCapture | Out-String -Width 200 }
+        $elapsed.TotalSeconds | Should -BeLessThan 2
+        $table | Should -Match 'NoError 1 answer'
+    }
+
+    It 'bounds what it holds with -MaxPendingQueries and still pairs what it can' {
+        $lines = foreach ($i in 0..999) { '09:13:{0:00}.{1:000000} IP 10.0.0.5.{2} > 10.96.0.10.53: {3}+ A? n{3}.example. (29)' -f [int][math]::Floor($i / 100), (($i % 100) * 10000), (40000 + $i), $i }
+        $queries = $lines + $answer | Read-DnsCapture -MaxPendingQueries 50
+        $queries.Count | Should -Be 1001
+        ($queries | Where-Object Answered).Count | Should -Be 1
+        $lookups = $lines | Measure-DnsCapture -MaxPendingQueries 50
+        $lookups.Count | Should -Be 1000
+    }
+}

@@ -21,52 +21,105 @@ public static class CaptureAnalyzer
 
     /// <summary>
     /// Pairs queries and responses. Streams: packets are read in capture order and a query is emitted
-    /// (in send order, numbered) once it is older than <see cref="PairingWindow"/> or the input ends,
-    /// so memory holds one window of traffic, not the whole capture. Unmatched responses become
+    /// (in send order, numbered) once it is older than <see cref="PairingWindow"/>, once more than
+    /// <see cref="CaptureLimits.MaxPendingQueries"/> are waiting, or when the input ends, so memory holds
+    /// one bounded window of traffic, not the whole capture, and every step costs O(1) amortised (a
+    /// flood of unanswered queries or of unmatched answers is linear). Unmatched responses become
     /// queries marked "query not captured".
     /// </summary>
-    public static IEnumerable<ObservedQuery> Pair(IEnumerable<DnsPacket> packets)
+    public static IEnumerable<ObservedQuery> Pair(IEnumerable<DnsPacket> packets, CaptureLimits? limits = null)
     {
+        limits ??= CaptureLimits.Default;
+        var state = new PairingState();
         DateTime? origin = null;
-        var window = new List<(ObservedQuery Query, DnsPacket Packet)>();
-        var open = new Dictionary<(string, int, string, ushort), (ObservedQuery Query, DnsPacket Packet)>();
-        // Per client, name and type: how many queries are in the window and when the last left (O(1) look-ups).
-        var recent = new Dictionary<(string, string, string), (int Count, TimeSpan LastSentAt)>();
         var index = 0;
         foreach (var p in packets)
         {
             origin ??= p.Timestamp;
             var at = p.Timestamp - origin.Value;
-            // Settle what is older than the window, in send order.
-            var settledCount = 0;
-            while (settledCount < window.Count && at - window[settledCount].Query.SentAt > PairingWindow)
+            // Settle what is older than the window (or beyond the pending limit), in send order.
+            while (state.Pending > 0 && (at - state.Oldest.Query.SentAt > PairingWindow || state.Pending >= limits.MaxPendingQueries))
             {
-                var (settled, packet) = window[settledCount++];
-                var key = (settled.Client, settled.SourcePort, packet.DestinationHost, settled.Id);
-                if (open.TryGetValue(key, out var o) && o.Query == settled) open.Remove(key);
-                var asked = (settled.Client, settled.Name, settled.Type);
-                if (recent.TryGetValue(asked, out var r)) { if (r.Count <= 1) recent.Remove(asked); else recent[asked] = (r.Count - 1, r.LastSentAt); }
+                var settled = state.SettleOldest();
                 settled.Index = ++index;
                 yield return settled;
             }
-            if (settledCount > 0) window.RemoveRange(0, settledCount);
-            if (!p.IsResponse) AddQuery(p, at, window, open, recent);
-            else AddResponse(p, at, window, open);
+            if (!p.IsResponse) AddQuery(p, at, state);
+            else AddResponse(p, at, state);
         }
-        foreach (var (q, _) in window)
+        while (state.Pending > 0)
         {
-            q.Index = ++index;
-            yield return q;
+            var settled = state.SettleOldest();
+            settled.Index = ++index;
+            yield return settled;
         }
     }
 
-    private static void AddQuery(DnsPacket p, TimeSpan at, List<(ObservedQuery Query, DnsPacket Packet)> window, Dictionary<(string, int, string, ushort), (ObservedQuery Query, DnsPacket Packet)> open,
-        Dictionary<(string, string, string), (int Count, TimeSpan LastSentAt)> recent)
+    /// <summary>The pairing window and its indexes; every operation O(1) amortised (inserting a lost query: O(bounded scan)).</summary>
+    private sealed class PairingState
+    {
+        /// <summary>An out-of-order insert (a lost query placed by its sibling's send time) looks back at most this far.</summary>
+        private const int MaxInsertScan = 1024;
+
+        private readonly List<(ObservedQuery Query, DnsPacket Packet)> _window = new();
+        private int _head;
+        public readonly Dictionary<(string, int, string, ushort), (ObservedQuery Query, DnsPacket Packet)> Open = new();
+        // Per client, name and type: how many queries are in the window and when the last left.
+        public readonly Dictionary<(string, string, string), (int Count, TimeSpan LastSentAt)> Recent = new();
+        // Per client and source port: the latest query in the window (the sibling of a lost query).
+        public readonly Dictionary<(string, int), ObservedQuery> LatestOnSocket = new();
+        // Per name and type: how many queries in the window got a truncated answer (TCP after truncation).
+        public readonly Dictionary<(string, string), int> TruncatedAnswers = new();
+
+        public int Pending => _window.Count - _head;
+        public (ObservedQuery Query, DnsPacket Packet) Oldest => _window[_head];
+
+        public void Add(ObservedQuery query, DnsPacket packet)
+        {
+            var insertAt = _window.Count;
+            var floor = Math.Max(_head, _window.Count - MaxInsertScan);
+            while (insertAt > floor && _window[insertAt - 1].Query.SentAt > query.SentAt) insertAt--;
+            _window.Insert(insertAt, (query, packet));
+            var socket = (query.Client, query.SourcePort);
+            if (!LatestOnSocket.TryGetValue(socket, out var latest) || latest.SentAt <= query.SentAt) LatestOnSocket[socket] = query;
+        }
+
+        public ObservedQuery SettleOldest()
+        {
+            var (settled, packet) = _window[_head];
+            _window[_head] = default;
+            _head++;
+            if (_head > 4096 && _head * 2 > _window.Count) { _window.RemoveRange(0, _head); _head = 0; }
+            if (_head == _window.Count) { _window.Clear(); _head = 0; }
+            var key = (settled.Client, settled.SourcePort, packet.DestinationHost, settled.Id);
+            if (Open.TryGetValue(key, out var o) && o.Query == settled) Open.Remove(key);
+            var asked = (settled.Client, settled.Name, settled.Type);
+            if (Recent.TryGetValue(asked, out var r)) { if (r.Count <= 1) Recent.Remove(asked); else Recent[asked] = (r.Count - 1, r.LastSentAt); }
+            var socket = (settled.Client, settled.SourcePort);
+            if (LatestOnSocket.TryGetValue(socket, out var latest) && latest == settled) LatestOnSocket.Remove(socket);
+            if (settled.Truncated) Count(TruncatedAnswers, (settled.Name, settled.Type), -1);
+            return settled;
+        }
+
+        public void Answer(ObservedQuery q, DnsPacket p, TimeSpan at)
+        {
+            CaptureAnalyzer.Answer(q, p, at);
+            if (q.Truncated) Count(TruncatedAnswers, (q.Name, q.Type), +1);
+        }
+
+        private static void Count<TKey>(Dictionary<TKey, int> counts, TKey key, int delta) where TKey : notnull
+        {
+            var n = (counts.TryGetValue(key, out var c) ? c : 0) + delta;
+            if (n <= 0) counts.Remove(key); else counts[key] = n;
+        }
+    }
+
+    private static void AddQuery(DnsPacket p, TimeSpan at, PairingState state)
     {
         var key = (p.SourceHost, p.SourcePort, p.DestinationHost, p.Id);
         var reason = QuerySendReason.FirstTry;
         var attempt = 1;
-        if (open.TryGetValue(key, out var earlier) && earlier.Packet.Name == p.Name && earlier.Packet.Type == p.Type)
+        if (state.Open.TryGetValue(key, out var earlier) && earlier.Packet.Name == p.Name && earlier.Packet.Type == p.Type)
         {
             attempt = earlier.Query.Attempt + 1;
             // Right after a SERVFAIL it is musl's immediate re-send; later it is the retry timer
@@ -76,9 +129,9 @@ public static class CaptureAnalyzer
         }
         else if (p.Transport == "TCP")
         {
-            reason = window.Any(w => w.Query.Name == p.Name && w.Query.Type == p.Type && w.Query.Truncated) ? QuerySendReason.TcpAfterTruncation : QuerySendReason.FirstTry;
+            reason = state.TruncatedAnswers.ContainsKey((p.Name, p.Type)) ? QuerySendReason.TcpAfterTruncation : QuerySendReason.FirstTry;
         }
-        else if (recent.TryGetValue((p.SourceHost, p.Name, p.Type), out var asked) && at - asked.LastSentAt <= LookupGap + LookupGap)
+        else if (state.Recent.TryGetValue((p.SourceHost, p.Name, p.Type), out var asked) && at - asked.LastSentAt <= LookupGap + LookupGap)
         {
             reason = QuerySendReason.NextAttempt;
             attempt = asked.Count + 1;
@@ -100,23 +153,23 @@ public static class CaptureAnalyzer
             Source = p.Origin,
             TimedOut = true,
         };
-        window.Add((query, p));
-        open[key] = (query, p);
+        state.Add(query, p);
+        state.Open[key] = (query, p);
         var k = (p.SourceHost, p.Name, p.Type);
-        recent[k] = (recent.TryGetValue(k, out var c) ? c.Count + 1 : 1, at);
+        state.Recent[k] = (state.Recent.TryGetValue(k, out var c) ? c.Count + 1 : 1, at);
     }
 
-    private static void AddResponse(DnsPacket p, TimeSpan at, List<(ObservedQuery Query, DnsPacket Packet)> window, Dictionary<(string, int, string, ushort), (ObservedQuery Query, DnsPacket Packet)> open)
+    private static void AddResponse(DnsPacket p, TimeSpan at, PairingState state)
     {
         var key = (p.DestinationHost, p.DestinationPort, p.SourceHost, p.Id);
-        if (open.TryGetValue(key, out var match) && (p.Name.Length == 0 || (p.Name == match.Packet.Name && p.Type == match.Packet.Type)))
+        if (state.Open.TryGetValue(key, out var match) && (p.Name.Length == 0 || (p.Name == match.Packet.Name && p.Type == match.Packet.Type)))
         {
             // An answer to an answered query is a duplicate: nothing new.
-            if (!match.Query.Answered) Answer(match.Query, p, at);
+            if (!match.Query.Answered) state.Answer(match.Query, p, at);
             return;
         }
         // The query is not in the capture (tcpdump drops packets under load): keep what the answer says.
-        var sibling = window.LastOrDefault(w => w.Query.Client == p.DestinationHost && w.Query.SourcePort == p.DestinationPort).Query;
+        var sibling = state.LatestOnSocket.TryGetValue((p.DestinationHost, p.DestinationPort), out var s) ? s : null;
         var lost = new ObservedQuery
         {
             Name = p.Name.Length > 0 ? p.Name : sibling?.Name ?? "?",
@@ -130,12 +183,11 @@ public static class CaptureAnalyzer
             SentAt = sibling?.SentAt ?? at,
             Source = p.Origin + " (query not captured)",
         };
-        Answer(lost, p, at);
-        var insertAt = window.FindLastIndex(w => w.Query.SentAt <= lost.SentAt) + 1;
-        window.Insert(insertAt, (lost, p with { IsResponse = false, Name = lost.Name, Type = lost.Type }));
+        state.Answer(lost, p, at);
+        state.Add(lost, p with { IsResponse = false, Name = lost.Name, Type = lost.Type });
     }
 
-    private static void Answer(ObservedQuery q, DnsPacket p, TimeSpan at)
+    internal static void Answer(ObservedQuery q, DnsPacket p, TimeSpan at)
     {
         q.AnsweredAt = at;
         q.Rcode = p.Rcode;
@@ -146,48 +198,120 @@ public static class CaptureAnalyzer
 
     /// <summary>
     /// Groups paired queries (in send order) into lookups per client and diagnoses each. Streams: a
-    /// lookup is emitted once its client moves on or has been quiet for longer than the pairing window.
+    /// lookup is emitted once its client moves on or has been quiet for longer than the lookup gap, once
+    /// it holds <see cref="CaptureLimits.MaxQueriesPerLookup"/> queries, or (the quietest first) when more
+    /// than <see cref="CaptureLimits.MaxRunningLookups"/> run at once; so time is linear in the queries
+    /// and memory bounded, whatever the capture holds (40,000 unanswered queries of one name included).
     /// </summary>
-    public static IEnumerable<ObservedLookup> Lookups(IEnumerable<ObservedQuery> queries)
+    public static IEnumerable<ObservedLookup> Lookups(IEnumerable<ObservedQuery> queries, CaptureLimits? limits = null)
     {
-        // Several lookups of one client may run at once (tcpdump's own PTR look-ups, threads).
-        var running = new List<(List<ObservedQuery> Queries, TimeSpan LastActivity)>();
+        limits ??= CaptureLimits.Default;
+        // Several lookups of one client may run at once (tcpdump's own PTR look-ups, threads). A query can
+        // only join a lookup of its client with its first label (a repeat has the same name), so they are
+        // indexed by that; the quietest is found with a heap (stale entries skipped), so no step scans them all.
+        var byLabel = new Dictionary<(string Client, string FirstLabel), List<RunningLookup>>();
+        var quietest = new PriorityQueue<RunningLookup, TimeSpan>();
+        var runningCount = 0;
+        long sequence = 0;
+        var closed = new List<RunningLookup>();
+
+        void Close(RunningLookup r)
+        {
+            r.Closed = true;
+            runningCount--;
+            var list = byLabel[r.Key];
+            list.Remove(r);
+            if (list.Count == 0) byLabel.Remove(r.Key);
+            closed.Add(r);
+        }
+
+        bool TryQuietest(out RunningLookup r)
+        {
+            while (quietest.TryPeek(out r!, out var at))
+            {
+                if (!r.Closed && at == r.LastActivity) return true;
+                quietest.Dequeue(); // closed, or moved on since this entry
+            }
+            return false;
+        }
+
         foreach (var q in queries)
         {
-            for (var i = 0; i < running.Count; i++)
+            // Lookups quiet for longer than the gap are over; emitted in the order they began.
+            while (TryQuietest(out var r) && q.SentAt - r.LastActivity > LookupGap) { quietest.Dequeue(); Close(r); }
+            var key = (q.Client, FirstLabel(q.Name));
+            var joined = byLabel.TryGetValue(key, out var candidates) ? candidates.Find(r => r.Accepts(q)) : null;
+            if (joined is null)
             {
-                if (q.SentAt - running[i].LastActivity <= LookupGap) continue;
-                yield return Build(running[i].Queries);
-                running.RemoveAt(i--);
-            }
-            var joined = running.FindIndex(r => r.Queries[0].Client == q.Client && SameLookup(r.Queries, q));
-            if (joined >= 0)
-            {
-                running[joined].Queries.Add(q);
-                running[joined] = (running[joined].Queries, Max(running[joined].LastActivity, q.AnsweredAt ?? q.SentAt));
+                if (runningCount >= limits.MaxRunningLookups && TryQuietest(out var r)) { quietest.Dequeue(); Close(r); }
+                joined = new RunningLookup(q, ++sequence, key);
+                if (candidates is null) byLabel[key] = candidates = new List<RunningLookup>();
+                candidates.Add(joined);
+                runningCount++;
             }
             else
             {
-                running.Add((new List<ObservedQuery> { q }, q.AnsweredAt ?? q.SentAt));
+                joined.Add(q);
+            }
+            quietest.Enqueue(joined, joined.LastActivity);
+            if (joined.Queries.Count >= limits.MaxQueriesPerLookup) Close(joined);
+            if (closed.Count > 0)
+            {
+                closed.Sort((x, y) => x.Sequence.CompareTo(y.Sequence));
+                foreach (var c in closed) yield return Build(c.Queries);
+                closed.Clear();
             }
         }
-        foreach (var r in running) yield return Build(r.Queries);
+        var rest = byLabel.Values.SelectMany(l => l).OrderBy(r => r.Sequence).ToList();
+        foreach (var r in rest) yield return Build(r.Queries);
     }
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
-    /// <summary>
-    /// A query belongs to the running lookup when it repeats one of its queries, or when its name and
-    /// the lookup's names are candidates of one base name (a common first label: "x.ns.svc..." then
-    /// "x."), and it is of the same family of types (PTR look-ups of tcpdump itself stay apart).
-    /// </summary>
-    private static bool SameLookup(List<ObservedQuery> current, ObservedQuery q)
+    /// <summary>A lookup being gathered, with what <see cref="Accepts"/> needs kept as sets (O(1) per query).</summary>
+    private sealed class RunningLookup
     {
-        if (current.Any(x => x.Name == q.Name && x.Type == q.Type)) return true;
-        var isAddress = q.Type is "A" or "AAAA";
-        if (!current.All(x => (x.Type is "A" or "AAAA") == isAddress)) return false;
-        var first = FirstLabel(current[0].Name);
-        return first.Length > 0 && first == FirstLabel(q.Name) && !current.Any(x => x.Name == q.Name && x.SentAt < q.SentAt && x.Reason == QuerySendReason.FirstTry && x.Type == q.Type);
+        private readonly HashSet<(string Name, string Type)> _asked = new();
+        private readonly string _firstLabel;
+        private readonly bool _addressTypes;
+        private bool _mixedTypes;
+
+        public RunningLookup(ObservedQuery first, long sequence, (string, string) key)
+        {
+            Sequence = sequence;
+            Key = key;
+            _firstLabel = FirstLabel(first.Name);
+            _addressTypes = IsAddress(first);
+            Add(first);
+        }
+
+        public long Sequence { get; }
+        public (string Client, string FirstLabel) Key { get; }
+        public bool Closed { get; set; }
+        public List<ObservedQuery> Queries { get; } = new();
+        public TimeSpan LastActivity { get; private set; }
+
+        public void Add(ObservedQuery q)
+        {
+            Queries.Add(q);
+            _asked.Add((q.Name, q.Type));
+            if (IsAddress(q) != _addressTypes) _mixedTypes = true;
+            LastActivity = Max(LastActivity, q.AnsweredAt ?? q.SentAt);
+        }
+
+        /// <summary>
+        /// A query belongs to the running lookup when it repeats one of its queries, or when its name and
+        /// the lookup's names are candidates of one base name (a common first label: "x.ns.svc..." then
+        /// "x."), and it is of the same family of types (PTR look-ups of tcpdump itself stay apart).
+        /// </summary>
+        public bool Accepts(ObservedQuery q)
+        {
+            if (_asked.Contains((q.Name, q.Type))) return true;
+            if (_mixedTypes || IsAddress(q) != _addressTypes) return false;
+            return _firstLabel.Length > 0 && _firstLabel == FirstLabel(q.Name);
+        }
+
+        private static bool IsAddress(ObservedQuery q) => q.Type is "A" or "AAAA";
     }
 
     private static string FirstLabel(string name)
@@ -252,7 +376,8 @@ public static class CaptureAnalyzer
     /// musl re-sends a query with the same id and port right after SERVFAIL (res_msend.c);
     /// musl and glibc send A and AAAA together from one socket (musl's batch; glibc's send_dg with
     /// sendmmsg), glibc does not re-send on SERVFAIL;
-    /// Go sends A and AAAA from separate sockets (dnsclient_unix.go, one exchange per type).
+    /// Go sends A and AAAA from separate sockets (dnsclient_unix.go, one exchange per type);
+    /// uClibc-ng sends AAAA first, then A, one at a time, each from its own socket.
     /// </summary>
     public static (ObservedResolver Resolver, string Evidence) InferResolver(IReadOnlyList<ObservedQuery> queries)
     {
@@ -260,13 +385,21 @@ public static class CaptureAnalyzer
         if (resends > 0) return (ObservedResolver.Musl, $"{resends} immediate re-send(s) of a query after SERVFAIL with the same id and port");
         var pairs = 0;
         var splitPairs = 0;
+        // First-try AAAA queries by name, so pairing each A is a look-up, not a scan (large lookups stay linear).
+        var aaaaByName = queries.Where(q => q.Type == "AAAA" && q.Reason == QuerySendReason.FirstTry).ToLookup(q => q.Name);
         foreach (var a in queries.Where(q => q.Type == "A" && q.Reason == QuerySendReason.FirstTry))
         {
-            var aaaa = queries.FirstOrDefault(q => q.Type == "AAAA" && q.Name == a.Name && q.Reason == QuerySendReason.FirstTry && (q.SentAt - a.SentAt).Duration() <= LookupDiagnoser.PairWindow);
+            var aaaa = aaaaByName[a.Name].FirstOrDefault(q => (q.SentAt - a.SentAt).Duration() <= LookupDiagnoser.PairWindow);
             if (aaaa is null) continue;
             if (aaaa.SourcePort == a.SourcePort) pairs++; else splitPairs++;
         }
         if (splitPairs > 0 && pairs == 0) return (ObservedResolver.Go, $"{splitPairs} A/AAAA pair(s) sent together from different source ports");
+        // uClibc-ng (libc/inet/resolv.c __dns_lookup, getaddrinfo.c gaih_inet): AAAA searched first, then A,
+        // one query at a time, each from a new socket. Nobody else puts the AAAA search first: glibc's
+        // single-request and Go's serial lookups send A first, and both reuse or pair their sockets.
+        if (pairs == 0 && splitPairs == 0 && queries.Count >= 2 && queries[0].Type == "AAAA" && queries.Any(q => q.Type == "A")
+            && queries.Select(q => q.SourcePort).Distinct().Count() == queries.Count)
+            return (ObservedResolver.UClibcNg, $"AAAA queried before A, one query at a time, each of the {queries.Count} from its own source port");
         if (pairs > 0)
         {
             var servfailSeen = queries.Any(q => q.Rcode == "ServFail");

@@ -43,14 +43,16 @@ public sealed class CaptureReadStatistics
     public long SkippedTruncated { get; internal set; }
     public long SkippedUnsupportedLinkType { get; internal set; }
     public long SkippedLines { get; internal set; }
+    public long SkippedLongLines { get; internal set; }
 
     /// <summary>Human-readable warnings, at most one per kind, with counts.</summary>
     public IEnumerable<string> Warnings(string input)
     {
-        if (SkippedMalformed > 0) yield return $"{input}: skipped {SkippedMalformed} malformed DNS message(s)";
+        if (SkippedMalformed > 0) yield return $"{input}: skipped {SkippedMalformed} malformed packet(s) or DNS message(s)";
         if (SkippedTruncated > 0) yield return $"{input}: skipped {SkippedTruncated} packet(s) cut short (snap length or a truncated file)";
         if (SkippedUnsupportedLinkType > 0) yield return $"{input}: skipped {SkippedUnsupportedLinkType} packet(s) of an unsupported link type";
         if (SkippedNotDns > 0) yield return $"{input}: skipped {SkippedNotDns} packet(s) on port 53 that are not DNS, or not UDP/TCP on port 53";
         if (SkippedLines > 0) yield return $"{input}: skipped {SkippedLines} line(s) that are not tcpdump DNS lines";
+        if (SkippedLongLines > 0) yield return $"{input}: skipped {SkippedLongLines} line(s) longer than the line length limit (-MaxLineLength)";
     }
 }

@@ -63,7 +63,7 @@ public static class PcapReader
 
     private static IEnumerable<DnsPacket> ReadPcapNg(Stream stream, byte[] firstType, CaptureReadStatistics stats, string input, IProgress<long>? progress, CancellationToken cancellation)
     {
-        var interfaces = new List<(int LinkType, long TicksPerUnitNumerator, long UnitsPerSecond)>();
+        var interfaces = new List<(int LinkType, long UnitsPerSecond)>();
         var bigEndian = false;
         var typeBytes = firstType;
         long packet = 0, offset = 0;
@@ -112,21 +112,18 @@ public static class PcapReader
                 case 1: // Interface description: link type, and if_tsresol among the options.
                 {
                     var linkType = U16(body, bigEndian);
-                    var unitsPerSecond = 1_000_000L;
+                    long? unitsPerSecond = 1_000_000L;
                     var o = 8;
                     while (o + 4 <= body.Length - 4)
                     {
                         var code = U16(body.AsSpan(o), bigEndian);
                         var optionLength = U16(body.AsSpan(o + 2), bigEndian);
                         if (code == 0) break;
-                        if (code == 9 && optionLength >= 1 && o + 4 < body.Length)
-                        {
-                            var r = body[o + 4];
-                            unitsPerSecond = (r & 0x80) == 0 ? (long)Math.Pow(10, r & 0x7F) : 1L << (r & 0x7F);
-                        }
+                        if (code == 9 && optionLength >= 1 && o + 4 < body.Length) unitsPerSecond = TimestampUnitsPerSecond(body[o + 4]);
                         o += 4 + ((optionLength + 3) & ~3);
                     }
-                    interfaces.Add((linkType, 10_000_000L, unitsPerSecond));
+                    // An impossible resolution (10^19 and up, 2^63 and up) leaves the interface unusable: its packets are counted as malformed.
+                    interfaces.Add((linkType, unitsPerSecond ?? 0));
                     break;
                 }
                 case 6: // Enhanced packet.
@@ -134,14 +131,15 @@ public static class PcapReader
                     if (body.Length < 20) { stats.SkippedMalformed++; break; }
                     packet++;
                     stats.PacketsRead++;
-                    var id = (int)U32(body, bigEndian);
+                    // Interface id and captured length are unsigned 32-bit fields: compared as such, never cast to int first.
+                    var id = U32(body, bigEndian);
                     var timestamp = ((ulong)U32(body.AsSpan(4), bigEndian) << 32) | U32(body.AsSpan(8), bigEndian);
-                    var captured = (int)U32(body.AsSpan(12), bigEndian);
-                    if (id >= interfaces.Count) { stats.SkippedMalformed++; break; }
-                    if (captured > body.Length - 20) { stats.SkippedTruncated++; break; }
-                    var (linkType, ticksPerSecond, unitsPerSecond) = interfaces[id];
-                    var time = DateTime.UnixEpoch.AddTicks((long)((decimal)timestamp * ticksPerSecond / unitsPerSecond));
-                    var dns = Decode(linkType, body.AsSpan(20, captured).ToArray(), time, $"{input}:packet {packet}", stats);
+                    var captured = U32(body.AsSpan(12), bigEndian);
+                    if (id >= (uint)interfaces.Count) { stats.SkippedMalformed++; break; }
+                    if (captured > (uint)(body.Length - 20)) { stats.SkippedTruncated++; break; }
+                    var (linkType, unitsPerSecond) = interfaces[(int)id];
+                    if (!TryTimestamp(timestamp, unitsPerSecond, out var time)) { stats.SkippedMalformed++; break; }
+                    var dns = Decode(linkType, body.AsSpan(20, (int)captured).ToArray(), time, $"{input}:packet {packet}", stats);
                     if (dns is not null) yield return dns;
                     break;
                 }
@@ -156,7 +154,12 @@ public static class PcapReader
         }
     }
 
-    /// <summary>Link layer to DNS message; null (and a count) when the packet is not DNS on port 53.</summary>
+    /// <summary>
+    /// Link layer to DNS message; null (and a count) when the packet is not DNS on port 53. This is the
+    /// boundary for one packet's bytes: PacketDotNet decodes lazily (a bad IP, UDP or TCP header throws
+    /// later, from Extract, SourcePort or PayloadData), so everything it touches runs inside one catch
+    /// and a bad packet skips that packet only.
+    /// </summary>
     internal static DnsPacket? Decode(int linkType, byte[] data, DateTime time, string origin, CaptureReadStatistics stats)
     {
         if (!Enum.IsDefined(typeof(LinkLayers), (LinkLayers)linkType))
@@ -164,51 +167,22 @@ public static class PcapReader
             stats.SkippedUnsupportedLinkType++;
             return null;
         }
-        Packet parsed;
+        DecodedTransport? decoded;
         try
         {
-            parsed = Packet.ParsePacket((LinkLayers)linkType, data);
+            decoded = DecodeTransport(linkType, data, stats);
         }
-        catch (Exception)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            stats.SkippedTruncated++;
+            // Whatever PacketDotNet throws on a damaged header (IndexOutOfRange, ArgumentOutOfRange, InvalidOperation, ...).
+            stats.SkippedMalformed++;
             return null;
         }
-        var ip = parsed.Extract<IPPacket>();
-        if (ip is null) { stats.SkippedNotDns++; return null; }
-        byte[]? payload;
-        int sourcePort, destinationPort;
-        string transport;
-        if (parsed.Extract<UdpPacket>() is { } udp)
-        {
-            sourcePort = udp.SourcePort;
-            destinationPort = udp.DestinationPort;
-            payload = udp.PayloadData;
-            transport = "UDP";
-        }
-        else if (parsed.Extract<TcpPacket>() is { } tcp)
-        {
-            sourcePort = tcp.SourcePort;
-            destinationPort = tcp.DestinationPort;
-            transport = "TCP";
-            var segment = tcp.PayloadData;
-            if (segment is null || segment.Length == 0) { return null; } // handshakes and ACKs: not DNS messages
-            // DNS over TCP: a 2-byte length, then the message; only messages within one segment are read.
-            var length = segment.Length >= 2 ? BinaryPrimitives.ReadUInt16BigEndian(segment) : -1;
-            if (length < 0 || segment.Length < length + 2) { stats.SkippedTruncated++; return null; }
-            payload = segment.AsSpan(2, length).ToArray();
-        }
-        else
-        {
-            stats.SkippedNotDns++;
-            return null;
-        }
-        if (sourcePort != 53 && destinationPort != 53) { stats.SkippedNotDns++; return null; }
-        if (payload is null || payload.Length == 0) { stats.SkippedTruncated++; return null; }
+        if (decoded is not { } t) return null;
         DnsMessage message;
         try
         {
-            message = DnsWire.Parse(payload);
+            message = DnsWire.Parse(t.Payload);
         }
         catch (DnsFormatException)
         {
@@ -224,11 +198,11 @@ public static class PcapReader
         return new DnsPacket
         {
             Timestamp = time,
-            SourceHost = ip.SourceAddress.ToString(),
-            SourcePort = sourcePort,
-            DestinationHost = ip.DestinationAddress.ToString(),
-            DestinationPort = destinationPort,
-            Transport = transport,
+            SourceHost = t.Source,
+            SourcePort = t.SourcePort,
+            DestinationHost = t.Destination,
+            DestinationPort = t.DestinationPort,
+            Transport = t.Transport,
             Id = h.Id,
             IsResponse = h.IsResponse,
             Name = message.QuestionName,
@@ -236,10 +210,96 @@ public static class PcapReader
             Rcode = h.IsResponse ? h.Rcode.ToString() : null,
             AnswerCount = h.AnswerCount,
             Truncated = h.Truncated,
-            Size = payload.Length,
+            Size = t.Payload.Length,
             Flags = flags + (h.Truncated ? "|" : string.Empty),
             Origin = origin,
         };
+    }
+
+    private readonly record struct DecodedTransport(string Source, int SourcePort, string Destination, int DestinationPort, string Transport, byte[] Payload);
+
+    /// <summary>The IP addresses, ports and DNS payload of a packet; null (counted) when it is not DNS. May throw on damaged headers.</summary>
+    private static DecodedTransport? DecodeTransport(int linkType, byte[] data, CaptureReadStatistics stats)
+    {
+        var parsed = Packet.ParsePacket((LinkLayers)linkType, data);
+        if (!IpHeaderSound(parsed)) { stats.SkippedMalformed++; return null; }
+        var ip = parsed.Extract<IPPacket>();
+        if (ip is null) { stats.SkippedNotDns++; return null; }
+        byte[]? payload;
+        int sourcePort, destinationPort;
+        string transport;
+        if (parsed.Extract<UdpPacket>() is { } udp)
+        {
+            sourcePort = udp.SourcePort;
+            destinationPort = udp.DestinationPort;
+            if (sourcePort != 53 && destinationPort != 53) { stats.SkippedNotDns++; return null; }
+            payload = udp.PayloadData;
+            transport = "UDP";
+        }
+        else if (parsed.Extract<TcpPacket>() is { } tcp)
+        {
+            sourcePort = tcp.SourcePort;
+            destinationPort = tcp.DestinationPort;
+            if (sourcePort != 53 && destinationPort != 53) { stats.SkippedNotDns++; return null; }
+            transport = "TCP";
+            var segment = tcp.PayloadData;
+            if (segment is null || segment.Length == 0) { return null; } // handshakes and ACKs: not DNS messages
+            // DNS over TCP: a 2-byte length, then the message; only messages within one segment are read.
+            var length = segment.Length >= 2 ? BinaryPrimitives.ReadUInt16BigEndian(segment) : -1;
+            if (length < 0 || segment.Length < length + 2) { stats.SkippedTruncated++; return null; }
+            payload = segment.AsSpan(2, length).ToArray();
+        }
+        else
+        {
+            stats.SkippedNotDns++;
+            return null;
+        }
+        if (payload is null || payload.Length == 0) { stats.SkippedTruncated++; return null; }
+        return new DecodedTransport(ip.SourceAddress.ToString(), sourcePort, ip.DestinationAddress.ToString(), destinationPort, transport, payload);
+    }
+
+    /// <summary>
+    /// Checks the outermost IPv4 header before PacketDotNet decodes what it carries: with an IHL below 5 (a header
+    /// shorter than its 20 fixed bytes) and IP-in-IP as the protocol, PacketDotNet's IPPacket.ParseNextSegment parses
+    /// the same bytes as the inner packet again and never returns (found by fuzzing: tests/fuzz/crashes/pcap). Only
+    /// the link layers' payload getters run here, not the IP packet's own.
+    /// </summary>
+    private static bool IpHeaderSound(Packet parsed)
+    {
+        var p = parsed;
+        for (var depth = 0; depth < 4 && p is not null; depth++)
+        {
+            if (p is IPv4Packet v4) return v4.HeaderLength >= 5 && v4.HeaderLength * 4 <= v4.Bytes.Length;
+            if (p is IPPacket) return true;
+            p = p.PayloadPacket;
+        }
+        return true;
+    }
+
+    /// <summary>if_tsresol (pcapng): units per second, or null when the resolution cannot be held in 64 bits.</summary>
+    internal static long? TimestampUnitsPerSecond(byte resolution)
+    {
+        var exponent = resolution & 0x7F;
+        if ((resolution & 0x80) != 0) return exponent <= 62 ? 1L << exponent : null;
+        if (exponent > 18) return null;
+        var units = 1L;
+        for (var i = 0; i < exponent; i++) units *= 10;
+        return units;
+    }
+
+    /// <summary>A pcapng timestamp as a time; false when it lies outside what DateTime holds (a damaged or hostile block).</summary>
+    internal static bool TryTimestamp(ulong timestamp, long unitsPerSecond, out DateTime time)
+    {
+        time = default;
+        if (unitsPerSecond <= 0) return false;
+        // seconds and the remainder separately: no intermediate product can overflow.
+        var seconds = timestamp / (ulong)unitsPerSecond;
+        var remainder = timestamp % (ulong)unitsPerSecond;
+        var maxSeconds = (ulong)((DateTime.MaxValue - DateTime.UnixEpoch).Ticks / TimeSpan.TicksPerSecond);
+        if (seconds >= maxSeconds) return false;
+        var fractionTicks = (long)((UInt128)remainder * TimeSpan.TicksPerSecond / (ulong)unitsPerSecond);
+        time = DateTime.UnixEpoch.AddTicks((long)seconds * TimeSpan.TicksPerSecond + fractionTicks);
+        return true;
     }
 
     public static string TypeName(ushort type) => type switch

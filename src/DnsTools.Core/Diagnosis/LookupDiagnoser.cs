@@ -16,6 +16,8 @@ public enum ObservedResolver
     Musl,
     Glibc,
     Go,
+    /// <summary>uClibc-ng: one query at a time, each from its own port, AAAA before A.</summary>
+    UClibcNg,
 }
 
 /// <summary>One getaddrinfo-like lookup: its queries in order, how it ended, and the diagnosis.</summary>
@@ -71,6 +73,18 @@ public static class LookupDiagnoser
     /// <summary>Two queries from one socket closer than this are a parallel pair (libcs send them microseconds apart).</summary>
     public static readonly TimeSpan PairWindow = TimeSpan.FromMilliseconds(10);
 
+    /// <summary>Index of the first query sent at or after <paramref name="at"/> in a list in send order.</summary>
+    private static int FirstSentAtOrAfter(List<ObservedQuery> inOrder, TimeSpan at)
+    {
+        int low = 0, high = inOrder.Count;
+        while (low < high)
+        {
+            var mid = (low + high) / 2;
+            if (inOrder[mid].SentAt < at) low = mid + 1; else high = mid;
+        }
+        return low;
+    }
+
     public static IReadOnlyList<DnsDiagnosis> Diagnose(ObservedLookup lookup)
     {
         var result = new List<DnsDiagnosis>();
@@ -102,7 +116,9 @@ public static class LookupDiagnoser
         var resends = q.Where(x => x.Reason == QuerySendReason.ResendAfterServfail).ToList();
         if (resends.Count > 0)
         {
-            var first = servfails.Min(x => x.AnsweredAt!.Value);
+            // The SERVFAIL itself may belong to the lookup before (a capture that closed it, found by fuzzing): then the
+            // first re-send, sent right after it, dates it.
+            var first = servfails.Count > 0 ? servfails.Min(x => x.AnsweredAt!.Value) : resends.Min(x => x.SentAt);
             result.Add(new DnsDiagnosis(AaaaServfailResend, $"{string.Join('/', resends.Select(x => x.Type).Distinct())} SERVFAIL re-send storm",
                 $"The server answered SERVFAIL (first at {Ms(first)}) and the resolver re-sent the same query {resends.Count} times with the same id and source port; the lookup still waited for its timeout. This is musl's behaviour (src/network/res_msend.c re-sends on SERVFAIL and only accepts NOERROR or NXDOMAIN), and musl fails the whole lookup when either A or AAAA fails.",
                 servfails.Take(3).Concat(resends.Take(5)).Distinct().OrderBy(x => x.SentAt).Select(x => $"#{x.Index} id {x.Id} {x.Type}? {x.Name} {x.Reason} sent {Ms(x.SentAt)} -> {x.Outcome}").ToList(),
@@ -118,13 +134,24 @@ public static class LookupDiagnoser
         }
 
         // DNS004: one of a same-socket pair never answered while its partner was: the conntrack race signature.
+        // Indexed by socket and by question, each in send order, so a lookup of thousands of unanswered
+        // queries (a hostile capture) is diagnosed in n log n, not n squared.
         var lost = new List<string>();
+        var bySocket = q.GroupBy(x => (x.Client, x.SourcePort)).ToDictionary(g => g.Key, g => g.OrderBy(x => x.SentAt).ToList());
+        var byQuestion = q.GroupBy(x => (x.Name, x.Type)).ToDictionary(g => g.Key, g => g.OrderBy(x => x.SentAt).ToList());
         foreach (var x in q.Where(x => !x.Answered && x.Transport == "UDP"))
         {
-            var partner = q.FirstOrDefault(p => p != x && p.SourcePort == x.SourcePort && p.Client == x.Client && p.Answered
-                && (p.SentAt - x.SentAt).Duration() <= PairWindow && p.Id != x.Id);
+            var socket = bySocket[(x.Client, x.SourcePort)];
+            ObservedQuery? partner = null;
+            for (var i = FirstSentAtOrAfter(socket, x.SentAt - PairWindow); i < socket.Count && socket[i].SentAt <= x.SentAt + PairWindow; i++)
+            {
+                var p = socket[i];
+                if (p != x && p.Answered && p.Id != x.Id) { partner = p; break; }
+            }
             if (partner is null) continue;
-            var retry = q.FirstOrDefault(r => r.SentAt > x.SentAt && r.Name == x.Name && r.Type == x.Type);
+            var asked = byQuestion[(x.Name, x.Type)];
+            var next = FirstSentAtOrAfter(asked, x.SentAt + TimeSpan.FromTicks(1));
+            var retry = next < asked.Count ? asked[next] : null;
             lost.Add($"#{x.Index} id {x.Id} {x.Type}? {x.Name} from port {x.SourcePort} at {Ms(x.SentAt)}: no answer; its pair #{partner.Index} {partner.Type} answered in {Ms(partner.Latency!.Value)}"
                 + (retry is null ? "" : $"; asked again at {Ms(retry.SentAt)} (waited {Ms(retry.SentAt - x.SentAt)})"));
         }
@@ -186,6 +213,10 @@ public static class LookupDiagnoser
                 if (lostPair) list.Add("options single-request-reopen in the pod's dnsConfig: glibc sends A and AAAA from different sockets, which avoids the conntrack race.");
                 if (servfail) list.Add("glibc 2.36+: options no-aaaa stops AAAA queries entirely.");
                 list.Add("NodeLocal DNSCache: no DNAT between pod and cache.");
+                break;
+            case ObservedResolver.UClibcNg:
+                list.Add("uClibc-ng reads only the first word of an options line, and only timeout: or attempts: (libc/inet/resolv.c): put 'options timeout:N' on its own line; ndots does not exist, a name with a dot is tried as given first.");
+                list.Add("uClibc-ng sends one query at a time from a new socket each, so the same-socket race does not apply; NodeLocal DNSCache helps with slow or failing upstreams.");
                 break;
             case ObservedResolver.Go:
                 list.Add("Go sends A and AAAA from separate sockets, so the same-socket race does not apply; NodeLocal DNSCache still helps with slow or failing upstreams.");

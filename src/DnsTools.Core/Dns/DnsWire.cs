@@ -184,6 +184,25 @@ public static class DnsWire
         WriteUInt16(b, 0); // no options
     }
 
+    /// <summary>
+    /// Whether <see cref="WriteName"/> can put the name in a query: every label 1 to 63 bytes, at most 255 bytes
+    /// on the wire. The resolver models ask this before a candidate is queried, as the libcs' query builders refuse
+    /// the same names (musl res_mkquery.c, glibc ns_name_pton via res_mkquery, Go dnsmessage Name.pack).
+    /// </summary>
+    public static bool CanEncodeName(string name)
+    {
+        var trimmed = name.EndsWith('.') ? name[..^1] : name;
+        if (trimmed.Length == 0) return true;
+        var wire = 1;
+        foreach (var label in trimmed.Split('.'))
+        {
+            var bytes = Encoding.ASCII.GetByteCount(label);
+            if (bytes is 0 or > 63) return false;
+            wire += bytes + 1;
+        }
+        return wire <= MaxNameLength;
+    }
+
     /// <summary>Writes a name as labels; a trailing dot is optional. Throws for labels over 63 bytes or names over 255.</summary>
     public static void WriteName(List<byte> b, string name)
     {

@@ -15,11 +15,11 @@ internal sealed record WireFormat(ResolverFamily Family, ushort? EdnsUdpSize, bo
     /// <summary>
     /// musl: RD only, no OPT (src/network/res_mkquery.c); glibc: OPT (1200) only with "options edns0",
     /// AD only with trust-ad (resolv/res_mkquery.c); Go: always OPT with 1232, AD with trust-ad
-    /// (src/net/dnsclient_unix.go newRequest).
+    /// (src/net/dnsclient_unix.go newRequest); uClibc-ng: RD only, no OPT (libc/inet/resolv.c __dns_lookup).
     /// </summary>
     public static WireFormat For(ResolverFamily family, DnsTools.Core.ResolvConf.ResolverSettings settings) => family switch
     {
-        ResolverFamily.Musl => new WireFormat(family, null, false),
+        ResolverFamily.Musl or ResolverFamily.UClibcNg => new WireFormat(family, null, false),
         ResolverFamily.Glibc => new WireFormat(family, settings.Edns0 ? (ushort)1200 : null, settings.TrustAd),
         _ => new WireFormat(family, 1232, settings.TrustAd),
     };
@@ -67,6 +67,12 @@ internal sealed class LiveNetwork : Simulation
         public Socket? Os;
         public bool Tcp;
         public bool ClosedForModel;
+        /// <summary>The TCP connection was refused or reset (told to the model once).</summary>
+        public bool Lost;
+        /// <summary>The TCP connect itself failed (refused), as opposed to a reset after connecting.</summary>
+        public bool Refused;
+        /// <summary>TCP queries written by the model and not yet on the wire: sent together at the next wait, as glibc's send_vc writes both with one writev.</summary>
+        public List<byte[]>? PendingTcp;
         public IPEndPoint? Local;
         public byte[]? Buffer;
     }
@@ -99,18 +105,34 @@ internal sealed class LiveNetwork : Simulation
     {
         var endpoint = _endpointFor(server);
         var live = _sockets[socket];
+        string? unsendable = null;
         if (!_wireIds.TryGetValue(identity, out var wireId))
         {
             wireId = NewWireId();
             _wireIds[identity] = wireId;
         }
-        var message = DnsWire.BuildQuery(wireId, fqdn, (ushort)type, recursionDesired: true, authenticData: _wire.AuthenticData, ednsUdpSize: transport == DnsTransport.Udp ? _wire.EdnsUdpSize : _wire.EdnsUdpSize);
-        // The send time is taken right before the system call: building the message is not latency.
-        var sentAt = Now;
-        string? failure = null;
+        byte[] message;
         try
         {
-            if (transport == DnsTransport.Udp)
+            message = DnsWire.BuildQuery(wireId, fqdn, (ushort)type, recursionDesired: true, authenticData: _wire.AuthenticData, ednsUdpSize: _wire.EdnsUdpSize);
+        }
+        catch (DnsFormatException e)
+        {
+            // The models never send a name their libc cannot encode (they check first); this is the backstop, so a
+            // model gap is a query marked "not sent", never an exception ending the whole run.
+            message = Array.Empty<byte>();
+            unsendable = $"not sent: {e.Message}";
+        }
+        // The send time is taken right before the system call: building the message is not latency.
+        var sentAt = Now;
+        string? failure = unsendable;
+        try
+        {
+            if (failure is not null)
+            {
+                // Nothing to send.
+            }
+            else if (transport == DnsTransport.Udp)
             {
                 if (live.Os is null) { live.Os = NewUdp(endpoint); sentAt = Now; }
                 live.Os.SendTo(message, endpoint);
@@ -122,15 +144,16 @@ internal sealed class LiveNetwork : Simulation
                 {
                     live.Tcp = true;
                     live.Os = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                    ConnectWithin(live.Os, endpoint, Remaining(TimeSpan.FromSeconds(10)));
+                    try { ConnectWithin(live.Os, endpoint, Remaining(TimeSpan.FromSeconds(10))); }
+                    catch (SocketException) { live.Refused = true; throw; }
                 }
                 var framed = new byte[message.Length + 2];
                 BinaryPrimitives.WriteUInt16BigEndian(framed, (ushort)message.Length);
                 message.CopyTo(framed, 2);
                 sentAt = Now;
-                live.Os.Send(framed);
+                (live.PendingTcp ??= new List<byte[]>()).Add(framed);
             }
-            live.Local ??= live.Os.LocalEndPoint as IPEndPoint;
+            live.Local ??= live.Os?.LocalEndPoint as IPEndPoint;
         }
         catch (Exception e) when (e is SocketException or TimeoutException or AggregateException)
         {
@@ -175,7 +198,11 @@ internal sealed class LiveNetwork : Simulation
     public override SimReply? Next(IEnumerable<int> sockets, TimeSpan from, TimeSpan until)
     {
         List<int> wanted;
-        lock (_gate) wanted = sockets.Where(id => _sockets.TryGetValue(id, out var s) && s.Os is not null && !s.ClosedForModel).ToList();
+        lock (_gate)
+        {
+            FlushTcp();
+            wanted = sockets.Where(id => _sockets.TryGetValue(id, out var s) && s.Os is not null && !s.ClosedForModel).ToList();
+        }
         while (true)
         {
             _cancel.ThrowIfCancellationRequested();
@@ -217,9 +244,23 @@ internal sealed class LiveNetwork : Simulation
     /// <summary>When the model returned: the lookup's measured end (set when the model finishes).</summary>
     public TimeSpan? EndedAt { get; private set; }
 
+    /// <summary>Writes every socket's queued TCP queries, each socket's in one send (a failure shows as a lost connection when read).</summary>
+    private void FlushTcp()
+    {
+        foreach (var live in _sockets.Values)
+        {
+            if (live.PendingTcp is not { Count: > 0 } pending || live.Os is null) continue;
+            var all = pending.Count == 1 ? pending[0] : pending.SelectMany(b => b).ToArray();
+            pending.Clear();
+            try { live.Os.Send(all); }
+            catch (SocketException) { }
+        }
+    }
+
     public override IReadOnlyList<PlannedQuery> Finish()
     {
         EndedAt ??= Now;
+        lock (_gate) FlushTcp();
         lock (_gate) return FinishNow();
     }
 
@@ -247,27 +288,37 @@ internal sealed class LiveNetwork : Simulation
         return ordered;
     }
 
-    /// <summary>Reads one message from a socket; returns it for the model when it answers an outstanding query.</summary>
+    /// <summary>Reads one message from a socket; returns it for the model when the modelled libc takes it as an answer (see <see cref="ReplyAcceptance"/>).</summary>
     private SimReply? Receive(int socketId, bool deliver)
     {
         LiveSocket live;
         lock (_gate) live = _sockets[socketId];
         byte[] message;
+        IPEndPoint? from = null;
         try
         {
             if (live.Tcp)
             {
                 var length = new byte[2];
-                if (!ReadExactly(live.Os!, length)) return null;
-                message = new byte[BinaryPrimitives.ReadUInt16BigEndian(length)];
-                if (!ReadExactly(live.Os!, message)) return null;
+                try
+                {
+                    if (!ReadExactly(live.Os!, length)) return ConnectionLost(socketId, live, deliver);
+                    message = new byte[BinaryPrimitives.ReadUInt16BigEndian(length)];
+                    if (!ReadExactly(live.Os!, message)) return ConnectionLost(socketId, live, deliver);
+                }
+                catch (SocketException)
+                {
+                    // Refused or reset: the libc's read or connect fails at once (glibc send_vc returns), so does the probe.
+                    return ConnectionLost(socketId, live, deliver);
+                }
             }
             else
             {
                 var buffer = live.Buffer ??= new byte[65535];
-                EndPoint from = new IPEndPoint(live.Os!.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
-                var n = live.Os.ReceiveFrom(buffer, ref from);
+                EndPoint source = new IPEndPoint(live.Os!.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+                var n = live.Os.ReceiveFrom(buffer, ref source);
                 message = buffer[..n];
+                from = (IPEndPoint)source;
             }
         }
         catch (SocketException)
@@ -275,46 +326,53 @@ internal sealed class LiveNetwork : Simulation
             return null; // ICMP unreachable and the like: nothing for the resolver
         }
         var at = Now;
-        DnsMessage parsed;
-        try
-        {
-            parsed = DnsWire.Parse(message);
-        }
-        catch (DnsFormatException)
-        {
-            return null;
-        }
-        if (!parsed.Header.IsResponse) return null;
-        lock (_gate) return Match(socketId, live, parsed, at, deliver);
+        lock (_gate) return Match(socketId, live, message, from, at, deliver);
     }
 
-    private SimReply? Match(int socketId, LiveSocket live, DnsMessage parsed, TimeSpan at, bool deliver)
+    /// <summary>
+    /// A TCP connection that was refused, reset or closed: the model gets a <see cref="ServerResponseKind.Reset"/>
+    /// for the first query still unanswered on it (once), instead of waiting out the lookup limit.
+    /// </summary>
+    private SimReply? ConnectionLost(int socketId, LiveSocket live, bool deliver)
     {
-        // The latest unanswered send with this id on this socket; else the latest with this id (a duplicate answer).
-        var match = _sent.LastOrDefault(s => s.Socket == socketId && s.WireId == parsed.Header.Id && !s.Observed.Answered
-            && (parsed.QuestionName.Length == 0 || string.Equals(parsed.QuestionName, s.Planned.Name, StringComparison.OrdinalIgnoreCase)));
+        var at = Now;
+        lock (_gate)
+        {
+            var pending = _sent.FirstOrDefault(s => s.Socket == socketId && !s.Observed.Answered);
+            if (pending.Planned is null || live.Lost) return null;
+            live.Lost = true;
+            var o = pending.Observed;
+            o.AnsweredAt = at;
+            o.Rcode = live.Refused ? "ConnectionRefused" : "ConnectionReset";
+            o.TimedOut = false;
+            o.Late = !deliver || live.ClosedForModel;
+            if (!deliver || live.ClosedForModel) return null;
+            return new SimReply { Query = pending.Planned, At = at, Kind = live.Refused ? ServerResponseKind.ConnectionRefused : ServerResponseKind.Reset, Socket = socketId };
+        }
+    }
+
+    private SimReply? Match(int socketId, LiveSocket live, byte[] message, IPEndPoint? from, TimeSpan at, bool deliver)
+    {
+        if (message.Length < 4) return null;
+        var id = BinaryPrimitives.ReadUInt16BigEndian(message);
+        // The latest unanswered send on this socket that the libc would take this reply for.
+        // musl listens to every nameserver; it sends each pass to all of them, so they are the servers sent to so far.
+        var nameservers = _sent.Select(s => _endpointFor(s.Planned.Server)).ToHashSet();
+        var match = _sent.LastOrDefault(s => s.Socket == socketId && s.WireId == id && !s.Observed.Answered
+            && ReplyAcceptance.SourceAccepted(_wire.Family, from, _endpointFor(s.Planned.Server), nameservers)
+            && ReplyAcceptance.Matches(_wire.Family, message, id, s.Planned.Name, s.Planned.Type, live.Tcp));
         if (match.Planned is null) return null;
-        var kind = Kind(parsed);
+        var (kind, rcode, answers, truncated) = ReplyAcceptance.Read(message);
         var o = match.Observed;
         o.AnsweredAt = at;
-        o.Rcode = parsed.Header.Rcode.ToString();
-        o.AnswerCount = parsed.Header.AnswerCount;
-        o.Truncated = parsed.Header.Truncated;
+        o.Rcode = rcode.ToString();
+        o.AnswerCount = answers;
+        o.Truncated = truncated;
         o.TimedOut = false;
         o.Late = !deliver || live.ClosedForModel;
         if (!deliver || live.ClosedForModel) return null;
         return new SimReply { Query = match.Planned, At = at, Kind = kind, Socket = socketId };
     }
-
-    private static ServerResponseKind Kind(DnsMessage m) => m.Header.Rcode switch
-    {
-        DnsRcode.NoError when m.Header.Truncated => ServerResponseKind.Truncated,
-        DnsRcode.NoError when m.Header.AnswerCount > 0 => ServerResponseKind.Answer,
-        DnsRcode.NoError => ServerResponseKind.NoData,
-        DnsRcode.NxDomain => ServerResponseKind.NxDomain,
-        DnsRcode.ServFail => ServerResponseKind.ServFail,
-        _ => ServerResponseKind.Refused,
-    };
 
     private static QuerySendReason Map(QueryReason reason) => reason switch
     {

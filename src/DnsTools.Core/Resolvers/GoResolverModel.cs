@@ -1,3 +1,4 @@
+using DnsTools.Core.Dns;
 using DnsTools.Core.ResolvConf;
 
 namespace DnsTools.Core.Resolvers;
@@ -12,9 +13,50 @@ public sealed class GoResolverModel : ResolverModel
 {
     public GoResolverModel(ResolverSpec spec) : base(spec) { }
 
-    private enum LaneError { None, NoSuchHost, NoData, Timeout, ServFail, Misbehaving }
+    private enum LaneError { None, NoSuchHost, NoData, Timeout, ServFail, Misbehaving, CannotMarshal }
 
     private sealed record LaneResult(TimeSpan End, bool Address, LaneError Error);
+
+    /// <summary>
+    /// Go's isDomainName (src/net/dnsclient.go): 1 to 254 bytes (254 only with a trailing dot); labels of 1 to
+    /// 63 bytes of letters, digits, '_' and '-' (not after a dot, not at a label's end); not all numeric.
+    /// </summary>
+    internal static bool IsDomainName(string s)
+    {
+        if (s == ".") return true;
+        var l = s.Length;
+        if (l == 0 || l > 254 || (l == 254 && s[l - 1] != '.')) return false;
+        var last = '.';
+        var nonNumeric = false;
+        var partLength = 0;
+        foreach (var c in s)
+        {
+            switch (c)
+            {
+                case >= 'a' and <= 'z' or >= 'A' and <= 'Z' or '_':
+                    nonNumeric = true;
+                    partLength++;
+                    break;
+                case >= '0' and <= '9':
+                    partLength++;
+                    break;
+                case '-':
+                    if (last == '.') return false;
+                    partLength++;
+                    nonNumeric = true;
+                    break;
+                case '.':
+                    if (last is '.' or '-') return false;
+                    if (partLength is > 63 or 0) return false;
+                    partLength = 0;
+                    break;
+                default:
+                    return false;
+            }
+            last = c;
+        }
+        return last != '-' && partLength <= 63 && nonNumeric;
+    }
 
     internal override IReadOnlyList<string> Candidates(string name, ResolverSettings settings)
     {
@@ -39,14 +81,29 @@ public sealed class GoResolverModel : ResolverModel
         sim.Notes.Add("Go sends A and AAAA from two goroutines: their order on the wire is not fixed.");
         if (settings.IgnoredOptions.Count > 0) sim.Notes.Add($"Go ignores: {string.Join(' ', settings.IgnoredOptions)}.");
         var servers = settings.Nameservers.Select(Server).ToArray();
-        var candidates = Candidates(name, settings);
         var now = TimeSpan.Zero;
+        if (!IsDomainName(name))
+        {
+            // dnsclient_unix.go goLookupIPCNAMEOrder: !isDomainName(name) → errNoSuchHost, before any query.
+            sim.Notes.Add($"'{name}' is not a valid domain name for Go (isDomainName: an empty or 64+ byte label, a character outside letters, digits, '-' and '_', or over 254 bytes): no such host, nothing is sent.");
+            return new Outcome(now, LookupResult.NoName, Array.Empty<DnsQueryType>(), null);
+        }
+        var candidates = Candidates(name, settings);
         var soffset = 0;
         LaneError lastErr = LaneError.None;
         for (var i = 0; i < candidates.Count; i++)
         {
-            sim.NewCandidate();
             var fqdn = Fqdn(candidates[i]);
+            if (!DnsWire.CanEncodeName(fqdn))
+            {
+                // A search suffix with an empty or 64+ byte label: dnsmessage's Name.pack fails (errSegTooLong,
+                // errZeroSegLen), exchange returns errCannotMarshalDNSMessage for every server without sending, and
+                // the candidate's error is kept like any other (goLookupIPCNAMEOrder).
+                sim.Notes.Add($"'{fqdn}' cannot be packed into a query (a label empty or over 63 bytes): Go skips it with \"cannot marshal DNS message\".");
+                if (lastErr == LaneError.None || fqdn == Fqdn(name)) lastErr = LaneError.CannotMarshal;
+                continue;
+            }
+            sim.NewCandidate();
             var first = FirstReason(i);
             // goLookupIPCNAME: qtypes A, AAAA; both started together unless single-request, in which
             // case AAAA starts when A's tryOneName returns. Both results are awaited.
@@ -90,6 +147,7 @@ public sealed class GoResolverModel : ResolverModel
         {
             LaneError.NoSuchHost or LaneError.NoData or LaneError.None => LookupResult.NoName,
             LaneError.Timeout or LaneError.ServFail => LookupResult.TryAgain,
+            // CannotMarshal and Misbehaving: a DNSError that is neither "not found" nor temporary.
             _ => LookupResult.Fail,
         };
         return new Outcome(now, result, Array.Empty<DnsQueryType>(), null);

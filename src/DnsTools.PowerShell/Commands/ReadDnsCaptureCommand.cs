@@ -43,7 +43,7 @@ public sealed class MeasureDnsCaptureCommand : CaptureCommandBase
 
     protected override void Emit(IEnumerable<ObservedQuery> queries)
     {
-        foreach (var lookup in CaptureAnalyzer.Lookups(queries))
+        foreach (var lookup in CaptureAnalyzer.Lookups(queries, Limits))
         {
             if (_clients is { Length: > 0 } && !_clients.Any(c => c.IsMatch(lookup.Client))) continue;
             WriteObject(lookup);
@@ -103,6 +103,23 @@ public abstract class CaptureCommandBase : PSCmdlet
         WriteError(new ErrorRecord(new ArgumentException("Read-DnsCapture reads captures; pipe the queries it wrote to Measure-DnsCapture."),
             "QueryNotACapture", ErrorCategory.InvalidArgument, query));
 
+    /// <summary>Queries held at once while waiting for their answers (and, for Measure-DnsCapture, lookups gathered at once); beyond it the oldest is settled as it stands.</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int MaxPendingQueries { get; set; } = CaptureLimits.Default.MaxPendingQueries;
+
+    /// <summary>Longest tcpdump text line read (characters); longer lines are skipped and counted in a warning.</summary>
+    [Parameter]
+    [ValidateRange(80, int.MaxValue)]
+    public int MaxLineLength { get; set; } = CaptureLimits.Default.MaxLineLength;
+
+    protected CaptureLimits Limits => new()
+    {
+        MaxPendingQueries = MaxPendingQueries,
+        MaxRunningLookups = Math.Max(1, Math.Min(MaxPendingQueries, CaptureLimits.Default.MaxRunningLookups)),
+        MaxLineLength = MaxLineLength,
+    };
+
     protected abstract void Emit(IEnumerable<ObservedQuery> queries);
 
     private bool _sawText;
@@ -140,7 +157,7 @@ public abstract class CaptureCommandBase : PSCmdlet
     {
         if (ParameterSetName != TextSet || !_sawText) return;
         var stats = new CaptureReadStatistics();
-        Emit(CaptureAnalyzer.Pair(TcpdumpTextReader.Read(_lines, stats, "pipeline")));
+        Emit(CaptureAnalyzer.Pair(TcpdumpTextReader.Read(_lines, stats, "pipeline", MaxLineLength), Limits));
         foreach (var w in stats.Warnings("pipeline")) WriteWarning(w);
         if (stats.DnsMessages == 0) WriteWarning("pipeline: no DNS lines found (expected tcpdump output such as '09:13:49.074130 IP a.59071 > b.53: 47843+ A? name. (62)')");
     }
@@ -170,9 +187,9 @@ public abstract class CaptureCommandBase : PSCmdlet
             });
             IEnumerable<DnsPacket> packets = isCapture
                 ? PcapReader.Read(stream, stats, file, reporter, _stop.Token)
-                : TcpdumpTextReader.Read(ReadLines(stream, reporter), stats, file);
+                : TcpdumpTextReader.Read(ReadLines(stream, reporter), stats, file, MaxLineLength);
             WriteVerbose($"{file}: reading as {(isCapture ? "a packet capture" : "tcpdump text")}");
-            Emit(CaptureAnalyzer.Pair(packets));
+            Emit(CaptureAnalyzer.Pair(packets, Limits));
             progress.RecordType = ProgressRecordType.Completed;
             WriteProgress(progress);
             WriteVerbose($"{file}: {stats.PacketsRead} packets, {stats.DnsMessages} DNS messages");
@@ -191,12 +208,10 @@ public abstract class CaptureCommandBase : PSCmdlet
     private IEnumerable<string> ReadLines(Stream stream, IProgress<long> progress)
     {
         using var reader = new StreamReader(stream, leaveOpen: true);
-        string? line;
-        var count = 0;
-        while ((line = reader.ReadLine()) is not null)
+        // Bounded lines: a line of a gigabyte is cut at -MaxLineLength (and skipped), never held whole.
+        foreach (var line in TcpdumpTextReader.ReadLines(reader, MaxLineLength, _ => progress.Report(stream.Position)))
         {
             _stop.Token.ThrowIfCancellationRequested();
-            if (++count % 10000 == 0) progress.Report(stream.Position);
             yield return line;
         }
     }

@@ -14,7 +14,7 @@ namespace DnsTools.Core.Tests.Capture;
 /// </summary>
 public class PcapReaderTests
 {
-    private static byte[] UdpFrame(string src, int sport, string dst, int dport, byte[] payload, bool ethernet = true)
+    internal static byte[] UdpFrame(string src, int sport, string dst, int dport, byte[] payload, bool ethernet = true)
     {
         var udp = new UdpPacket((ushort)sport, (ushort)dport) { PayloadData = payload };
         var ip = new IPv4Packet(IPAddress.Parse(src), IPAddress.Parse(dst)) { PayloadPacket = udp };
@@ -25,12 +25,12 @@ public class PcapReaderTests
         return eth.Bytes;
     }
 
-    private static byte[] Query(ushort id, string name, ushort type) => DnsWire.BuildQuery(id, name, type);
+    internal static byte[] Query(ushort id, string name, ushort type) => DnsWire.BuildQuery(id, name, type);
 
-    private static byte[] Response(ushort id, string name, ushort type, DnsRcode rcode)
+    internal static byte[] Response(ushort id, string name, ushort type, DnsRcode rcode)
         => DnsWire.BuildResponse(DnsWire.Parse(Query(id, name, type)), rcode, rcode == DnsRcode.NoError && type == DnsWire.TypeA ? new[] { IPAddress.Parse("192.0.2.1") } : Array.Empty<IPAddress>());
 
-    private static byte[] Pcap(int linkType, IEnumerable<(double Seconds, byte[] Frame)> packets, int? cutLastTo = null)
+    internal static byte[] Pcap(int linkType, IEnumerable<(double Seconds, byte[] Frame)> packets, int? cutLastTo = null)
     {
         var ms = new MemoryStream();
         var w = new BinaryWriter(ms);
@@ -44,7 +44,7 @@ public class PcapReaderTests
         return cutLastTo is { } cut ? bytes[..(bytes.Length - cut)] : bytes;
     }
 
-    private static byte[] PcapNg(int linkType, IEnumerable<(double Seconds, byte[] Frame)> packets)
+    internal static byte[] PcapNg(int linkType, IEnumerable<(double Seconds, byte[] Frame)> packets)
     {
         var ms = new MemoryStream();
         var w = new BinaryWriter(ms);
@@ -64,7 +64,7 @@ public class PcapReaderTests
         return ms.ToArray();
     }
 
-    private static (double, byte[])[] Exchange(bool ethernet = true) => new (double, byte[])[]
+    internal static (double, byte[])[] Exchange(bool ethernet = true) => new (double, byte[])[]
     {
         (1000.000100, UdpFrame("10.244.0.5", 40000, "10.96.0.10", 53, Query(1, "api.example.", DnsWire.TypeA), ethernet)),
         (1000.000110, UdpFrame("10.244.0.5", 40000, "10.96.0.10", 53, Query(2, "api.example.", DnsWire.TypeAaaa), ethernet)),
