@@ -21,7 +21,7 @@ Without -ResolvConf the machine's (or pod's) /etc/resolv.conf is used, and said 
         Count      = 'Lookups per resolver and mitigation. Above 1, summaries are returned.'
         Interval   = 'Seconds between repeated lookups. Default: 0.'
         Timeout    = 'Seconds one lookup may take at most before the probe stops it. Default: 60.'
-        Format     = 'Object (default) writes ObservedLookup (or, with -Count, DnsProbeSummary) objects. Json writes one string at the end: a JSON array of them, camelCase, durations as numbers of milliseconds (durationMs, sentAtMs, latencyMs, p50Ms...), enums as names; the shape a program can rely on.'
+        Format     = 'Object (default) writes ObservedLookup (or, with -Count, DnsProbeSummary) objects. Json writes one string at the end: a JSON array of them (with -Verify, of the BehaviorVerifications), camelCase, durations as numbers of milliseconds (durationMs, sentAtMs, latencyMs, p50Ms, planMs, replayMs...), enums as names; the shape a program can rely on.'
         Verify     = 'Set each replay beside the plan from -ServerBehavior (or, without it, from rules Get-DnsServerBehavior learns from the same servers first, one query per candidate and type) and return a BehaviorVerification per lookup: Agrees, the plan''s and the replay''s outcome, time and queries, and the Differences (query sequence, each reply, result, total time beyond 150 ms or 10 %).'
         ServerBehavior = 'With -Verify: the rules the plan uses, as strings or what Get-DnsServerBehavior returns.'
     }

@@ -2,6 +2,7 @@ using System.Management.Automation;
 using DnsTools.Core.Diagnosis;
 using DnsTools.Core.Probe;
 using DnsTools.Core.Resolvers;
+using DnsTools.Core.ServerDiscovery;
 
 namespace DnsTools.PowerShell;
 
@@ -27,4 +28,12 @@ public static class DurationProperties
     public static TimeSpan SendTime(PSObject o) => Base<PlannedQuery>(o).SendTime;
     public static TimeSpan? ResponseTime(PSObject o) => Base<PlannedQuery>(o).ResponseTime;
     public static TimeSpan Delay(PSObject o) => Base<ServerRule>(o).Delay;
+    // One method per type and property: a CodeProperty names its method without a signature.
+    public static TimeSpan SampleLatency(PSObject o) => Base<DnsServerSample>(o).Latency;
+    public static TimeSpan ObservationP50(PSObject o) => Base<DnsServerObservation>(o).P50;
+    public static TimeSpan ObservationMax(PSObject o) => Base<DnsServerObservation>(o).Max;
+    public static TimeSpan ObservationMin(PSObject o) => Base<DnsServerObservation>(o).Min;
+    public static TimeSpan BehaviorDuration(PSObject o) => Base<DnsServerBehavior>(o).Duration;
+    public static TimeSpan PlanTime(PSObject o) => Base<BehaviorVerification>(o).PlanTime;
+    public static TimeSpan ReplayTime(PSObject o) => Base<BehaviorVerification>(o).ReplayTime;
 }

@@ -35,6 +35,83 @@ Describe 'ConvertTo-Json of results' -Tag Json {
     }
 }
 
+Describe 'ConvertTo-Json of what Get-DnsServerBehavior learns' -Tag Json, ServerBehavior {
+    BeforeAll {
+        $script:BehaviorLab = Start-DnsLabServer 'AAAA api.example -> SERVFAIL after 50ms', '*.cluster.local -> NXDOMAIN'
+    }
+    AfterAll { $BehaviorLab | Stop-DnsLabServer }
+
+    It 'has the same shape at -Depth 2 and 6: durations as ...Ms numbers, enums as names, TimeSpans still there for PowerShell' {
+        $b = Get-DnsServerBehavior -Name api.example -ResolvConf $PodConf -Server $BehaviorLab -Count 2
+        Get-DnsLabQuery $BehaviorLab -Clear | Out-Null
+        $observation = $b.Observations | Where-Object { $_.Name -eq 'api.example.' -and $_.Type -eq 'AAAA' }
+        $sample = $observation.Samples[0]
+        foreach ($o in $b, $observation, $sample) {
+            $shallow = Get-JsonShape ($o | ConvertTo-Json -Depth 2 -WarningAction SilentlyContinue)
+            $deep = Get-JsonShape ($o | ConvertTo-Json -Depth 6 -WarningAction SilentlyContinue)
+            $deep | Should -Be $shallow -Because $o.GetType().Name
+        }
+        $behaviorShape = Get-JsonShape ($b | ConvertTo-Json -Depth 2 -WarningAction SilentlyContinue)
+        $behaviorShape | Should -Match 'DurationMs=number'
+        $behaviorShape | Should -Not -Match '(^| )Duration='
+        $observationShape = Get-JsonShape ($observation | ConvertTo-Json -Depth 2 -WarningAction SilentlyContinue)
+        $observationShape | Should -Match 'P50Ms=number'
+        $observationShape | Should -Match 'MaxMs=number'
+        $observationShape | Should -Match 'MinMs=number'
+        $observationShape | Should -Match 'Outcome=string'
+        $observationShape | Should -Not -Match '(^| )(P50|Max|Min)='
+        $sampleShape = Get-JsonShape ($sample | ConvertTo-Json -Depth 2 -WarningAction SilentlyContinue)
+        $sampleShape | Should -Match 'LatencyMs=number'
+        $sampleShape | Should -Match 'Transport=string'
+        $sampleShape | Should -Not -Match '(^| )Latency='
+
+        $json = $b | ConvertTo-Json -Depth 6 | ConvertFrom-Json
+        $jsonObservation = $json.Observations | Where-Object { $_.Name -eq 'api.example.' -and $_.Type -eq 'AAAA' }
+        $jsonObservation.Outcome | Should -Be 'ServFail'
+        $jsonObservation.P50Ms | Should -BeGreaterOrEqual 50
+        $jsonObservation.P50Ms | Should -Be $observation.P50Ms
+        $jsonObservation.Samples[0].Transport | Should -Be 'Udp'
+        $jsonObservation.Samples[0].LatencyMs | Should -Be $sample.LatencyMs
+        $json.DurationMs | Should -BeGreaterThan 0
+        $json.Rules | Should -Contain '*.cluster.local -> NXDOMAIN'
+        # PowerShell still has the TimeSpans, as before.
+        $b.Duration | Should -BeOfType [TimeSpan]
+        $observation.P50 | Should -BeOfType [TimeSpan]
+        $observation.P50.TotalMilliseconds | Should -BeGreaterOrEqual 50
+        $observation.Max | Should -BeGreaterOrEqual $observation.Min
+        $sample.Latency | Should -BeOfType [TimeSpan]
+        [math]::Round($sample.Latency.TotalMilliseconds, 3) | Should -Be $sample.LatencyMs
+    }
+
+    It 'Test-PodDnsLatency -Verify -Format Json writes the verifications: planMs and replayMs as numbers (of milliseconds), the plan and the lookup inside' {
+        $rules = 'AAAA api.example -> SERVFAIL after 50ms', '*.cluster.local -> NXDOMAIN'
+        $objects = @(Test-PodDnsLatency -Name api.example -ResolvConf $PodConf -Server $BehaviorLab -Resolver musl-1.2.3, glibc-2.36 -Verify -ServerBehavior $rules -WarningAction SilentlyContinue)
+        $text = Test-PodDnsLatency -Name api.example -ResolvConf $PodConf -Server $BehaviorLab -Resolver musl-1.2.3, glibc-2.36 -Verify -ServerBehavior $rules -WarningAction SilentlyContinue -Format Json
+        Get-DnsLabQuery $BehaviorLab -Clear | Out-Null
+        $text | Should -BeOfType [string]
+        $verifications = $text | ConvertFrom-Json
+        $verifications.Count | Should -Be 2
+        $objects.Count | Should -Be 2
+        for ($i = 0; $i -lt 2; $i++) {
+            $v = $verifications[$i]
+            $v.resolver | Should -Be $objects[$i].Resolver
+            $v.agrees | Should -Be $objects[$i].Agrees
+            $v.agrees | Should -BeTrue -Because ($v.differences -join '; ')
+            $v.planOutcome | Should -Be $objects[$i].PlanOutcome
+            $v.planQueries | Should -Be $objects[$i].PlanQueries
+            $v.rules | Should -Be $objects[$i].Rules
+            $v.planMs | Should -BeOfType [ValueType]
+            $v.planMs | Should -Be $objects[$i].PlanMs
+            $v.replayMs | Should -BeGreaterOrEqual 50
+            $v.plan.totalTimeMs | Should -Be $objects[$i].Plan.TotalTimeMs
+            $v.plan.queries.response | Should -Contain 'ServFail'
+            $v.lookup.durationMs | Should -BeGreaterOrEqual 50
+            $v.lookup.queries.Count | Should -Be $v.replayQueries
+            $v.PSObject.Properties.Name | Should -Not -Contain 'planTime'
+        }
+    }
+}
+
 Describe '-Format Json' -Tag Json {
     It 'Get-ResolverQueryPlan -Format Json round-trips what the objects say, camelCase' {
         $plans = Get-ResolverQueryPlan -Name api, db -ResolvConf $PodConf -Resolver musl-1.2.3, glibc-2.36 -ServerBehavior 'AAAA * -> SERVFAIL after 100ms'

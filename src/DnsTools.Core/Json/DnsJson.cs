@@ -5,6 +5,7 @@ using DnsTools.Core.Diagnosis;
 using DnsTools.Core.Inspection;
 using DnsTools.Core.Probe;
 using DnsTools.Core.Resolvers;
+using DnsTools.Core.ServerDiscovery;
 
 namespace DnsTools.Core.Json;
 
@@ -35,6 +36,10 @@ public static class DnsJson
 
     public static string Serialize(IReadOnlyList<DnsProbeSummary> summaries) => JsonSerializer.Serialize(summaries, Context.IReadOnlyListDnsProbeSummary);
 
+    public static string Serialize(IReadOnlyList<BehaviorVerification> verifications) => JsonSerializer.Serialize(verifications, Context.IReadOnlyListBehaviorVerification);
+
+    public static string Serialize(DnsServerBehavior behavior) => JsonSerializer.Serialize(behavior, Context.DnsServerBehavior);
+
     internal static string Serialize(ImageDnsJsonReport report) => JsonSerializer.Serialize(report, Context.ImageDnsJsonReport);
 }
 
@@ -54,5 +59,7 @@ internal sealed class IPAddressJsonConverter : JsonConverter<System.Net.IPAddres
 [JsonSerializable(typeof(IReadOnlyList<ObservedLookup>))]
 [JsonSerializable(typeof(DnsProbeSummary))]
 [JsonSerializable(typeof(IReadOnlyList<DnsProbeSummary>))]
+[JsonSerializable(typeof(IReadOnlyList<BehaviorVerification>))]
+[JsonSerializable(typeof(DnsServerBehavior))]
 [JsonSerializable(typeof(ImageDnsJsonReport))]
 internal sealed partial class DnsJsonContext : JsonSerializerContext;

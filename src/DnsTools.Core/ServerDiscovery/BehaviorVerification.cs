@@ -22,8 +22,10 @@ public sealed class BehaviorVerification
     public bool Agrees => Differences.Count == 0;
     public required string PlanOutcome { get; init; }
     public required string ReplayOutcome { get; init; }
-    public required TimeSpan PlanTime { get; init; }
-    public required TimeSpan ReplayTime { get; init; }
+    // Durations are public as …Ms numbers and internal as TimeSpans (one JSON shape at any ConvertTo-Json -Depth);
+    // PowerShell gets the TimeSpans as hidden CodeProperties (DnsTools.Types.ps1xml, DurationProperties), as for ObservedQuery.
+    internal TimeSpan PlanTime { get; init; }
+    internal TimeSpan ReplayTime { get; init; }
     public int PlanQueries => Plan.Queries.Count;
     public int ReplayQueries => Lookup.Queries.Count;
     public required IReadOnlyList<string> Differences { get; init; }

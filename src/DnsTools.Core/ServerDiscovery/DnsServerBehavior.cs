@@ -24,7 +24,10 @@ public sealed class DnsServerBehavior
     /// <summary>What the rules cannot say (EDNS differences, inconsistent answers, TCP failing after TC, replies from elsewhere).</summary>
     public required IReadOnlyList<string> Notes { get; init; }
     public required int QueriesSent { get; init; }
-    public required TimeSpan Duration { get; init; }
+    // Durations are public as …Ms numbers and internal as TimeSpans (one JSON shape at any ConvertTo-Json -Depth);
+    // PowerShell gets the TimeSpans as hidden CodeProperties (DnsTools.Types.ps1xml, DurationProperties), as for ObservedQuery.
+    internal TimeSpan Duration { get; init; }
+    public double DurationMs => Math.Round(Duration.TotalMilliseconds, 1);
 
     /// <summary>The rules as strings, in the grammar -ServerBehavior takes.</summary>
     public IReadOnlyList<string> Rules => LearnedRules.Select(r => r.Rule).ToArray();

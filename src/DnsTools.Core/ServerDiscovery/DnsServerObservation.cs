@@ -29,9 +29,11 @@ public sealed class DnsServerObservation
     public string? Rcode => Samples.FirstOrDefault(s => s.Outcome == Outcome)?.Rcode;
     public int AnswerCount => Samples.FirstOrDefault(s => s.Outcome == Outcome)?.AnswerCount ?? 0;
     public bool Truncated => Samples.Any(s => s.Truncated);
-    public TimeSpan P50 => Percentile(0.5);
-    public TimeSpan Max => Samples.Max(s => s.Latency);
-    public TimeSpan Min => Samples.Min(s => s.Latency);
+    // Durations are public as …Ms numbers and internal as TimeSpans (one JSON shape at any ConvertTo-Json -Depth);
+    // PowerShell gets the TimeSpans as hidden CodeProperties (DnsTools.Types.ps1xml, DurationProperties), as for ObservedQuery.
+    internal TimeSpan P50 => Percentile(0.5);
+    internal TimeSpan Max => Samples.Max(s => s.Latency);
+    internal TimeSpan Min => Samples.Min(s => s.Latency);
     /// <summary>The outcome with EDNS0 differs from the one without (a middlebox or server that treats OPT differently).</summary>
     public bool EdnsDiffers => Edns is not null && Edns.Outcome != Outcome;
     /// <summary>"answer", "refused", "timeout" ... over TCP; empty when not checked.</summary>
@@ -41,6 +43,7 @@ public sealed class DnsServerObservation
 
     public double P50Ms => Math.Round(P50.TotalMilliseconds, 3);
     public double MaxMs => Math.Round(Max.TotalMilliseconds, 3);
+    public double MinMs => Math.Round(Min.TotalMilliseconds, 3);
 
     private TimeSpan Percentile(double p)
     {

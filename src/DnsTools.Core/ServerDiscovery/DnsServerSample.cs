@@ -33,8 +33,10 @@ public sealed class DnsServerSample
     public int AnswerCount { get; init; }
     /// <summary>TC was set.</summary>
     public bool Truncated { get; init; }
+    // Durations are public as …Ms numbers and internal as TimeSpans (one JSON shape at any ConvertTo-Json -Depth);
+    // PowerShell gets the TimeSpans as hidden CodeProperties (DnsTools.Types.ps1xml, DurationProperties), as for ObservedQuery.
     /// <summary>From the send to the reply (or to the end of the wait when none came).</summary>
-    public required TimeSpan Latency { get; init; }
+    internal TimeSpan Latency { get; init; }
     /// <summary>Why there was no usable reply (timeout, wrong id, malformed, TCP refused), or null.</summary>
     public string? Error { get; init; }
 

@@ -64,12 +64,13 @@ public sealed class TestPodDnsLatencyCommand : PSCmdlet
     [ValidateRange(0.1, 3600)]
     public double Timeout { get; set; } = 60;
 
-    /// <summary>Json: one JSON array of the lookups (or, with -Count, the summaries), written at the end (DnsTools.Core.Json.DnsJson).</summary>
+    /// <summary>Json: one JSON array of the lookups (or, with -Count, the summaries; with -Verify, the verifications), written at the end (DnsTools.Core.Json.DnsJson).</summary>
     [Parameter]
     public ResultFormat Format { get; set; } = ResultFormat.Object;
 
     private readonly List<ObservedLookup> _jsonLookups = new();
     private readonly List<DnsProbeSummary> _jsonSummaries = new();
+    private readonly List<BehaviorVerification> _jsonVerifications = new();
 
     private void Emit(ObservedLookup lookup)
     {
@@ -83,10 +84,17 @@ public sealed class TestPodDnsLatencyCommand : PSCmdlet
         else WriteObject(summary);
     }
 
+    private void Emit(BehaviorVerification verification)
+    {
+        if (Format == ResultFormat.Json) _jsonVerifications.Add(verification);
+        else WriteObject(verification);
+    }
+
     private void WriteJson()
     {
         if (Format != ResultFormat.Json) return;
-        WriteObject(Count > 1 ? Core.Json.DnsJson.Serialize(_jsonSummaries) : Core.Json.DnsJson.Serialize(_jsonLookups));
+        WriteObject(Verify ? Core.Json.DnsJson.Serialize(_jsonVerifications)
+            : Count > 1 ? Core.Json.DnsJson.Serialize(_jsonSummaries) : Core.Json.DnsJson.Serialize(_jsonLookups));
     }
 
 
@@ -182,7 +190,7 @@ public sealed class TestPodDnsLatencyCommand : PSCmdlet
                                 var plan = BehaviorVerification.PlanFor(name, conf, spec, behavior, servers, mitigation);
                                 var check = BehaviorVerification.Compare(plan, lookup, mitigation.ToString());
                                 if (!check.Agrees) WriteWarning(check.ToString());
-                                WriteObject(check);
+                                Emit(check);
                             }
                             else if (Count == 1) Emit(lookup);
                         }
