@@ -10,7 +10,9 @@
                  line is "N passed, N failed, N skipped" over both; exit code 1 on any failure
         Demo     Build, then show the module working
         Bench    Build, then run the benchmarks (ratios against references measured in the same run)
-        Package  Build, then publish the module to the local PSResource repository folder out/repo
+        Package  Build, then publish the module to the local PSResource repository folder out/repo, and build
+                 dnstools-probe (NativeAOT, out/probe/linux-x64/ and linux-arm64/) and its image dnstools-probe:<version>
+                 (OCI layout out/image/, archive out/dnstools-probe-<version>.oci.tar) without a daemon
         Fuzz     Run the SharpFuzz harnesses under afl++ (-Minutes per harness, -Harness to choose);
                  crashes land in tests/fuzz/crashes/ (see tests/fuzz/README.md)
 #>
@@ -57,6 +59,7 @@ $AptPackages = @(
     'unbound', 'knot-resolver', 'bind9', 'iproute2'                             # real DNS servers for Get-DnsServerBehavior; tc netem
     'debootstrap'                                                               # a real Debian minbase (profile benchmark)
     'file', 'binutils'                                                          # ground truth for static programs (file, strings, readelf)
+    'clang', 'lld', 'catatonit'                                                 # dnstools-probe (NativeAOT links with clang/lld); podman pods' infra
 )
 
 # Debian packages only the Fuzz task needs.
@@ -186,6 +189,12 @@ function Invoke-Test {
     Install-NpmTestFile -Package $SarifSdkPackage -Member 'package/sarif-2.1.0.json' -EnvName 'DNSTOOLS_SARIF_SCHEMA'
     Install-NpmTestFile -Package $Go117Package -Member 'package/bin/esbuild' -EnvName 'DNSTOOLS_GO117_BINARY'
     $env:DNSTOOLS_REPO_ROOT = $Root
+    # dnstools-probe and its image for the Probe* Pester groups (a NativeAOT build: only when they run).
+    $env:DNSTOOLS_PROBE_UNAVAILABLE = ''
+    if ($PesterTag.Count -eq 0 -or @($PesterTag | Where-Object { $_ -like 'ProbeBinary*' -or $_ -like 'ProbeImage*' })) {
+        $env:DNSTOOLS_PROBE_UNAVAILABLE = Invoke-ProbeBuild
+    }
+    else { $env:DNSTOOLS_PROBE_UNAVAILABLE = 'not built for this -PesterTag run' }
     # No test may read (and so query) this machine's own nameserver.
     $env:DNSTOOLS_FORBID_SYSTEM_RESOLV_CONF = '1'
     $core = if ($SkipCoreTests) { [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 } } else { Invoke-CoreTests }
@@ -220,10 +229,47 @@ function Invoke-Bench {
         '-ModuleManifest', (Join-Path $ModuleDir 'DnsTools.psd1'), '-WorkDir', (Join-Path $Out 'bench'))
     # Probe: its measured latency over a bare UDP round trip to the same loopback server, and lookups/s.
     Invoke-Native dotnet @('run', '-c', 'Release', '--project', (Join-Path $Root 'tests/bench/DnsTools.Bench/DnsTools.Bench.csproj'), '--', 'probe')
+    # dnstools-probe: process start to its first query on the wire (< 50 ms), against pwsh + Test-PodDnsLatency.
+    Install-TestDependency -DebianPackages 'clang', 'lld', 'umoci', 'skopeo' | Out-Null
+    $reason = Invoke-ProbeBuild
+    if ($reason) { Write-Warning "startup bench skipped: dnstools-probe $reason" }
+    else {
+        Invoke-Native dotnet @('run', '-c', 'Release', '--project', (Join-Path $Root 'tests/bench/DnsTools.Bench/DnsTools.Bench.csproj'), '--',
+            'startup', $env:DNSTOOLS_PROBE_BINARY, (Join-Path $PSHOME 'pwsh'), (Join-Path $ModuleDir 'DnsTools.psd1'))
+    }
+}
+
+# dnstools-probe, NativeAOT for linux-x64 (clang and lld from Debian; the ILCompiler package comes with the
+# SDK's own version from NuGet), and its image. Returns the reason it could not be built, or $null.
+function Invoke-ProbeBuild {
+    $missing = @('clang', 'ld.lld', 'umoci', 'skopeo') | Where-Object { -not (Get-Command $_ -CommandType Application -ErrorAction SilentlyContinue) }
+    if ($missing) { return "needs $($missing -join ', ')" + $(if ($env:DNSTOOLS_APT_UNAVAILABLE) { " ($env:DNSTOOLS_APT_UNAVAILABLE)" }) }
+    $probeDir = Join-Path $Out 'probe/linux-x64'
+    if (Test-Path $probeDir) { Remove-Item $probeDir -Recurse -Force }
+    Invoke-Native dotnet @('publish', (Join-Path $Root 'src/DnsTools.Probe/DnsTools.Probe.csproj'), '-c', 'Release', '-p:ProbeRuntime=linux-x64',
+        '-o', $probeDir, "-p:Version=$Version", '--nologo', '-v', 'quiet') | Out-Host
+    $revision = & git -C $Root rev-parse HEAD 2>$null
+    Invoke-Native bash @((Join-Path $Root 'tools/New-ProbeImage.sh'), (Join-Path $probeDir 'dnstools-probe'), $Version, $Out, "$revision") | Out-Host
+    $env:DNSTOOLS_PROBE_BINARY = Join-Path $probeDir 'dnstools-probe'
+    $env:DNSTOOLS_PROBE_IMAGE = Join-Path $Out "dnstools-probe-$Version.oci.tar"
+    Write-Host "Built dnstools-probe $Version -> $env:DNSTOOLS_PROBE_BINARY ($((Get-Item $env:DNSTOOLS_PROBE_BINARY).Length) bytes), image $env:DNSTOOLS_PROBE_IMAGE"
+    return $null
 }
 
 function Invoke-Package {
     Invoke-Build
+    Install-TestDependency -DebianPackages 'clang', 'lld', 'umoci', 'skopeo' | Out-Null
+    $reason = Invoke-ProbeBuild
+    if ($reason) { throw "dnstools-probe: $reason" }
+    # linux-arm64 too, cross-compiled (clang with Debian's aarch64 gcc and glibc cross packages); the binary only,
+    # the image is linux/amd64.
+    Install-TestDependency -DebianPackages 'gcc-aarch64-linux-gnu', 'libc6-dev-arm64-cross' | Out-Null
+    if (Get-Command aarch64-linux-gnu-gcc -CommandType Application -ErrorAction SilentlyContinue) {
+        Invoke-Native dotnet @('publish', (Join-Path $Root 'src/DnsTools.Probe/DnsTools.Probe.csproj'), '-c', 'Release', '-p:ProbeRuntime=linux-arm64',
+            '-o', (Join-Path $Out 'probe/linux-arm64'), "-p:Version=$Version", '--nologo', '-v', 'quiet') | Out-Host
+        Write-Host "Built dnstools-probe $Version for linux-arm64 -> $(Join-Path $Out 'probe/linux-arm64/dnstools-probe')"
+    }
+    else { Write-Warning 'dnstools-probe linux-arm64 not built: no aarch64-linux-gnu-gcc (Debian gcc-aarch64-linux-gnu)' }
     $repo = Join-Path $Out 'repo'
     New-Item -ItemType Directory -Path $repo -Force | Out-Null
     Get-ChildItem $repo -Filter 'DnsTools.*.nupkg' | Remove-Item

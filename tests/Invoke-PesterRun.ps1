@@ -20,7 +20,8 @@ $config.Run.Path = $TestPath
 $config.Run.PassThru = $true
 $config.Output.Verbosity = 'Detailed'
 $config.Output.RenderMode = 'Plaintext'
-if ($Tag.Count -gt 0) { $config.Filter.Tag = $Tag }
+# build.ps1 passes several tags as one comma-separated argument (pwsh -File does not split it).
+if ($Tag.Count -gt 0) { $config.Filter.Tag = @($Tag -split ',' | Where-Object { $_ }) }
 $result = Invoke-Pester -Configuration $config
 
 # Failed blocks and containers (a BeforeAll that threw, a file that did not parse) are failures too.

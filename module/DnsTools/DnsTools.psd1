@@ -23,6 +23,7 @@
         'Measure-DnsCapture'
         'Get-ResolverQueryPlan'
         'Test-PodDnsLatency'
+        'Import-DnsProbeResult'
         'Get-DnsServerBehavior'
         'Start-DnsLabServer'
         'Stop-DnsLabServer'

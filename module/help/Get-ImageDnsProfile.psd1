@@ -13,6 +13,8 @@ Every fact carries its evidence: the path, the digest of the layer that supplied
 
 Without an os-release file the OS comes from the distribution's release file (/etc/alpine-release, /etc/debian_version, /etc/redhat-release, /etc/centos-release, /etc/fedora-release, /etc/system-release, /etc/lsb-release), and last from a /bin/busybox binary's version banner. On musl images the compatibility packages in the apk database (gcompat, libc6-compat, alpine-pkg-glibc's glibc) are listed in Libc.CompatLayers. For a glibc-linked entrypoint the loader its PT_INTERP names is looked up in the image (Entrypoint.Loader): a link to musl's loader (libc6-compat) or a musl program (gcompat's loader) means the program resolves names with musl; a missing loader is noted (the program cannot start).
 
+All of this comes from one read of each layer: the paths above, the library files by name, the shells and every program the config may run are decided before the read and kept as the layers stream by (links too, so paths resolve inside the image). Only a link or an exec that leads to a file nobody could name before the read costs a second read of the layers. The profile's DecompressedBytes and LayerReads say what it cost, and -Verbose prints them.
+
 -Platform all profiles every platform a multi-platform image offers (one profile each, in the index's order; attestation entries are skipped); a single-platform image gives its one profile.
 
 Several images may be given, or piped in; an image that cannot be read is a non-terminating error and the others are still profiled. Test-ImageDns checks the profile against the rule catalogue.

@@ -1,7 +1,7 @@
 @{
     Synopsis    = 'Replays what musl, glibc or Go sends for a name against a real DNS server, times every query and explains the delay.'
     Description = @'
-Test-PodDnsLatency runs the same resolver models as Get-ResolverQueryPlan, but on real sockets: the same candidate names in the same order, the same socket sharing (one source port for musl's and glibc's parallel A/AAAA pair, a new socket where single-request-reopen says so, separate sockets for Go), the same retry clock and the same reactions to SERVFAIL, NXDOMAIN and truncation, reacting to what the server actually answers. Each query is written byte for byte as the libc writes it (no EDNS for musl; OPT only with edns0 for glibc; always for Go).
+Test-PodDnsLatency runs the same resolver models as Get-ResolverQueryPlan, but on real sockets: the same candidate names in the same order, the same socket sharing (one source port for musl's and glibc's parallel A/AAAA pair, a new socket where single-request-reopen says so, separate sockets for Go), the same retry clock and the same reactions to SERVFAIL, NXDOMAIN and truncation, reacting to what the server actually answers. Each query is written byte for byte as the libc writes it (no EDNS for musl and uClibc-ng; OPT only with edns0 for glibc; always for Go).
 
 Every query is timed with a monotonic clock and returned with its id, source port, server, rcode, answer count and whether it timed out or was answered late. Each lookup is an ObservedLookup with the outcome the libc would return (ok, EAI_AGAIN, ...) and a diagnosis in plain words with codes (DNS001 search-list amplification, DNS002 SERVFAIL re-send storm, DNS003 waiting for SERVFAIL, DNS004 lost query of a same-socket pair, DNS005 slow answers, DNS006 truncation without TCP, DNS007 no usable answer), each with the evidence and the mitigations that apply to that resolver.
 
@@ -16,7 +16,7 @@ Without -ResolvConf the machine's (or pod's) /etc/resolv.conf is used, and said 
         InputObject = 'The pipeline: names (strings, or objects with a Name or HostName property), a ResolvConf (used as -ResolvConf) and lab servers from Start-DnsLabServer (used as -Server, so only they are queried). Anything else is a binding error: nothing is looked up by an object''s text.'
         ResolvConf = 'The resolv.conf to replay: a ResolvConf object (New-PodResolvConf, ConvertFrom-ResolvConf), a path or the text. Default: /etc/resolv.conf of this machine or pod.'
         Server     = 'Send to these servers instead of the resolv.conf''s nameservers: host, host:port, [IPv6]:port, or a server from Start-DnsLabServer.'
-        Resolver   = 'Which resolvers to replay: musl-1.2.3, glibc-2.36, go-1.22 and other versions the models know. Default: all three.'
+        Resolver   = 'Which resolvers to replay: musl-1.2.3, glibc-2.36, go-1.22, uclibc-ng-1.0.52 and the other releases Get-ResolverQueryPlan -Resolver accepts (musl 1.1.0-1.2.5, glibc 2.17-2.42, Go 1.13-1.25, uClibc-ng 1.0.0-1.0.52; distribution versions such as musl-1.2.4-r0 are accepted). Default: musl, glibc and Go.'
         Mitigation = 'Changes to compare: None, Ndots1, TrailingDot, SingleRequestReopen, SingleRequest, NoAaaa, UseVc. Default: None.'
         Count      = 'Lookups per resolver and mitigation. Above 1, summaries are returned.'
         Interval   = 'Seconds between repeated lookups. Default: 0.'

@@ -27,7 +27,7 @@ public static class Program
 
     public const string Help = """
         Usage:
-          dnstools-probe NAME... [options]            replay a lookup (Test-PodDnsLatency)
+          dnstools-probe [replay] NAME... [options]   replay a lookup (Test-PodDnsLatency)
           dnstools-probe plan NAME... --resolv-conf FILE [--server-behavior RULE]...
                                                       the queries a resolver would send (Get-ResolverQueryPlan)
           dnstools-probe capture FILE... [--client PATTERN]
@@ -44,6 +44,7 @@ public static class Program
           --resolv-conf FILE     the resolv.conf to replay (default: /etc/resolv.conf, the one this runs under; said on stderr)
           --server ADDR[:PORT]   send to this server instead of the resolv.conf's nameservers (repeatable)
           --fail-above MS        exit 1 when a lookup (capture: any lookup) takes longer than MS milliseconds
+          --wait                 after the results, keep running until SIGTERM (a DaemonSet's container)
         Plan options: --resolver, --resolv-conf (required), --server-behavior RULE (repeatable; the lab's rule syntax)
         Lab options:
           --rule RULE            'AAAA * -> SERVFAIL after 1700ms', '*.cluster.local -> NXDOMAIN' ... (repeatable)
@@ -134,7 +135,7 @@ public static class Program
                         catch (OperationCanceledException) { break; }
                         catch (ArgumentException e) { throw new UsageException($"'{name}': {e.Message}"); }
                         lookups.Add(lookup);
-                        if (lookup.Succeeded != true || (o.FailAboveMs is { } limit && lookup.Duration.TotalMilliseconds > limit)) code = Failed;
+                        if (lookup.Succeeded != true || (o.FailAboveMs is { } limit && lookup.DurationMs > limit)) code = Failed;
                         if (o.Count == 1) output.Write(lookup);
                         if (o.Interval > 0 && i < o.Count - 1 && stop.WaitHandle.WaitOne(TimeSpan.FromSeconds(o.Interval))) break;
                     }
@@ -145,6 +146,12 @@ public static class Program
                         return code;
                     }
                 }
+        if (o.Wait)
+        {
+            output.Finish();
+            notes.WriteLine("dnstools-probe: done; waiting for SIGTERM (--wait)");
+            stop.WaitHandle.WaitOne();
+        }
         return code;
     }
 
@@ -191,7 +198,7 @@ public static class Program
                 foreach (var lookup in CaptureAnalyzer.Lookups(CaptureAnalyzer.Pair(packets)))
                 {
                     if (o.Clients.Count > 0 && !o.Clients.Any(c => Glob(c, lookup.Client))) continue;
-                    if (o.FailAboveMs is { } limit && lookup.Duration.TotalMilliseconds > limit) code = Failed;
+                    if (o.FailAboveMs is { } limit && lookup.DurationMs > limit) code = Failed;
                     output.Write(lookup);
                 }
             }
@@ -211,6 +218,7 @@ public static class Program
 
     private static int RunLab(Options o, TextWriter notes, CancellationToken stop)
     {
+        if (o.Names.Count > 0) throw new UsageException($"lab takes no name ('{o.Names[0]}'): rules go in --rule");
         ServerBehavior behavior;
         try { behavior = ServerBehavior.Parse(o.Rules); }
         catch (FormatException e) { throw new UsageException($"--rule: {e.Message}"); }
@@ -296,8 +304,12 @@ public static class Program
 
     private static ResolverSpec ParseResolver(string text)
     {
-        try { return ResolverSpec.Parse(text); }
+        ResolverSpec spec;
+        try { spec = ResolverSpec.Parse(text); }
         catch (ArgumentException e) { throw new UsageException($"--resolver: {e.Message}"); }
+        // A release newer than those modelled: say whose behaviour is replayed.
+        if (spec.Warning is { } warning) Console.Error.WriteLine($"dnstools-probe: warning: {warning}");
+        return spec;
     }
 
     /// <summary>The cmdlet's names (NoAaaa) or resolv.conf's spelling (no-aaaa), case-insensitive.</summary>
@@ -344,6 +356,7 @@ public sealed class Options
     public string? IPv6Answer { get; private set; }
     public OutputFormat Format { get; private set; } = OutputFormat.Table;
     public bool Quiet { get; private set; }
+    public bool Wait { get; private set; }
     public bool ShowHelp { get; private set; }
     public bool ShowVersion { get; private set; }
 
@@ -391,6 +404,7 @@ public sealed class Options
                 case "--interval": Only("replay"); o.Interval = Number(a, Value(), 0, 3600); break;
                 case "--timeout": Only("replay"); o.Timeout = Number(a, Value(), 0.1, 3600); break;
                 case "--fail-above": Only("replay", "capture"); o.FailAboveMs = Number(a, Value(), 0, 3_600_000); break;
+                case "--wait": Only("replay"); o.Wait = true; break;
                 case "--server-behavior": Only("plan"); o.ServerBehavior.Add(Value()); break;
                 case "--client": Only("capture"); o.Clients.AddRange(List()); break;
                 case "--rule": Only("lab"); o.Rules.Add(Value()); break;

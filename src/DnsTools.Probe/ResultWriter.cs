@@ -15,12 +15,16 @@ public sealed class ResultWriter(OutputFormat format, TextWriter output)
 {
     private readonly List<object> _all = new();
     private ResultKind _kind;
+    private bool _finished, _headerWritten;
 
-    public void Begin(ResultKind kind)
+    public void Begin(ResultKind kind) => _kind = kind;
+
+    // The table's header, written with the first row (an error before any result leaves stdout empty).
+    private void Header()
     {
-        _kind = kind;
-        if (format != OutputFormat.Table) return;
-        var header = kind switch
+        if (_headerWritten) return;
+        _headerWritten = true;
+        var header = _kind switch
         {
             ResultKind.Lookup => Row(LookupWidths, "RESOLVER", "MITIGATION", "RESULT", "TIME", "QUERIES", "DIAGNOSIS"),
             ResultKind.Summary => Row(SummaryWidths, "RESOLVER", "MITIGATION", "COUNT", "OK", "RESULT", "P50", "P95", "P99", "MAX", "TIMEOUTS", "DIAGNOSES"),
@@ -40,44 +44,48 @@ public sealed class ResultWriter(OutputFormat format, TextWriter output)
                 output.Flush();
                 return;
         }
+        Header();
         switch (result)
         {
             case DnsProbeSummary s:
                 var outcomes = s.Lookups.GroupBy(l => l.Outcome).OrderByDescending(g => g.Count()).Select(g => g.Key);
                 output.WriteLine(Row(SummaryWidths, s.Resolver, s.Mitigation, s.Count.ToString(CultureInfo.InvariantCulture), s.Succeeded.ToString(CultureInfo.InvariantCulture),
-                    string.Join('/', outcomes), Seconds(s.P50), Seconds(s.P95), Seconds(s.P99), Seconds(s.Max),
+                    string.Join('/', outcomes), Seconds(s.P50Ms), Seconds(s.P95Ms), Seconds(s.P99Ms), Seconds(s.MaxMs),
                     s.TimeoutRate.ToString("P0", CultureInfo.InvariantCulture), Codes(s.Diagnoses.OrderBy(d => d.Key).Select(d => $"{d.Key}x{d.Value}"))));
                 break;
             case ObservedLookup l when _kind == ResultKind.Capture:
-                output.WriteLine(Row(CaptureWidths, l.Client, l.Resolver.ToString(), l.Outcome, Seconds(l.Start), Seconds(l.Duration),
+                output.WriteLine(Row(CaptureWidths, l.Client, l.Resolver.ToString(), l.Outcome, Seconds(l.StartMs), Seconds(l.DurationMs),
                     l.Queries.Count.ToString(CultureInfo.InvariantCulture), l.Name, Codes(l.Diagnoses.Select(d => d.Code))));
                 break;
             case ObservedLookup l:
-                output.WriteLine(Row(LookupWidths, l.ResolverSpec ?? l.Resolver.ToString(), l.Mitigation ?? "None", l.Outcome, Seconds(l.Duration),
+                output.WriteLine(Row(LookupWidths, l.ResolverSpec ?? l.Resolver.ToString(), l.Mitigation ?? "None", l.Outcome, Seconds(l.DurationMs),
                     l.Queries.Count.ToString(CultureInfo.InvariantCulture), Codes(l.Diagnoses.Select(d => $"{d.Code} {d.Title}"), "; ")));
                 break;
             case QueryPlan p:
-                output.WriteLine($"{p.Resolver}: {p.Name} -> {p.ResultCode} after {Seconds(p.TotalTime)}, {p.QueryCount} queries on {p.SocketCount} sockets");
+                output.WriteLine($"{p.Resolver}: {p.Name} -> {p.ResultCode} after {Seconds(p.TotalTimeMs)}, {p.QueryCount} queries on {p.SocketCount} sockets");
                 output.WriteLine(Row(PlanWidths, "  #", "SENT", "SOCKET", "TYPE", "SERVER", "TRY", "REASON", "REPLY", "NAME"));
                 foreach (var q in p.Queries)
-                    output.WriteLine(Row(PlanWidths, "  " + q.Index.ToString(CultureInfo.InvariantCulture), Seconds(q.SendTime), q.Socket.ToString(CultureInfo.InvariantCulture),
+                    output.WriteLine(Row(PlanWidths, "  " + q.Index.ToString(CultureInfo.InvariantCulture), Seconds(q.SendTimeMs), q.Socket.ToString(CultureInfo.InvariantCulture),
                         q.Type.ToString(), q.Server, q.Attempt.ToString(CultureInfo.InvariantCulture), q.Reason.ToString(),
-                        q.ResponseTime is { } t ? $"{q.Response} {Seconds(t)}" : q.Response.ToString(), q.Name));
+                        q.ResponseTimeMs is { } t ? $"{q.Response} {Seconds(t)}" : q.Response.ToString(), q.Name));
                 output.WriteLine();
                 break;
         }
         output.Flush();
     }
 
+    /// <summary>Writes what is pending (the --format json array); once.</summary>
     public void Finish()
     {
+        if (_finished) return;
+        _finished = true;
         if (format == OutputFormat.Json) output.WriteLine(ProbeJson.ToJsonArray(_all));
         output.Flush();
     }
 
-    private static string Seconds(TimeSpan t) => t.TotalSeconds >= 1
-        ? t.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture) + " s"
-        : t.TotalMilliseconds.ToString("0.0", CultureInfo.InvariantCulture) + " ms";
+    private static string Seconds(double ms) => ms >= 1000
+        ? (ms / 1000).ToString("0.000", CultureInfo.InvariantCulture) + " s"
+        : ms.ToString("0.0", CultureInfo.InvariantCulture) + " ms";
 
     private static string Codes(IEnumerable<string> codes, string separator = " ")
     {

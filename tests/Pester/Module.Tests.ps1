@@ -77,6 +77,8 @@ Describe 'Help examples run as written' {
         # The files the examples name: a real capture and the incident report's tcpdump text.
         Copy-Item (Join-Path $env:DNSTOOLS_REPO_ROOT 'tests/fixtures/captures/dnsmasq-lo.pcap') (Join-Path $TestDrive 'pod.pcap')
         Copy-Item (Join-Path $env:DNSTOOLS_REPO_ROOT 'tests/DnsTools.Core.Tests/Capture/data/seed-alpine-musl.txt') (Join-Path $TestDrive 'tcpdump.txt')
+        # dnstools-probe --format jsonl output: the incident replayed by the real binary against its lab server on loopback.
+        Copy-Item (Join-Path $env:DNSTOOLS_REPO_ROOT 'tests/fixtures/probe/shop.jsonl') (Join-Path $TestDrive 'shop.jsonl')
     }
     AfterAll { Pop-Location }
 

@@ -37,8 +37,21 @@ Describe 'Get-ResolverQueryPlan' {
     }
 
     It 'rejects an unknown resolver and an unreadable rule with errors that say what is accepted' {
-        { Get-ResolverQueryPlan x.example -ResolvConf $PodConf -Resolver uclibc-1.0 -ErrorAction Stop } | Should -Throw '*musl-<version>, glibc-<version> or go-<version>*'
+        { Get-ResolverQueryPlan x.example -ResolvConf $PodConf -Resolver uclibc-1.0 -ErrorAction Stop } | Should -Throw "*'uclibc-1.0' is not a uclibc-ng version*"
+        { Get-ResolverQueryPlan x.example -ResolvConf $PodConf -Resolver musl-0.9.0 -ErrorAction Stop } | Should -Throw "*older than the first release modelled, musl-1.1.0*"
+        { Get-ResolverQueryPlan x.example -ResolvConf $PodConf -Resolver bionic -ErrorAction Stop } | Should -Throw '*musl-<version>, glibc-<version>, go-<version> or uclibc-ng-<version>*'
         { Get-ResolverQueryPlan x.example -ResolvConf $PodConf -ServerBehavior 'AAAA * SERVFAIL' -ErrorAction Stop } | Should -Throw '*NAME-PATTERN -> OUTCOME*'
+    }
+
+    It 'accepts the version strings users copy, warns for a release newer than modelled and plans uClibc-ng' {
+        $plans = Get-ResolverQueryPlan x.example -ResolvConf $PodConf -Resolver musl-1.2.4_git20230717, musl-1.2.4-r0, glibc-2.36-9+deb12u14, glibc-2.41, uclibc-ng-1.0.x
+        ($plans | ForEach-Object { "$($_.Resolver)" }) | Should -Be @('musl-1.2.4', 'musl-1.2.4', 'glibc-2.36', 'glibc-2.41', 'uclibc-ng-1.0.52')
+        $plan = Get-ResolverQueryPlan x.example -ResolvConf $PodConf -Resolver musl-1.3.0 -WarningVariable w -WarningAction SilentlyContinue
+        "$($plan.Resolver)" | Should -Be 'musl-1.3.0'
+        "$w" | Should -BeLike '*behaviour of musl-1.2.5 is used*'
+        $u = Get-ResolverQueryPlan elink.spic.com.cn -ResolvConf $PodConf -Resolver uclibc-ng -ServerBehavior $Seed
+        ($u.Queries | ForEach-Object { "$($_.Type) $($_.Name)" }) | Should -Be @('AAAA elink.spic.com.cn.', 'AAAA elink.spic.com.cn.tke-test.svc.cluster.local.', 'AAAA elink.spic.com.cn.svc.cluster.local.', 'AAAA elink.spic.com.cn.cluster.local.', 'A elink.spic.com.cn.')
+        $u.SocketCount | Should -Be 5
     }
 
     It 'lists each query with socket, attempt, reason and response' {

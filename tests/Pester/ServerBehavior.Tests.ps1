@@ -125,6 +125,21 @@ Describe 'Get-DnsServerBehavior against the lab server' -Tag 'ServerBehavior' {
         { Get-DnsServerBehavior -Name example.com -Server $lab -ResolvConf $PodConf -Count 100 -MaxQueries 50 -ErrorAction Stop } | Should -Throw '*more than the limit of 50*'
         Get-DnsLabQuery $lab | Should -BeNullOrEmpty
     }
+
+    It 'takes from the pipeline only names, a resolv.conf and lab servers' {
+        # A lab server piped in is the server; a ResolvConf piped in is the resolv.conf.
+        $b = $lab | Get-DnsServerBehavior -Name elink.spic.com.cn. -Count 1 -NoEdns
+        $b.Servers | Should -Be @("$($lab.EndPoint)")
+        $b = ConvertFrom-ResolvConf -InputObject $PodConf | Get-DnsServerBehavior -Name elink.spic.com.cn -Server $lab -Count 1 -NoEdns
+        $b.Candidates | Should -HaveCount 4
+        $b = [pscustomobject]@{ HostName = 'big.example.' } | Get-DnsServerBehavior -Server $lab -Count 1 -NoEdns
+        $b.Candidates | Should -Be @('big.example.')
+        Get-DnsLabQuery $lab -Clear | Out-Null
+        # Anything else is a binding error, and nothing is sent.
+        { [pscustomobject]@{ Size = 3 } | Get-DnsServerBehavior -Server $lab -ErrorAction Stop } | Should -Throw
+        { 42 | Get-DnsServerBehavior -Server $lab -ErrorAction Stop } | Should -Throw '*Int32*'
+        Get-DnsLabQuery $lab | Should -BeNullOrEmpty
+    }
 }
 
 Describe 'Get-DnsServerBehavior with real DNS servers' -Tag 'ServerBehavior', 'Integration' {

@@ -376,7 +376,8 @@ public static class CaptureAnalyzer
     /// musl re-sends a query with the same id and port right after SERVFAIL (res_msend.c);
     /// musl and glibc send A and AAAA together from one socket (musl's batch; glibc's send_dg with
     /// sendmmsg), glibc does not re-send on SERVFAIL;
-    /// Go sends A and AAAA from separate sockets (dnsclient_unix.go, one exchange per type).
+    /// Go sends A and AAAA from separate sockets (dnsclient_unix.go, one exchange per type);
+    /// uClibc-ng sends AAAA first, then A, one at a time, each from its own socket.
     /// </summary>
     public static (ObservedResolver Resolver, string Evidence) InferResolver(IReadOnlyList<ObservedQuery> queries)
     {
@@ -393,6 +394,12 @@ public static class CaptureAnalyzer
             if (aaaa.SourcePort == a.SourcePort) pairs++; else splitPairs++;
         }
         if (splitPairs > 0 && pairs == 0) return (ObservedResolver.Go, $"{splitPairs} A/AAAA pair(s) sent together from different source ports");
+        // uClibc-ng (libc/inet/resolv.c __dns_lookup, getaddrinfo.c gaih_inet): AAAA searched first, then A,
+        // one query at a time, each from a new socket. Nobody else puts the AAAA search first: glibc's
+        // single-request and Go's serial lookups send A first, and both reuse or pair their sockets.
+        if (pairs == 0 && splitPairs == 0 && queries.Count >= 2 && queries[0].Type == "AAAA" && queries.Any(q => q.Type == "A")
+            && queries.Select(q => q.SourcePort).Distinct().Count() == queries.Count)
+            return (ObservedResolver.UClibcNg, $"AAAA queried before A, one query at a time, each of the {queries.Count} from its own source port");
         if (pairs > 0)
         {
             var servfailSeen = queries.Any(q => q.Rcode == "ServFail");

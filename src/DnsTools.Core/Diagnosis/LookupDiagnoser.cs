@@ -16,6 +16,8 @@ public enum ObservedResolver
     Musl,
     Glibc,
     Go,
+    /// <summary>uClibc-ng: one query at a time, each from its own port, AAAA before A.</summary>
+    UClibcNg,
 }
 
 /// <summary>One getaddrinfo-like lookup: its queries in order, how it ended, and the diagnosis.</summary>
@@ -211,6 +213,10 @@ public static class LookupDiagnoser
                 if (lostPair) list.Add("options single-request-reopen in the pod's dnsConfig: glibc sends A and AAAA from different sockets, which avoids the conntrack race.");
                 if (servfail) list.Add("glibc 2.36+: options no-aaaa stops AAAA queries entirely.");
                 list.Add("NodeLocal DNSCache: no DNAT between pod and cache.");
+                break;
+            case ObservedResolver.UClibcNg:
+                list.Add("uClibc-ng reads only the first word of an options line, and only timeout: or attempts: (libc/inet/resolv.c): put 'options timeout:N' on its own line; ndots does not exist, a name with a dot is tried as given first.");
+                list.Add("uClibc-ng sends one query at a time from a new socket each, so the same-socket race does not apply; NodeLocal DNSCache helps with slow or failing upstreams.");
                 break;
             case ObservedResolver.Go:
                 list.Add("Go sends A and AAAA from separate sockets, so the same-socket race does not apply; NodeLocal DNSCache still helps with slow or failing upstreams.");

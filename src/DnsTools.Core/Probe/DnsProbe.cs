@@ -74,6 +74,7 @@ public static class DnsProbe
         {
             ResolverFamily.Musl => ObservedResolver.Musl,
             ResolverFamily.Glibc => ObservedResolver.Glibc,
+            ResolverFamily.UClibcNg => ObservedResolver.UClibcNg,
             _ => ObservedResolver.Go,
         };
         var lookup = new ObservedLookup

@@ -15,11 +15,11 @@ internal sealed record WireFormat(ResolverFamily Family, ushort? EdnsUdpSize, bo
     /// <summary>
     /// musl: RD only, no OPT (src/network/res_mkquery.c); glibc: OPT (1200) only with "options edns0",
     /// AD only with trust-ad (resolv/res_mkquery.c); Go: always OPT with 1232, AD with trust-ad
-    /// (src/net/dnsclient_unix.go newRequest).
+    /// (src/net/dnsclient_unix.go newRequest); uClibc-ng: RD only, no OPT (libc/inet/resolv.c __dns_lookup).
     /// </summary>
     public static WireFormat For(ResolverFamily family, DnsTools.Core.ResolvConf.ResolverSettings settings) => family switch
     {
-        ResolverFamily.Musl => new WireFormat(family, null, false),
+        ResolverFamily.Musl or ResolverFamily.UClibcNg => new WireFormat(family, null, false),
         ResolverFamily.Glibc => new WireFormat(family, settings.Edns0 ? (ushort)1200 : null, settings.TrustAd),
         _ => new WireFormat(family, 1232, settings.TrustAd),
     };
@@ -67,6 +67,12 @@ internal sealed class LiveNetwork : Simulation
         public Socket? Os;
         public bool Tcp;
         public bool ClosedForModel;
+        /// <summary>The TCP connection was refused or reset (told to the model once).</summary>
+        public bool Lost;
+        /// <summary>The TCP connect itself failed (refused), as opposed to a reset after connecting.</summary>
+        public bool Refused;
+        /// <summary>TCP queries written by the model and not yet on the wire: sent together at the next wait, as glibc's send_vc writes both with one writev.</summary>
+        public List<byte[]>? PendingTcp;
         public IPEndPoint? Local;
         public byte[]? Buffer;
     }
@@ -138,13 +144,14 @@ internal sealed class LiveNetwork : Simulation
                 {
                     live.Tcp = true;
                     live.Os = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                    ConnectWithin(live.Os, endpoint, Remaining(TimeSpan.FromSeconds(10)));
+                    try { ConnectWithin(live.Os, endpoint, Remaining(TimeSpan.FromSeconds(10))); }
+                    catch (SocketException) { live.Refused = true; throw; }
                 }
                 var framed = new byte[message.Length + 2];
                 BinaryPrimitives.WriteUInt16BigEndian(framed, (ushort)message.Length);
                 message.CopyTo(framed, 2);
                 sentAt = Now;
-                live.Os.Send(framed);
+                (live.PendingTcp ??= new List<byte[]>()).Add(framed);
             }
             live.Local ??= live.Os?.LocalEndPoint as IPEndPoint;
         }
@@ -191,7 +198,11 @@ internal sealed class LiveNetwork : Simulation
     public override SimReply? Next(IEnumerable<int> sockets, TimeSpan from, TimeSpan until)
     {
         List<int> wanted;
-        lock (_gate) wanted = sockets.Where(id => _sockets.TryGetValue(id, out var s) && s.Os is not null && !s.ClosedForModel).ToList();
+        lock (_gate)
+        {
+            FlushTcp();
+            wanted = sockets.Where(id => _sockets.TryGetValue(id, out var s) && s.Os is not null && !s.ClosedForModel).ToList();
+        }
         while (true)
         {
             _cancel.ThrowIfCancellationRequested();
@@ -233,9 +244,23 @@ internal sealed class LiveNetwork : Simulation
     /// <summary>When the model returned: the lookup's measured end (set when the model finishes).</summary>
     public TimeSpan? EndedAt { get; private set; }
 
+    /// <summary>Writes every socket's queued TCP queries, each socket's in one send (a failure shows as a lost connection when read).</summary>
+    private void FlushTcp()
+    {
+        foreach (var live in _sockets.Values)
+        {
+            if (live.PendingTcp is not { Count: > 0 } pending || live.Os is null) continue;
+            var all = pending.Count == 1 ? pending[0] : pending.SelectMany(b => b).ToArray();
+            pending.Clear();
+            try { live.Os.Send(all); }
+            catch (SocketException) { }
+        }
+    }
+
     public override IReadOnlyList<PlannedQuery> Finish()
     {
         EndedAt ??= Now;
+        lock (_gate) FlushTcp();
         lock (_gate) return FinishNow();
     }
 
@@ -275,9 +300,17 @@ internal sealed class LiveNetwork : Simulation
             if (live.Tcp)
             {
                 var length = new byte[2];
-                if (!ReadExactly(live.Os!, length)) return null;
-                message = new byte[BinaryPrimitives.ReadUInt16BigEndian(length)];
-                if (!ReadExactly(live.Os!, message)) return null;
+                try
+                {
+                    if (!ReadExactly(live.Os!, length)) return ConnectionLost(socketId, live, deliver);
+                    message = new byte[BinaryPrimitives.ReadUInt16BigEndian(length)];
+                    if (!ReadExactly(live.Os!, message)) return ConnectionLost(socketId, live, deliver);
+                }
+                catch (SocketException)
+                {
+                    // Refused or reset: the libc's read or connect fails at once (glibc send_vc returns), so does the probe.
+                    return ConnectionLost(socketId, live, deliver);
+                }
             }
             else
             {
@@ -294,6 +327,28 @@ internal sealed class LiveNetwork : Simulation
         }
         var at = Now;
         lock (_gate) return Match(socketId, live, message, from, at, deliver);
+    }
+
+    /// <summary>
+    /// A TCP connection that was refused, reset or closed: the model gets a <see cref="ServerResponseKind.Reset"/>
+    /// for the first query still unanswered on it (once), instead of waiting out the lookup limit.
+    /// </summary>
+    private SimReply? ConnectionLost(int socketId, LiveSocket live, bool deliver)
+    {
+        var at = Now;
+        lock (_gate)
+        {
+            var pending = _sent.FirstOrDefault(s => s.Socket == socketId && !s.Observed.Answered);
+            if (pending.Planned is null || live.Lost) return null;
+            live.Lost = true;
+            var o = pending.Observed;
+            o.AnsweredAt = at;
+            o.Rcode = live.Refused ? "ConnectionRefused" : "ConnectionReset";
+            o.TimedOut = false;
+            o.Late = !deliver || live.ClosedForModel;
+            if (!deliver || live.ClosedForModel) return null;
+            return new SimReply { Query = pending.Planned, At = at, Kind = live.Refused ? ServerResponseKind.ConnectionRefused : ServerResponseKind.Reset, Socket = socketId };
+        }
     }
 
     private SimReply? Match(int socketId, LiveSocket live, byte[] message, IPEndPoint? from, TimeSpan at, bool deliver)

@@ -22,6 +22,8 @@ namespace DnsTools.Core.Probe;
 /// <item>Go (src/net/dnsclient_unix.go): net.Dial("udp") connects the socket; dnsPacketRoundTrip skips what does not
 /// parse and what fails checkResponse: QR set, the id, and the first question's type, class and name
 /// (equalASCIIName, case-insensitive).</item>
+/// <item>uClibc-ng (libc/inet/resolv.c, __dns_lookup): a new connect()ed socket per query; a reply shorter than 12
+/// bytes, with another id or without QR is skipped; the question is not checked.</item>
 /// </list>
 /// TCP replies arrive on the connection to the server: id and question are checked as before.
 /// </summary>
@@ -45,6 +47,9 @@ internal static class ReplyAcceptance
         if (reply.Length < 12) return false;
         var qr = (reply[2] & 0x80) != 0;
         if (family == ResolverFamily.Go && !qr) return false;
+        // uClibc-ng (libc/inet/resolv.c, __dns_lookup): a connected socket per query; "h.id != local_id || !h.qr" is a bogus
+        // packet; the question is not checked ("TODO: check that question matches query").
+        if (family == ResolverFamily.UClibcNg) return qr;
         var questions = BinaryPrimitives.ReadUInt16BigEndian(reply.AsSpan(4));
         if (questions != 1) return false; // glibc: the query's count (1); Go: a first question must parse
         try

@@ -61,6 +61,9 @@ public sealed class ResolvConf
     /// <summary>What Go's pure resolver makes of this file.</summary>
     public ResolverSettings Go => ResolverSettings.ForGo(this);
 
+    /// <summary>What uClibc-ng's resolver makes of this file.</summary>
+    public ResolverSettings UClibcNg => ResolverSettings.ForUClibcNg(this);
+
     /// <summary>The last value given for an option, or null when the option is absent.</summary>
     public ResolvConfOption? GetOption(string name)
         => Options.LastOrDefault(o => string.Equals(o.Name, name, StringComparison.Ordinal));

@@ -9,6 +9,8 @@ public enum ResolverFamily
     Musl,
     Glibc,
     Go,
+    /// <summary>uClibc-ng (busybox:uclibc, buildroot/OpenWrt images).</summary>
+    UClibcNg,
 }
 
 /// <summary>
@@ -274,6 +276,74 @@ public sealed class ResolverSettings
             if (n >= 0xFFFFFF) return 0xFFFFFF;
         }
         return (int)n;
+    }
+
+    // ---- uClibc-ng ---------------------------------------------------------------------------
+
+    /// <summary>uClibc-ng's line buffer (libc/inet/resolv.c: szBuffer[MAXLEN_searchdomain], 128 bytes).</summary>
+    public const int UClibcNgLineBuffer = 128;
+
+    /// <summary>
+    /// uClibc-ng's reading (libc/inet/resolv.c, __open_nameservers; kraj/uclibc-ng @ee245184): the line is
+    /// read with fgets into a 128-byte buffer (a longer line goes on as the next "line"); the first word is
+    /// the keyword; every "nameserver" is kept (no limit of 3); "domain" and "search" replace the list; on
+    /// an "options" line only the FIRST word is looked at, and only "timeout:N" or "attempts:N" (atoi) —
+    /// so "options ndots:5 timeout:1" changes nothing; there is no ndots (a name with a dot is tried
+    /// as given first). Defaults: 5 s (RES_TIMEOUT) and 3 attempts — the real busybox:1.38.0-uclibc
+    /// tries each nameserver 3 times per type in every silent cell (RES_DFLRETRY as built there; the
+    /// header value could not be read here, glibc's is 2); without a nameserver the
+    /// built-in one is 0.0.0.0:53 (the local host), shown as 127.0.0.1; without a search line the
+    /// host name's domain is used (not modelled: the model sees no host name).
+    /// </summary>
+    public static ResolverSettings ForUClibcNg(ResolvConf conf)
+    {
+        var s = new ResolverSettings(ResolverFamily.UClibcNg) { Ndots = 1, Attempts = 3 };
+        var nameservers = new List<ResolvConfNameserver>();
+        var ignored = new List<string>();
+        IReadOnlyList<string> search = Array.Empty<string>();
+        foreach (var line in conf.Lines)
+        {
+            // fgets(szBuffer, 128): the rest of a long line is read as further "lines".
+            var chunks = new List<string>();
+            for (var at = 0; at < line.Text.Length || at == 0; at += UClibcNgLineBuffer - 1)
+            {
+                chunks.Add(line.Text.Substring(at, Math.Min(UClibcNgLineBuffer - 1, line.Text.Length - at)));
+                if (line.Text.Length == 0) break;
+            }
+            foreach (var text in chunks)
+            {
+                var fields = ResolvConfParser.SplitFields(text);
+                if (fields.Length == 0) continue;
+                switch (fields[0])
+                {
+                    case "nameserver":
+                        if (fields.Length > 1 && ResolvConfParser.TryParseNameserver(fields[1], out var address, out var scope, out _))
+                            nameservers.Add(new ResolvConfNameserver(address!, scope, line.LineNumber));
+                        break;
+                    case "domain" or "search":
+                        search = fields.Skip(1).ToArray();
+                        break;
+                    case "options":
+                        if (fields.Length < 2) break;
+                        var first = fields[1];
+                        var colon = first.IndexOf(':');
+                        if (colon > 0 && first[..colon] is "timeout" or "attempts")
+                        {
+                            // atoi into a uint8_t: leading digits, modulo 256.
+                            var digits = new string(first[(colon + 1)..].TakeWhile(char.IsAsciiDigit).Take(9).ToArray());
+                            var value = digits.Length == 0 ? 0 : int.Parse(digits, CultureInfo.InvariantCulture) & 0xFF;
+                            if (first[..colon] == "timeout") s.TimeoutSeconds = value; else s.Attempts = value;
+                            ignored.AddRange(fields.Skip(2));
+                        }
+                        else ignored.AddRange(fields.Skip(1));
+                        break;
+                }
+            }
+        }
+        s.Search = search;
+        s.IgnoredOptions = ignored;
+        s.SetNameservers(nameservers, "127.0.0.1");
+        return s;
     }
 
     // ---- shared -----------------------------------------------------------------------------

@@ -400,11 +400,15 @@ public sealed class GlibcResolverModel : ResolverModel
     /// <summary>
     /// res_send.c, send_vc: a TCP connection, both queries written together (length-prefixed), both
     /// answers read back whatever their rcode. The reads have no timeout: a server that never answers
-    /// hangs the lookup.
+    /// hangs the lookup. A connection reset while reading (ECONNRESET) connects to the same server
+    /// once more ("connreset": goto same_ns); a second reset, or a refused connect, returns 0 at
+    /// once and the caller moves to the next server (next_ns) — no waiting.
     /// </summary>
     private SendResult SendVc(string fqdn, Query q1, Query? q2, int ns, State state, Simulation sim, QueryReason reason, SendResult result)
     {
         var server = state.Servers[ns];
+        var connreset = false;
+    same_ns:
         var sock = sim.Open();
         var queries = q2 is null ? new[] { q1 } : new[] { q1, q2 };
         foreach (var q in queries) sim.Send(state.Now, fqdn, q.Type, server, DnsTransport.Tcp, sock, reason, q.Identity);
@@ -423,6 +427,24 @@ public sealed class GlibcResolverModel : ResolverModel
                 return result;
             }
             state.Now = reply.At;
+            if (reply.Kind is ServerResponseKind.Reset or ServerResponseKind.ConnectionRefused)
+            {
+                sim.Close(sock, state.Now);
+                // A refused connect returns 0 at once ("if (connect(...) < 0) ... return (0)"); only a reset read retries.
+                if (reply.Kind == ServerResponseKind.Reset && !connreset)
+                {
+                    reply.Handle("connection reset: send_vc connects to the same server once more");
+                    connreset = true;
+                    reason = QueryReason.RetryAfterError;
+                    goto same_ns;
+                }
+                reply.Handle(reply.Kind == ServerResponseKind.Reset ? "connection reset again: send_vc returns 0, next server" : "connection refused: send_vc returns 0, next server");
+                result.N = 0;
+                result.Resplen2 = false;
+                result.Slot1 = null;
+                result.Slot2 = null;
+                return result;
+            }
             if (!pending.Remove(reply.Identity)) { reply.Handle("ignored"); continue; }
             var answer = new Answer(reply.Kind, queries.First(q => q.Identity == reply.Identity).Type);
             if (result.Slot1 is null) { result.Slot1 = answer; result.FirstSlotRcode = reply.Kind; }

@@ -4,39 +4,47 @@ using DnsTools.Core.ResolvConf;
 namespace DnsTools.Core.Resolvers;
 
 /// <summary>
-/// musl's resolver (src/network/lookup_name.c, res_msend.c). Version differences:
-/// before 1.1.13 no search list, every reply accepted whatever its rcode; 1.1.13 to 1.2.1 the search
-/// list, SERVFAIL re-sends and an A-only rcode check (A answered + AAAA failed = success);
-/// 1.2.2 and later a per-query rcode check (either query failing fails the candidate);
-/// 1.2.4 and later TCP after a truncated UDP answer and EAI_NODATA for "no data".
+/// musl's resolver (src/network/lookup_name.c, res_msend.c). Version differences, each proven on a
+/// real build (tests/Pester/Conformance, real-build cells: musl 1.1.12 and 1.2.1 built from the tags,
+/// Alpine 3.8–3.20's musl 1.1.19–1.2.5):
+/// before 1.1.3 every reply accepted whatever its rcode (source only: no older build here);
+/// 1.1.3 on SERVFAIL re-sent at once; before 1.1.13 no search list and "no records" is EAI_FAIL;
+/// 1.1.13 on the search list and EAI_NONAME for "no records"; before 1.2.1 an A-only rcode check
+/// (A answered + AAAA failed = success); 1.2.1 on a per-query rcode check (either query failing fails
+/// the candidate); 1.2.4 on TCP after a truncated UDP answer and EAI_NODATA for "no data".
 /// </summary>
 public sealed class MuslResolverModel : ResolverModel
 {
     public MuslResolverModel(ResolverSpec spec) : base(spec) { }
 
-    private static readonly Version V1_1_13 = new(1, 1, 13), V1_2_2 = new(1, 2, 2), V1_2_4 = new(1, 2, 4);
+    private static readonly Version V1_1_3 = new(1, 1, 3), V1_1_13 = new(1, 1, 13), V1_2_1 = new(1, 2, 1), V1_2_4 = new(1, 2, 4);
 
     /// <summary>
     /// Search list and ndots (lookup_name.c, name_from_dns_search) arrived in 1.1.13; before, __lookup_name
-    /// sent the bare name only (bminor/musl @01dc3f4f).
+    /// sent the bare name only (bminor/musl @01dc3f4f). Real builds: 1.1.12 queries the bare name only,
+    /// 1.1.19 walks the search list. With the same rework name_from_dns maps rcode 0 without records to
+    /// EAI_NONAME; 1.1.12's returns EAI_FAIL for it (rcode 3 gives EAI_NONAME, anything else
+    /// EAI_FAIL), which the real 1.1.12 does (A and AAAA NOERROR without records: rc -4).
     /// </summary>
     public bool HasSearch => Spec.Version >= V1_1_13;
 
     /// <summary>
     /// res_msend.c (__res_msend_rc): only rcode 0 and 3 are accepted, SERVFAIL is re-sent at once
-    /// (budget servfail_retry = 2 × queries per retry window), other rcodes ignored. Present in 1.1.14
-    /// (lmrs2/musl-1.1.14); absent from the pre-1.1.13 source (@01dc3f4f), which accepts every reply.
-    /// The exact release in between is UNVERIFIED; taken as 1.1.13.
+    /// (budget servfail_retry = 2 × queries per retry window), other rcodes ignored. Since 1.1.3 (musl
+    /// WHATSNEW 1.1.3: "treat dns rcode=2 as temporary failure, not negative result"); the real 1.1.12
+    /// re-sends AAAA after SERVFAIL four times per retry window, as 1.1.24 does. Releases before 1.1.3
+    /// (no build here) accept every reply.
     /// </summary>
-    public bool RetriesServfail => Spec.Version >= V1_1_13;
+    public bool RetriesServfail => Spec.Version >= V1_1_3;
 
     /// <summary>
-    /// lookup_name.c (name_from_dns): from 1.2.2 every answer's rcode is checked in order A, AAAA; a
-    /// missing or SERVFAIL one gives EAI_AGAIN even when the other has addresses (musl commit
-    /// "fix handling of errors resolving one of paired A/AAAA query", 2020; release 1.2.2 UNVERIFIED,
-    /// the Debian 1.2.3 binary behaves this way in the lab). Before, addresses from either answer won.
+    /// lookup_name.c (name_from_dns): from 1.2.1 every answer's rcode is checked in order A, AAAA; a
+    /// missing or SERVFAIL one gives EAI_AGAIN even when the other has addresses (musl commit 5cf1ac24,
+    /// "fix handling of errors resolving one of paired A/AAAA query", first released in 1.2.1). Real
+    /// builds: 1.2.1 (from the tag) returns EAI_AGAIN for A answered + AAAA SERVFAIL, 1.1.24 (Alpine
+    /// 3.12) returns the A address. Before, addresses from either answer won.
     /// </summary>
-    public bool ChecksEveryRcode => Spec.Version >= V1_2_2;
+    public bool ChecksEveryRcode => Spec.Version >= V1_2_1;
 
     /// <summary>
     /// A candidate __res_mkquery refuses (an empty or 64+ byte label, over 253 bytes: res_mkquery.c): from 1.2.4
@@ -48,6 +56,29 @@ public sealed class MuslResolverModel : ResolverModel
 
     /// <summary>res_msend.c (start_tcp) 1.2.4+: a TC=1 UDP answer is retried over TCP for that query.</summary>
     public bool TcpFallback => Spec.Version >= V1_2_4;
+
+    /// <summary>
+    /// Before 1.1.13 there was no __get_resolv_conf: res_msend.c read /etc/resolv.conf itself in a loop
+    /// that ends at the third nameserver ("for (nns=0; nns&lt;3 &amp;&amp; fgets(...);)"), so an options line after
+    /// three nameservers is never read. The real 1.1.12 keeps 5 s and 2 attempts for "nameserver ×3, then
+    /// options timeout:2 attempts:1" (three-nameservers-silent); 1.1.19 reads it.
+    /// </summary>
+    public override ResolverSettings SettingsFor(DnsTools.Core.ResolvConf.ResolvConf conf)
+    {
+        if (HasSearch) return conf.Musl;
+        var lines = new List<string>();
+        var nameservers = 0;
+        foreach (var line in conf.Lines)
+        {
+            if (nameservers >= ResolvConfParser.MaxNameservers) break;
+            lines.Add(line.Text);
+            var fields = ResolvConfParser.SplitFields(line.Text);
+            if (line.Text.StartsWith("nameserver", StringComparison.Ordinal) && fields.Length > 1 && fields[0] == "nameserver"
+                && ResolvConfParser.TryParseNameserver(fields[1], out _, out _, out _))
+                nameservers++;
+        }
+        return lines.Count == conf.Lines.Count ? conf.Musl : ResolvConfParser.Parse(string.Join('\n', lines) + "\n").Musl;
+    }
 
     internal override IReadOnlyList<string> Candidates(string name, ResolverSettings settings)
     {
@@ -72,7 +103,7 @@ public sealed class MuslResolverModel : ResolverModel
 
     internal override Outcome Run(string name, ResolverSettings settings, Simulation sim)
     {
-        if (!ChecksEveryRcode) sim.Notes.Add($"musl {Spec.Version}: addresses from either answer win (A-only rcode check); the release that changed this (1.2.2) is UNVERIFIED.");
+        if (!ChecksEveryRcode) sim.Notes.Add($"musl {Spec.Version}: addresses from either answer win (A-only rcode check, before 1.2.1).");
         if (!HasSearch) sim.Notes.Add($"musl {Spec.Version}: before 1.1.13 there is no search list; only the name as given is queried.");
         if (settings.IgnoredOptions.Count > 0) sim.Notes.Add($"musl ignores: {string.Join(' ', settings.IgnoredOptions)}.");
         var candidates = Candidates(name, settings);
@@ -191,7 +222,7 @@ public sealed class MuslResolverModel : ResolverModel
         }
         if (!RetriesServfail)
         {
-            // Before 1.1.13 (@01dc3f4f): the first reply with a matching ID is stored, whatever its rcode.
+            // Before 1.1.3: the first reply with a matching ID is stored, whatever its rcode.
             q.Accepted = reply.Kind;
             reply.Handle("accepted (rcode not checked)");
             return queries.All(x => x.Accepted is not null);
@@ -248,12 +279,13 @@ public sealed class MuslResolverModel : ResolverModel
             if (withData.Length > 0) { addresses = withData; return LookupResult.Success; }
             return TcpFallback ? LookupResult.NoData : LookupResult.NoName;
         }
-        // Older name_from_dns: any address wins; otherwise only the A answer's rcode decides.
+        // Older name_from_dns: any address wins; otherwise only the A answer's rcode decides
+        // (rcode 0 without records: EAI_NONAME from 1.1.13, EAI_FAIL before).
         if (withData.Length > 0) { addresses = withData; return LookupResult.Success; }
         return queries[0].Accepted switch
         {
             null or ServerResponseKind.ServFail => LookupResult.TryAgain,
-            ServerResponseKind.NoData or ServerResponseKind.Answer or ServerResponseKind.Truncated => LookupResult.NoName,
+            ServerResponseKind.NoData or ServerResponseKind.Answer or ServerResponseKind.Truncated => HasSearch ? LookupResult.NoName : LookupResult.Fail,
             ServerResponseKind.NxDomain => null,
             _ => LookupResult.Fail,
         };

@@ -24,14 +24,16 @@ public abstract class ResolverModel
     {
         ResolverFamily.Musl => new MuslResolverModel(spec),
         ResolverFamily.Glibc => new GlibcResolverModel(spec),
+        ResolverFamily.UClibcNg => new UClibcNgResolverModel(spec),
         _ => new GoResolverModel(spec),
     };
 
-    /// <summary>What this resolver makes of the file (rc.Musl, rc.Glibc or rc.Go).</summary>
-    public ResolverSettings SettingsFor(Conf conf) => Spec.Family switch
+    /// <summary>What this resolver makes of the file (rc.Musl, rc.Glibc, rc.Go or rc.UClibcNg).</summary>
+    public virtual ResolverSettings SettingsFor(Conf conf) => Spec.Family switch
     {
         ResolverFamily.Musl => conf.Musl,
         ResolverFamily.Glibc => conf.Glibc,
+        ResolverFamily.UClibcNg => conf.UClibcNg,
         _ => conf.Go,
     };
 

@@ -37,6 +37,10 @@ public enum ServerResponseKind
     NoAnswer,
     /// <summary>NOERROR, TC=1, empty answer section, over UDP; over TCP the query gets <see cref="Answer"/>.</summary>
     Truncated,
+    /// <summary>Over TCP the server resets the connection (RST) once it has read the query, without an answer; over UDP no answer.</summary>
+    Reset,
+    /// <summary>Over TCP the connection is refused (RST to the SYN: nothing listens); over UDP no answer.</summary>
+    ConnectionRefused,
 }
 
 /// <summary>
@@ -45,7 +49,8 @@ public enum ServerResponseKind
 /// <c>@127.0.0.1 * -&gt; no answer</c>, <c>AAAA * -&gt; drop if parallel</c>.
 /// PATTERN is a name with <c>*</c> wildcards (matching any characters, dots included), compared
 /// case-insensitively without the trailing dot. OUTCOME is answer, NXDOMAIN, NODATA, SERVFAIL,
-/// REFUSED, no answer (or drop, timeout) or truncated (TC=1 over UDP, answered over TCP). The
+/// REFUSED, no answer (or drop, timeout), truncated (TC=1 over UDP, answered over TCP), reset (over TCP the
+/// connection is reset once the query is read) or connection refused (over TCP; both: no answer over UDP). The
 /// delay applies to every reply, per query, counted from the query's arrival.
 /// <c>drop if parallel</c> drops a query sent on a socket at the same instant as an earlier query on
 /// that socket to the same server (the conntrack insertion race of parallel A/AAAA); otherwise the
@@ -122,8 +127,10 @@ public sealed class ServerRule
             "refused" => ServerResponseKind.Refused,
             "no answer" or "noanswer" or "drop" or "dropped" or "timeout" or "none" => ServerResponseKind.NoAnswer,
             "truncated" or "tc" => ServerResponseKind.Truncated,
+            "reset" or "connection reset" or "rst" => ServerResponseKind.Reset,
+            "connection refused" or "refuse connection" or "refuse tcp" => ServerResponseKind.ConnectionRefused,
             "drop if parallel" or "race" or "conntrack race" => ServerResponseKind.NoAnswer,
-            _ => throw new FormatException($"Unknown outcome '{m.Groups["outcome"].Value.Trim()}' in '{text}': use answer, NXDOMAIN, NODATA, SERVFAIL, REFUSED, no answer, truncated or drop if parallel."),
+            _ => throw new FormatException($"Unknown outcome '{m.Groups["outcome"].Value.Trim()}' in '{text}': use answer, NXDOMAIN, NODATA, SERVFAIL, REFUSED, no answer, truncated, reset, connection refused or drop if parallel."),
         };
         if (outcome is "drop if parallel" or "race" or "conntrack race") onlyIfParallel = true;
         var delay = TimeSpan.Zero;
@@ -181,7 +188,12 @@ public sealed class ServerBehavior
             if (best is null || rule.Specificity > best.Specificity) best = rule;
         }
         if (best is null) return new ServerResponse(ServerResponseKind.Answer, TimeSpan.Zero, null);
-        var kind = best.Kind == ServerResponseKind.Truncated && transport == DnsTransport.Tcp ? ServerResponseKind.Answer : best.Kind;
+        var kind = best.Kind switch
+        {
+            ServerResponseKind.Truncated when transport == DnsTransport.Tcp => ServerResponseKind.Answer,
+            ServerResponseKind.Reset or ServerResponseKind.ConnectionRefused when transport == DnsTransport.Udp => ServerResponseKind.NoAnswer,
+            _ => best.Kind,
+        };
         return new ServerResponse(kind, best.Delay, best);
     }
 

@@ -4,7 +4,7 @@ using DnsTools.Core.Resolvers;
 
 namespace DnsTools.PowerShell.Commands;
 
-/// <summary>Lists the queries musl, glibc or Go would put on the wire for a name, with timing and result.</summary>
+/// <summary>Lists the queries musl, glibc, Go or uClibc-ng would put on the wire for a name, with timing and result.</summary>
 [Cmdlet(VerbsCommon.Get, "ResolverQueryPlan")]
 [OutputType(typeof(QueryPlan), typeof(string))]
 public sealed class GetResolverQueryPlanCommand : PSCmdlet
@@ -58,6 +58,7 @@ public sealed class GetResolverQueryPlanCommand : PSCmdlet
         {
             try { models.Add(ResolverModel.For(r)); }
             catch (ArgumentException e) { ThrowTerminatingError(new ErrorRecord(e, "UnknownResolver", ErrorCategory.InvalidArgument, r)); }
+            if (models[^1].Spec.Warning is { } warning) WriteWarning(warning);
         }
         _models = models.ToArray();
         try

@@ -135,7 +135,8 @@ public sealed class TestPodDnsLatencyCommand : PSCmdlet
         foreach (var r in Resolver)
         {
             try { specs.Add(ResolverSpec.Parse(r)); }
-            catch (FormatException e) { ThrowTerminatingError(new ErrorRecord(e, "UnknownResolver", ErrorCategory.InvalidArgument, r)); }
+            catch (ArgumentException e) { ThrowTerminatingError(new ErrorRecord(e, "UnknownResolver", ErrorCategory.InvalidArgument, r)); }
+            if (specs[^1].Warning is { } warning) WriteWarning(warning);
         }
         if (_names.Count == 0)
         {

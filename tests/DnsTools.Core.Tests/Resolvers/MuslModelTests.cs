@@ -1,3 +1,4 @@
+using DnsTools.Core.ResolvConf;
 using DnsTools.Core.Resolvers;
 using static DnsTools.Core.Tests.Resolvers.SeedScenarioTests;
 
@@ -73,10 +74,10 @@ public class MuslModelTests
     }
 
     [Fact]
-    public void Before_1_1_13_no_search_and_the_first_reply_is_taken_whatever_its_rcode()
+    public void Before_1_1_3_no_search_and_the_first_reply_is_taken_whatever_its_rcode()
     {
-        // research §1.6 / §4.4: 2 packets, success with A at 1.7 s (bminor/musl @01dc3f4f).
-        var plan = Plan("musl-1.1.12");
+        // research §1.6 / §4.4: 2 packets, success with A at 1.7 s (bminor/musl @01dc3f4f; no SERVFAIL re-send before 1.1.3).
+        var plan = Plan("musl-1.1.2");
         Assert.Equal(2, plan.QueryCount);
         Assert.Equal(1700, plan.TotalTime.TotalMilliseconds);
         Assert.Equal(LookupResult.Success, plan.Result);
@@ -84,13 +85,46 @@ public class MuslModelTests
     }
 
     [Fact]
-    public void Before_1_2_2_the_A_answer_wins_after_the_full_timeout()
+    public void From_1_1_3_SERVFAIL_is_re_sent_even_before_the_search_list_existed()
     {
-        // research §4.4: the A-only rcode check gives success (A) at 5.0 s with the same 12 packets.
+        // The real musl 1.1.12 (built from the tag) re-sends AAAA after each SERVFAIL and returns the A address at the timeout.
+        var plan = Plan("musl-1.1.12");
+        Assert.All(plan.Queries, q => Assert.Equal("elink.spic.com.cn.", q.Name));
+        Assert.Contains(plan.Queries, q => q.Reason == QueryReason.ResendAfterServfail);
+        Assert.Equal(5000, plan.TotalTime.TotalMilliseconds);
+        Assert.Equal(LookupResult.Success, plan.Result);
+    }
+
+    [Fact]
+    public void Before_1_1_13_A_and_AAAA_without_records_is_EAI_FAIL_after_it_EAI_NONAME()
+    {
+        // Real builds: 1.1.12 returns -4 (EAI_FAIL), 1.1.19 -2 (EAI_NONAME), 1.2.4 -5 (EAI_NODATA).
+        Assert.Equal(LookupResult.Fail, Plan("musl-1.1.12", "nameserver 10.0.0.1\n", "x.example", "* -> NODATA").Result);
+        Assert.Equal(LookupResult.NoName, Plan("musl-1.1.19", "nameserver 10.0.0.1\n", "x.example", "* -> NODATA").Result);
+        Assert.Equal(LookupResult.NoData, Plan("musl-1.2.4", "nameserver 10.0.0.1\n", "x.example", "* -> NODATA").Result);
+    }
+
+    [Fact]
+    public void Before_1_1_13_resolv_conf_is_read_only_up_to_the_third_nameserver()
+    {
+        // The real 1.1.12: options after three nameservers are never read (5 s, 2 attempts); 1.1.19 reads them.
+        const string conf = "nameserver 10.0.0.1\nnameserver 10.0.0.2\nnameserver 10.0.0.3\noptions timeout:2 attempts:1\n";
+        var old = ResolverModel.For("musl-1.1.12").SettingsFor(ResolvConfParser.Parse(conf));
+        Assert.Equal((5, 2), (old.TimeoutSeconds, old.Attempts));
+        var newer = ResolverModel.For("musl-1.1.19").SettingsFor(ResolvConfParser.Parse(conf));
+        Assert.Equal((2, 1), (newer.TimeoutSeconds, newer.Attempts));
+    }
+
+    [Fact]
+    public void Before_1_2_1_the_A_answer_wins_after_the_full_timeout_from_1_2_1_the_lookup_fails()
+    {
+        // research §4.4: the A-only rcode check gives success (A) at 5.0 s with the same 12 packets;
+        // the real 1.2.1 (commit 5cf1ac24) already fails with EAI_AGAIN, the real 1.1.24 succeeds.
         var plan = Plan("musl-1.2.0");
         Assert.Equal(12, plan.QueryCount);
         Assert.Equal(5000, plan.TotalTime.TotalMilliseconds);
         Assert.Equal(LookupResult.Success, plan.Result);
+        Assert.Equal(LookupResult.TryAgain, Plan("musl-1.2.1").Result);
     }
 
     [Fact]

@@ -14,6 +14,20 @@ public class ResolverSpecTests
     [InlineData("golang1.19", ResolverFamily.Go, "1.19")]
     [InlineData("musl", ResolverFamily.Musl, "1.2.3")]
     [InlineData("glibc", ResolverFamily.Glibc, "2.36")]
+    // What users copy: Alpine's loader and apk, Debian's and RPM's package versions, Go's version string.
+    [InlineData("musl-1.2.4_git20230717", ResolverFamily.Musl, "1.2.4")]
+    [InlineData("musl-1.2.4-r0", ResolverFamily.Musl, "1.2.4")]
+    [InlineData("musl-1.2.4_git20230717-r4", ResolverFamily.Musl, "1.2.4")]
+    [InlineData("glibc-2.36-9+deb12u14", ResolverFamily.Glibc, "2.36")]
+    [InlineData("libc6 2.36-9+deb12u14", ResolverFamily.Glibc, "2.36")]
+    [InlineData("glibc-2.17-326.el7_9", ResolverFamily.Glibc, "2.17")]
+    [InlineData("glibc-2.39-0ubuntu8.4", ResolverFamily.Glibc, "2.39")]
+    [InlineData("glibc-2.41", ResolverFamily.Glibc, "2.41")]
+    [InlineData("go1.22.3", ResolverFamily.Go, "1.22")]
+    [InlineData("uclibc-ng-1.0.50", ResolverFamily.UClibcNg, "1.0.50")]
+    [InlineData("uClibc-ng", ResolverFamily.UClibcNg, "1.0.52")]
+    [InlineData("uclibc-ng-1.0.x", ResolverFamily.UClibcNg, "1.0.52")]
+    [InlineData("musl-1.1.x", ResolverFamily.Musl, "1.1.24")]
     public void Parses_family_and_version(string text, ResolverFamily family, string version)
     {
         var spec = ResolverSpec.Parse(text);
@@ -25,14 +39,57 @@ public class ResolverSpecTests
     [InlineData("uclibc-1.0")]
     [InlineData("bionic")]
     [InlineData("musl-2.0")]
+    [InlineData("musl-2.0.0")]
     [InlineData("glibc-2.12")]
     [InlineData("go-2.0")]
     [InlineData("")]
     [InlineData("musl-1.2.3-r4 extra")]
-    public void Rejects_what_it_does_not_model_with_a_clear_message(string text)
+    [InlineData("musl-1.2")]
+    [InlineData("musl-0.9.0")]
+    [InlineData("musl-1.1.30")]
+    [InlineData("uclibc-ng-0.9.33")]
+    [InlineData("glibc-2.36.1")]
+    [InlineData("musl-99999999999999999.1.1")]
+    public void Rejects_what_it_does_not_model_with_a_clear_message_naming_the_input(string text)
     {
         var e = Assert.Throws<ArgumentException>(() => ResolverSpec.Parse(text));
-        Assert.Matches("musl|glibc|Go", e.Message);
+        Assert.Contains($"'{text}'", e.Message);
+        Assert.Matches("musl|glibc|go|uclibc-ng", e.Message);
+    }
+
+    [Fact]
+    public void An_old_release_is_refused_naming_the_first_modelled_one()
+        => Assert.Contains("musl-1.1.0", Assert.Throws<ArgumentException>(() => ResolverSpec.Parse("musl-0.9.0")).Message);
+
+    [Theory]
+    [InlineData("musl-1.3.0", "musl-1.2.5")]
+    [InlineData("musl-1.2.6", "musl-1.2.5")]
+    [InlineData("glibc-2.50", "glibc-2.42")]
+    [InlineData("uclibc-ng-1.0.60", "uclibc-ng-1.0.52")]
+    public void A_newer_release_is_accepted_with_a_warning_naming_the_behaviour_used(string text, string used)
+    {
+        var spec = ResolverSpec.Parse(text);
+        Assert.NotNull(spec.Warning);
+        Assert.Contains(used, spec.Warning);
+    }
+
+    [Fact]
+    public void A_known_release_has_no_warning() => Assert.Null(ResolverSpec.Parse("musl-1.2.5").Warning);
+
+    [Fact]
+    public void Known_names_list_the_families_then_their_releases_each_of_which_parses_without_warning()
+    {
+        Assert.Equal(new[] { "musl", "glibc", "go", "uclibc-ng" }, ResolverSpec.KnownNames.Take(4));
+        Assert.Contains("musl-1.1.12", ResolverSpec.KnownNames);
+        Assert.Contains("glibc-2.41", ResolverSpec.KnownNames);
+        Assert.Contains("uclibc-ng-1.0.52", ResolverSpec.KnownNames);
+        foreach (var name in ResolverSpec.KnownNames.Skip(4))
+        {
+            var spec = ResolverSpec.Parse(name);
+            Assert.Null(spec.Warning);
+            Assert.Equal(name, spec.ToString());
+        }
+        Assert.All(ResolverSpec.KnownNames.Take(4), n => Assert.Null(ResolverSpec.Parse(n).Warning));
     }
 
     [Fact]

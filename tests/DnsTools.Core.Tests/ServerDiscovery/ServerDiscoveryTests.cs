@@ -34,7 +34,7 @@ public sealed class ServerDiscoveryTests
     {
         var rules = new[] { "AAAA elink.spic.com.cn -> SERVFAIL after 120ms", "*.cluster.local -> NXDOMAIN" };
         using var lab = DnsLabServer.Start(new DnsLabServerOptions { Policy = DnsLabPolicy.FromBehavior(ServerBehavior.Parse(rules), "127.0.0.1") });
-        var learned = Discover(lab.EndPoint, "elink.spic.com.cn", PodConf, count: 2);
+        var learned = Discover(lab.EndPoint, "elink.spic.com.cn", PodConf, count: 3);
         Assert.Equal(4, learned.Candidates.Count);
         Assert.Contains("*.cluster.local -> NXDOMAIN", learned.Rules);
         var aaaa = Assert.Single(learned.Rules, r => r.StartsWith("AAAA elink.spic.com.cn -> SERVFAIL after ", StringComparison.Ordinal));

@@ -4,9 +4,15 @@
  * up itself; for the probe (a user-space program that takes a port) it runs beside it on loopback,
  * on another port (ADDR:PORT), where "lo" is already up and is left alone.
  *
- * usage: dnssrv RULES LOG READYFILE MAXSECONDS ADDR[:PORT]...
+ * usage: dnssrv [--fork] RULES LOG READYFILE MAXSECONDS ADDR[:PORT]...
+ *   --fork: once every socket listens, the server goes to the background and the command returns, with
+ *   the server's pid written to READYFILE (a caller waits for the command, never sleeps); without it,
+ *   READYFILE is created when the sockets listen.
+ * Each query is stamped with the kernel's receive time (SO_TIMESTAMPNS, taken when the packet or TCP
+ * segment arrived, converted to CLOCK_MONOTONIC), so the order of UDP and TCP queries is never guessed
+ * from when this loop got round to reading them; the log line ends with the query's bytes after the id (hex).
  * RULES: one rule per line: SERVER|* TYPE|* PATTERN KIND DELAYMS SPECIFICITY PARALLEL(0|1)
- *   KIND: answer nxdomain nodata servfail refused none tc
+ *   KIND: answer nxdomain nodata servfail refused none tc reset (TCP: RST once the query is read; UDP: no reply)
  *   The most specific matching rule wins (ties: first); a PARALLEL rule applies only to a UDP query
  *   that arrives within 5 ms of the previous query from the same client port to the same address,
  *   and then wins. No match: answer at once. Over TCP "tc" answers. */
@@ -22,6 +28,7 @@
 #include <strings.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,6 +50,8 @@ static struct lastq lastqs[256];
 static int nlast;
 
 static FILE *logf;
+static long long realtime_minus_mono;
+static int reset_connection; /* set by handle(): the TCP connection is to be reset */
 
 static long long now_ns(void)
 {
@@ -165,13 +174,44 @@ static int was_parallel(unsigned addr, int port, long long t)
     return 0;
 }
 
-static void handle(int fd, int tcp, unsigned server_addr, const unsigned char *q, int len, struct sockaddr_in *from)
+/* The kernel's receive time of the message just read (SO_TIMESTAMPNS, CLOCK_REALTIME) on CLOCK_MONOTONIC; now when absent. */
+static long long received_at(struct msghdr *msg)
 {
-    char name[256], server[64];
-    int qtype, qend, rlen, parallel = 0;
+    struct cmsghdr *c;
+    for (c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+            struct timespec ts;
+            memcpy(&ts, CMSG_DATA(c), sizeof ts);
+            return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec - realtime_minus_mono;
+        }
+    }
+    return now_ns();
+}
+
+static int recv_stamped(int fd, unsigned char *buf, int size, struct sockaddr_in *from, long long *t)
+{
+    char control[256];
+    struct iovec iov = { buf, (size_t)size };
+    struct msghdr msg;
+    int len;
+    memset(&msg, 0, sizeof msg);
+    msg.msg_name = from;
+    msg.msg_namelen = from ? sizeof *from : 0;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    len = recvmsg(fd, &msg, 0);
+    *t = len > 0 ? received_at(&msg) : now_ns();
+    return len;
+}
+
+static void handle(int fd, int tcp, unsigned server_addr, const unsigned char *q, int len, struct sockaddr_in *from, long long t)
+{
+    char name[256], server[64], hex[1200];
+    int qtype, qend, rlen, parallel = 0, i;
     const struct rule *r;
     const char *kind;
-    long long t = now_ns();
     struct in_addr sa;
     unsigned char out[600];
     if (len < 12 || (qend = parse_question(q, len, name, &qtype)) < 0) return;
@@ -181,11 +221,15 @@ static void handle(int fd, int tcp, unsigned server_addr, const unsigned char *q
     r = decide(server, qtype, name, tcp, parallel);
     kind = r ? r->kind : "answer";
     if (r && r->parallel) kind = "none";
-    fprintf(logf, "Q %lld %s %s %d %d %s %s %s %ld\n", t, tcp ? "tcp" : "udp", server, ntohs(from->sin_port),
-        (q[0] << 8) | q[1], name, qtype == 1 ? "A" : qtype == 28 ? "AAAA" : "OTHER", r && r->parallel ? "race" : kind, r ? r->delay_ms : 0L);
+    for (i = 2; i < len && i < 2 + 590; i++) snprintf(hex + 2 * (i - 2), 3, "%02x", q[i]);
+    hex[2 * (i - 2)] = 0;
+    fprintf(logf, "Q %lld %s %s %d %d %s %s %s %ld %s\n", t, tcp ? "tcp" : "udp", server, ntohs(from->sin_port),
+        (q[0] << 8) | q[1], name, qtype == 1 ? "A" : qtype == 28 ? "AAAA" : "OTHER", r && r->parallel ? "race" : kind, r ? r->delay_ms : 0L, hex);
     fflush(logf);
+    if (!strcmp(kind, "reset")) { if (tcp) reset_connection = 1; return; }
     rlen = build_reply(q, qend, qtype, kind, tcp, out);
     if (!rlen || npend >= MAXPEND) return;
+    /* The delay counts from when the query arrived. */
     pend[npend].due = t + (r ? r->delay_ms : 0) * 1000000LL;
     pend[npend].fd = fd;
     pend[npend].tcp = tcp;
@@ -221,7 +265,13 @@ int main(int argc, char **argv)
     long long deadline;
     struct ifreq ifr;
     FILE *ready;
-    if (argc < 6) { fprintf(stderr, "usage: dnssrv RULES LOG READY MAXSECONDS ADDR...\n"); return 2; }
+    int daemon_mode = 0;
+    struct timespec rt, mt;
+    if (argc > 1 && !strcmp(argv[1], "--fork")) { daemon_mode = 1; argv++; argc--; }
+    if (argc < 6) { fprintf(stderr, "usage: dnssrv [--fork] RULES LOG READY MAXSECONDS ADDR...\n"); return 2; }
+    clock_gettime(CLOCK_REALTIME, &rt);
+    clock_gettime(CLOCK_MONOTONIC, &mt);
+    realtime_minus_mono = ((long long)rt.tv_sec - mt.tv_sec) * 1000000000LL + (rt.tv_nsec - mt.tv_nsec);
     load_rules(argv[1]);
     logf = fopen(argv[2], "w");
     if (!logf) return 1;
@@ -248,6 +298,7 @@ int main(int argc, char **argv)
         u = socket(AF_INET, SOCK_DGRAM, 0);
         t = socket(AF_INET, SOCK_STREAM, 0);
         setsockopt(t, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        setsockopt(u, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
         if (bind(u, (struct sockaddr *)&a, sizeof a) < 0 || bind(t, (struct sockaddr *)&a, sizeof a) < 0 || listen(t, 8) < 0) {
             fprintf(stderr, "bind %s: %s\n", argv[i], strerror(errno));
             return 1;
@@ -255,8 +306,21 @@ int main(int argc, char **argv)
         pfd[nfd].fd = u; pfd[nfd].events = POLLIN; pfd_addr[nfd] = a.sin_addr.s_addr; kind[nfd++] = 0;
         pfd[nfd].fd = t; pfd[nfd].events = POLLIN; pfd_addr[nfd] = a.sin_addr.s_addr; kind[nfd++] = 1;
     }
-    ready = fopen(argv[3], "w");
-    if (ready) fclose(ready);
+    if (daemon_mode) {
+        pid_t child;
+        fflush(logf);
+        child = fork();
+        if (child < 0) return 1;
+        if (child > 0) {
+            ready = fopen(argv[3], "w");
+            if (ready) { fprintf(ready, "%d\n", (int)child); fclose(ready); }
+            _exit(0);
+        }
+        setsid();
+    } else {
+        ready = fopen(argv[3], "w");
+        if (ready) fclose(ready);
+    }
 
     while (now_ns() < deadline) {
         long long next = deadline, t;
@@ -272,13 +336,14 @@ int main(int argc, char **argv)
                 if (kind[i] == 0) {
                     unsigned char buf[4096];
                     struct sockaddr_in from;
-                    socklen_t fl = sizeof from;
-                    int len = recvfrom(pfd[i].fd, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl);
-                    if (len > 0) handle(pfd[i].fd, 0, pfd_addr[i], buf, len, &from);
+                    long long t;
+                    int len = recv_stamped(pfd[i].fd, buf, sizeof buf, &from, &t);
+                    if (len > 0) handle(pfd[i].fd, 0, pfd_addr[i], buf, len, &from, t);
                 } else if (kind[i] == 1) {
                     struct sockaddr_in from;
                     socklen_t fl = sizeof from;
                     int c = accept(pfd[i].fd, (struct sockaddr *)&from, &fl);
+                    if (c >= 0) setsockopt(c, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
                     if (c >= 0 && nfd < 2 * MAXADDR + MAXCONN) {
                         pfd[nfd].fd = c; pfd[nfd].events = POLLIN; pfd[nfd].revents = 0; pfd_addr[nfd] = pfd_addr[i]; kind[nfd++] = 2;
                     } else if (c >= 0) close(c);
@@ -287,14 +352,25 @@ int main(int argc, char **argv)
                     unsigned char buf[4096];
                     struct sockaddr_in from;
                     socklen_t fl = sizeof from;
-                    int len = read(pfd[i].fd, buf, sizeof buf), off = 0;
+                    long long t;
+                    int len = recv_stamped(pfd[i].fd, buf, sizeof buf, NULL, &t), off = 0;
                     getpeername(pfd[i].fd, (struct sockaddr *)&from, &fl);
                     if (len <= 0) { close(pfd[i].fd); pfd[i].fd = -1; continue; }
+                    reset_connection = 0;
                     while (off + 2 <= len) {
                         int ql = (buf[off] << 8) | buf[off + 1];
                         if (off + 2 + ql > len) break;
-                        handle(pfd[i].fd, 1, pfd_addr[i], buf + off + 2, ql, &from);
+                        handle(pfd[i].fd, 1, pfd_addr[i], buf + off + 2, ql, &from, t);
                         off += 2 + ql;
+                    }
+                    if (reset_connection) {
+                        /* close with SO_LINGER 0: the kernel sends RST, the client's read fails with ECONNRESET. */
+                        struct linger lg = { 1, 0 };
+                        int k;
+                        setsockopt(pfd[i].fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+                        for (k = 0; k < npend; k++) if (pend[k].fd == pfd[i].fd) pend[k--] = pend[--npend];
+                        close(pfd[i].fd);
+                        pfd[i].fd = -1;
                     }
                 }
             }

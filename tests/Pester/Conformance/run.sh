@@ -14,10 +14,8 @@ mount --bind "$d/resolv.conf" /etc/resolv.conf 2>/dev/null || { echo "cannot bin
 [ -e /etc/nsswitch.conf ] && mount --bind "$d/nsswitch.conf" /etc/nsswitch.conf
 # A host nscd would answer through its unix socket from outside the namespace: hide it.
 for p in /run/nscd /var/run/nscd; do [ -d "$p" ] && mount -t tmpfs none "$p"; done
-"$d/dnssrv" "$d/rules" "$d/server.log" "$d/ready" 40 127.0.0.1 127.0.0.2 127.0.0.3 &
-srv=$!
-i=0
-while [ ! -e "$d/ready" ] && [ $i -lt 300 ]; do sleep 0.01; i=$((i + 1)); done
+# The server returns once every socket listens (--fork), leaving its pid: no sleeping, no guessing.
+"$d/dnssrv" --fork "$d/rules" "$d/server.log" "$d/server.pid" 40 127.0.0.1 127.0.0.2 127.0.0.3 || { echo "the logging server did not start" >&2; exit 92; }
+srv=$(cat "$d/server.pid")
 "$client" "$name" > "$d/client.out" 2>&1 || true
 kill "$srv" 2>/dev/null || true
-wait "$srv" 2>/dev/null || true

@@ -60,7 +60,7 @@ internal static partial class HostFileType
             case HostFileKind.Regular or HostFileKind.Unknown:
                 return;
             case HostFileKind.Missing:
-                throw new ImageException(ImageErrorKind.NotAnImage, image, $"'{image}': {what} '{path}' does not exist{(Of(path, followLinks: false) == HostFileKind.SymbolicLink ? " (a dangling link)" : "")}.");
+                throw new ImageException(ImageErrorKind.NotFound, image, $"'{image}': {what} '{path}' does not exist{(Of(path, followLinks: false) == HostFileKind.SymbolicLink ? " (a dangling link)" : "")}.");
             case var kind:
                 throw new ImageException(ImageErrorKind.NotAnImage, image, $"'{image}': {what} '{path}' is a {Describe(kind)}, not a regular file; refused.");
         }
