@@ -110,7 +110,7 @@ Describe 'dnstools-probe, the binary' -Tag 'ProbeBinary' {
     It 'ends every error with exit 2 and one line on stderr: <Case>' -ForEach @(
         @{ Case = 'no arguments'; Arguments = @(); Pattern = 'no name given' }
         @{ Case = 'an unknown option'; Arguments = @('x', '--bogus'); Pattern = 'unknown option --bogus' }
-        @{ Case = 'an unknown resolver'; Arguments = @('x', '--resolver', 'uclibc-9'); Pattern = "Unknown resolver 'uclibc-9'" }
+        @{ Case = 'an unknown resolver'; Arguments = @('x', '--resolver', 'bionic-9'); Pattern = "Unknown resolver 'bionic-9'" }
         @{ Case = 'an unknown mitigation'; Arguments = @('x', '--mitigation', 'fast'); Pattern = "unknown 'fast'" }
         @{ Case = 'a count of 0'; Arguments = @('x', '--count', '0'); Pattern = '--count: 0 is outside' }
         @{ Case = 'a server that is a name'; Arguments = @('x', '--server', 'dns.example'); Pattern = "'dns.example' is not an IP address" }
