@@ -231,6 +231,8 @@ public static class ImageEntrypointAnalyzer
         string? interp;
         var needed = new List<string>();
         var loads = new List<(ulong Address, long Offset, long Size)>();
+        if (ElfTableProblem(bytes) is { } problem)
+            return new ImageEntrypointInfo { Command = command, Path = path, Evidence = evidence, IsElf = true, Note = $"a damaged ELF file: {problem}" };
         try
         {
             if (!ReadElf(bytes, out interp, needed, loads))
@@ -244,6 +246,40 @@ public static class ImageEntrypointAnalyzer
             return new ImageEntrypointInfo { Command = command, Path = path, Evidence = evidence, IsElf = true, Note = $"a damaged ELF file: {e.GetType().Name} reading its headers ({FirstLine(e.Message)})" };
         }
         return Classify(bytes, command, path, evidence, interp, needed, loads);
+    }
+
+    /// <summary>
+    /// The program and section header tables must lie inside the file with the entry sizes the ELF class defines
+    /// (gABI: Elf64_Phdr 56 and Elf64_Shdr 64 bytes, Elf32 32 and 40). ELFSharp does not check this and, with a zero
+    /// entry size and extended section numbering, reads the same header for ever (afl++ found it: issue 15).
+    /// </summary>
+    internal static string? ElfTableProblem(byte[] bytes)
+    {
+        if (bytes.Length < 0x34 || bytes[4] is not (1 or 2) || bytes[5] is not (1 or 2)) return null; // TryLoad refuses these itself
+        var is64 = bytes[4] == 2;
+        var bigEndian = bytes[5] == 2;
+        if (is64 && bytes.Length < 0x40) return "the ELF header is cut short";
+        ulong Read(int offset, int size)
+        {
+            ulong v = 0;
+            for (var i = 0; i < size; i++)
+                v |= (ulong)bytes[offset + (bigEndian ? size - 1 - i : i)] << (8 * i);
+            return v;
+        }
+        var (phoff, shoff) = is64 ? (Read(0x20, 8), Read(0x28, 8)) : (Read(0x1C, 4), Read(0x20, 4));
+        var at = is64 ? 0x36 : 0x2A;
+        var (phentsize, phnum, shentsize, shnum) = (Read(at, 2), Read(at + 2, 2), Read(at + 4, 2), Read(at + 6, 2));
+        var length = (ulong)bytes.Length;
+        bool Inside(ulong offset, ulong count, ulong size) => offset <= length && count <= (length - offset) / Math.Max(size, 1);
+        if (phnum > 0 && (phentsize != (is64 ? 56UL : 32UL) || !Inside(phoff, phnum, phentsize)))
+            return $"its program header table ({phnum} entries of {phentsize} bytes at {phoff}) does not fit the file";
+        if (shoff == 0) return null;
+        var shdrSize = is64 ? 64UL : 40UL;
+        if (shentsize != shdrSize || !Inside(shoff, 1, shdrSize))
+            return $"its section header table ({shnum} entries of {shentsize} bytes at {shoff}) does not fit the file";
+        // e_shnum 0 with a table: the count is section 0's sh_size (extended numbering).
+        var count = shnum != 0 ? shnum : Read((int)shoff + (is64 ? 0x20 : 0x14), is64 ? 8 : 4);
+        return Inside(shoff, count, shdrSize) ? null : $"its section header table ({count} entries at {shoff}) does not fit the file";
     }
 
     private static string FirstLine(string s) { var l = s.Split('\n')[0]; return l.Length > 120 ? l[..120] : l; }
