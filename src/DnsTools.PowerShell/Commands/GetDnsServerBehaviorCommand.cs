@@ -13,7 +13,7 @@ namespace DnsTools.PowerShell.Commands;
 public sealed class GetDnsServerBehaviorCommand : PSCmdlet
 {
     private readonly CancellationTokenSource _stop = new();
-    private readonly List<string> _names = new();
+    private readonly PipedLookupInput _piped = new();
 
     [Parameter(Position = 0)]
     [Alias("HostName")]
@@ -29,8 +29,6 @@ public sealed class GetDnsServerBehaviorCommand : PSCmdlet
         "names (strings, or objects with a Name or HostName property), a ResolvConf (as -ResolvConf) or a lab server from Start-DnsLabServer (as -Server)")]
     public object? InputObject { get; set; }
 
-    private readonly List<object> _pipedServers = new();
-    private ResolvConf? _pipedConf;
 
     /// <summary>host, host:port, [v6]:port, or a lab server object.</summary>
     [Parameter]
@@ -67,42 +65,21 @@ public sealed class GetDnsServerBehaviorCommand : PSCmdlet
     [Parameter]
     public SwitchParameter NoEdns { get; set; }
 
-    protected override void BeginProcessing() => _names.AddRange(Name);
+    protected override void BeginProcessing() => _piped.Names.AddRange(Name);
 
-    protected override void ProcessRecord()
-    {
-        foreach (var item in InputObject is object?[] items ? items : new[] { InputObject })
-        {
-            switch (item)
-            {
-                case string name:
-                    _names.Add(name);
-                    break;
-                case ResolvConf conf when ResolvConf is not null || _pipedConf is not null:
-                    ThrowTerminatingError(new ErrorRecord(new ArgumentException($"Two resolv.confs: {conf.Source} came down the pipeline, but {(ResolvConf ?? _pipedConf)!.Source} is already in use. Give one."),
-                        "ResolvConfGivenTwice", ErrorCategory.InvalidArgument, conf));
-                    break;
-                case ResolvConf conf:
-                    _pipedConf = conf;
-                    break;
-                case DnsLabServer lab:
-                    _pipedServers.Add(lab);
-                    break;
-            }
-        }
-    }
+    protected override void ProcessRecord() => _piped.Add(this, InputObject, ResolvConf);
 
     protected override void StopProcessing() => _stop.Cancel();
 
     protected override void EndProcessing()
     {
-        if (_names.Count == 0)
+        if (_piped.Names.Count == 0)
         {
             ThrowTerminatingError(new ErrorRecord(new ArgumentException("No name to ask: give -Name or pipe names (strings, or objects with a Name or HostName property)."),
                 "NameMissing", ErrorCategory.InvalidArgument, null));
         }
-        ResolvConf ??= _pipedConf;
-        var servers = ServerArguments.Parse(this, (Server ?? Array.Empty<object>()).Concat(_pipedServers).ToArray());
+        ResolvConf ??= _piped.ResolvConf;
+        var servers = ServerArguments.Parse(this, _piped.ServersAfter(Server));
         if (servers is null)
         {
             // Never this machine's /etc/resolv.conf: only the servers named or the resolv.conf given.
@@ -128,7 +105,7 @@ public sealed class GetDnsServerBehaviorCommand : PSCmdlet
         var options = new ServerDiscoveryOptions
         {
             Servers = servers,
-            Names = _names,
+            Names = _piped.Names,
             ResolvConf = ResolvConf,
             Types = types,
             Count = Count,
@@ -161,36 +138,5 @@ public sealed class GetDnsServerBehaviorCommand : PSCmdlet
         catch (OperationCanceledException)
         {
         }
-    }
-}
-
-/// <summary>-Server values: host, host:port, [v6]:port, an IPEndPoint, an IPAddress or a lab server.</summary>
-internal static class ServerArguments
-{
-    public static List<IPEndPoint>? Parse(PSCmdlet cmdlet, object[]? values)
-    {
-        if (values is null || values.Length == 0) return null;
-        var list = new List<IPEndPoint>();
-        foreach (var item in values)
-        {
-            var value = item is PSObject p ? p.BaseObject : item;
-            try
-            {
-                list.Add(value switch
-                {
-                    DnsLabServer lab => lab.EndPoint,
-                    IPEndPoint ep => ep,
-                    IPAddress ip => new IPEndPoint(ip, 53),
-                    string text => DnsProbe.ParseServer(text),
-                    // Never ToString() an object into an address: only what names a server is one.
-                    _ => throw new ArgumentException($"-Server takes host, host:port, [v6]:port, an IPAddress, an IPEndPoint or a lab server, not a {value?.GetType().FullName ?? "null"}."),
-                });
-            }
-            catch (Exception e) when (e is FormatException or ArgumentException)
-            {
-                cmdlet.ThrowTerminatingError(new ErrorRecord(e, "InvalidServer", ErrorCategory.InvalidArgument, value));
-            }
-        }
-        return list;
     }
 }

@@ -18,7 +18,7 @@ public sealed class TestPodDnsLatencyCommand : PSCmdlet
     internal const string ForbidSystemResolvConf = "DNSTOOLS_FORBID_SYSTEM_RESOLV_CONF";
 
     private readonly CancellationTokenSource _stop = new();
-    private readonly List<string> _names = new();
+    private readonly PipedLookupInput _piped = new();
 
     [Parameter(Position = 0)]
     [ValidateNotNullOrEmpty]
@@ -107,33 +107,10 @@ public sealed class TestPodDnsLatencyCommand : PSCmdlet
     [Parameter]
     public SwitchParameter Verify { get; set; }
 
-    private readonly List<object> _pipedServers = new();
-    private ResolvConf? _pipedConf;
 
-    protected override void BeginProcessing() => _names.AddRange(Name);
+    protected override void BeginProcessing() => _piped.Names.AddRange(Name);
 
-    protected override void ProcessRecord()
-    {
-        foreach (var item in InputObject is object?[] items ? items : new[] { InputObject })
-        {
-            switch (item)
-            {
-                case string name:
-                    _names.Add(name);
-                    break;
-                case ResolvConf conf when ResolvConf is not null || _pipedConf is not null:
-                    ThrowTerminatingError(new ErrorRecord(new ArgumentException($"Two resolv.confs: {conf.Source} came down the pipeline, but {(ResolvConf ?? _pipedConf)!.Source} is already in use. Give one."),
-                        "ResolvConfGivenTwice", ErrorCategory.InvalidArgument, conf));
-                    break;
-                case ResolvConf conf:
-                    _pipedConf = conf;
-                    break;
-                case DnsLabServer lab:
-                    _pipedServers.Add(lab);
-                    break;
-            }
-        }
-    }
+    protected override void ProcessRecord() => _piped.Add(this, InputObject, ResolvConf);
 
     protected override void StopProcessing() => _stop.Cancel();
 
@@ -146,13 +123,13 @@ public sealed class TestPodDnsLatencyCommand : PSCmdlet
             catch (ArgumentException e) { ThrowTerminatingError(new ErrorRecord(e, "UnknownResolver", ErrorCategory.InvalidArgument, r)); }
             if (specs[^1].Warning is { } warning) WriteWarning(warning);
         }
-        if (_names.Count == 0)
+        if (_piped.Names.Count == 0)
         {
             ThrowTerminatingError(new ErrorRecord(new ArgumentException("No name to look up: give -Name or pipe names (strings, or objects with a Name or HostName property)."),
                 "NameMissing", ErrorCategory.InvalidArgument, null));
         }
-        var servers = ParseServers();
-        var conf = ResolvConf ?? _pipedConf ?? SystemResolvConf();
+        var servers = ServerArguments.Parse(this, _piped.ServersAfter(Server));
+        var conf = ResolvConf ?? _piped.ResolvConf ?? SystemResolvConf();
         if (conf is null) return;
         if (servers is null && conf.Nameservers.Count == 0)
             WriteWarning($"{conf.Source} names no nameserver: the resolvers fall back to 127.0.0.1.");
@@ -163,10 +140,10 @@ public sealed class TestPodDnsLatencyCommand : PSCmdlet
             WriteWarning("-ServerBehavior is used with -Verify only: the replay itself always meets the real server.");
         if (Verify) behavior = VerificationBehavior(conf, servers);
         if (Verify && behavior is null) return;
-        var total = _names.Count * specs.Count * Mitigation.Length * Count;
+        var total = _piped.Names.Count * specs.Count * Mitigation.Length * Count;
         var done = 0;
         var progress = new ProgressRecord(1, "Test-PodDnsLatency", "starting");
-        foreach (var name in _names)
+        foreach (var name in _piped.Names)
             foreach (var spec in specs)
                 foreach (var mitigation in Mitigation)
                 {
@@ -234,7 +211,7 @@ public sealed class TestPodDnsLatencyCommand : PSCmdlet
             var learned = ServerDiscoverer.Discover(new ServerDiscoveryOptions
             {
                 Servers = targets,
-                Names = _names,
+                Names = _piped.Names,
                 ResolvConf = conf,
                 Count = 1,
                 Timeout = TimeSpan.FromSeconds(Math.Min(Timeout, 10)),
@@ -245,41 +222,13 @@ public sealed class TestPodDnsLatencyCommand : PSCmdlet
         }
         catch (ArgumentException e)
         {
-            ThrowTerminatingError(new ErrorRecord(e, "InvalidDiscovery", ErrorCategory.InvalidArgument, _names.ToArray()));
+            ThrowTerminatingError(new ErrorRecord(e, "InvalidDiscovery", ErrorCategory.InvalidArgument, _piped.Names.ToArray()));
             return null;
         }
         catch (OperationCanceledException)
         {
             return null;
         }
-    }
-
-    private IReadOnlyList<IPEndPoint>? ParseServers()
-    {
-        var given = (Server ?? Array.Empty<object>()).Concat(_pipedServers).ToList();
-        if (given.Count == 0) return null;
-        var list = new List<IPEndPoint>();
-        foreach (var item in given)
-        {
-            var value = item is PSObject p ? p.BaseObject : item;
-            try
-            {
-                list.Add(value switch
-                {
-                    DnsLabServer lab => lab.EndPoint,
-                    IPEndPoint ep => ep,
-                    IPAddress ip => new IPEndPoint(ip, 53),
-                    string text => DnsProbe.ParseServer(text),
-                    // Never ToString() an object into an address: only what names a server is one.
-                    _ => throw new ArgumentException($"-Server takes host, host:port, [v6]:port, an IPAddress, an IPEndPoint or a lab server, not a {value?.GetType().FullName ?? "null"}."),
-                });
-            }
-            catch (Exception e) when (e is FormatException or ArgumentException)
-            {
-                ThrowTerminatingError(new ErrorRecord(e, "InvalidServer", ErrorCategory.InvalidArgument, value));
-            }
-        }
-        return list;
     }
 
     /// <summary>This machine's (or pod's) /etc/resolv.conf — said out loud, and refused under the test runner.</summary>
