@@ -164,7 +164,11 @@ function Invoke-CoreTests {
     if (-not (Test-Path $trx)) { throw 'xunit produced no results (build failure?)' }
     [xml] $doc = Get-Content $trx -Raw
     $c = $doc.TestRun.ResultSummary.Counters
-    [pscustomobject]@{ Passed = [int]$c.passed; Failed = [int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted; Skipped = [int]$c.notExecuted }
+    # Named again at the end of the output, with the first line of why, where a CI log's tail shows them.
+    $failedNames = @($doc.TestRun.Results.UnitTestResult | Where-Object { $_.outcome -ne 'Passed' -and $_.outcome -ne 'NotExecuted' } |
+        ForEach-Object { "$($_.testName): $(("$($_.Output.ErrorInfo.Message)" -split "`n")[0])" })
+    [pscustomobject]@{ Passed = [int]$c.passed; Failed = [int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted; Skipped = [int]$c.notExecuted
+        FailedNames = $failedNames }
 }
 
 function Invoke-PesterTests([string] $PesterPath) {
@@ -197,8 +201,10 @@ function Invoke-Test {
     else { $env:DNSTOOLS_PROBE_UNAVAILABLE = 'not built for this -PesterTag run' }
     # No test may read (and so query) this machine's own nameserver.
     $env:DNSTOOLS_FORBID_SYSTEM_RESOLV_CONF = '1'
-    $core = if ($SkipCoreTests) { [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 } } else { Invoke-CoreTests }
+    $core = if ($SkipCoreTests) { [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0; FailedNames = @() } } else { Invoke-CoreTests }
     $ps = Invoke-PesterTests $pester
+    foreach ($name in @($core.FailedNames)) { if ($name) { Write-Host "xunit failed: $name" } }
+    foreach ($name in @($ps.FailedNames)) { if ($name) { Write-Host "Pester failed: $name" } }
     Write-Host "xunit: $($core.Passed) passed, $($core.Failed) failed, $($core.Skipped) skipped"
     Write-Host "Pester: $($ps.Passed) passed, $($ps.Failed) failed, $($ps.Skipped) skipped"
     $passed = $core.Passed + $ps.Passed

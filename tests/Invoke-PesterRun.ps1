@@ -31,4 +31,7 @@ New-Item -ItemType Directory -Path (Split-Path $ResultFile) -Force | Out-Null
     Passed  = $result.PassedCount
     Failed  = $failed
     Skipped = $result.SkippedCount + $result.NotRunCount
+    # Named again at the end of the build's output, where a CI log's tail shows them.
+    FailedNames = @(@($result.Failed) + @($result.FailedBlocks) + @($result.FailedContainers) |
+        ForEach-Object { if ($_.ExpandedPath) { $_.ExpandedPath } elseif ($_.Item) { "$($_.Item)" } else { "$($_.Name)" } })
 } | ConvertTo-Json | Set-Content $ResultFile
