@@ -32,8 +32,9 @@ internal static class ProbeWarmUp
 
     private static void Run(string name, Conf conf, ResolverSpec resolver, DnsRcode rcode)
     {
-        using var responder = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        responder.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var (responder, tcpHold) = BindResponder();
+        using var udp = responder;
+        using var tcp = tcpHold;
         var endpoint = (IPEndPoint)responder.LocalEndPoint!;
         using var stop = new CancellationTokenSource();
         var answering = new Thread(() => Answer(responder, rcode, stop.Token)) { IsBackground = true, Name = "dns-probe-warm-up" };
@@ -55,6 +56,30 @@ internal static class ProbeWarmUp
         {
             stop.Cancel();
             answering.Join(TimeSpan.FromSeconds(1));
+        }
+    }
+
+    /// <summary>
+    /// A UDP socket on loopback, and a TCP socket bound to the same port that does not listen: a lookup that goes to
+    /// TCP (use-vc, truncation) is refused at once, and never reaches another program's TCP port of that number.
+    /// </summary>
+    private static (Socket Udp, Socket Tcp) BindResponder()
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                udp.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+                tcp.Bind(new IPEndPoint(IPAddress.Loopback, ((IPEndPoint)udp.LocalEndPoint!).Port));
+                return (udp, tcp);
+            }
+            catch (SocketException) when (attempt < 20)
+            {
+                udp.Dispose();
+                tcp.Dispose();
+            }
         }
     }
 

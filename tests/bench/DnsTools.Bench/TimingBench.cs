@@ -28,7 +28,7 @@ internal static class TimingBench
     private const string Rules = "* * *.test nxdomain 0 1 0\n";
     private const int RealRuns = 15, ColdRuns = 10, WarmRuns = 40;
 
-    public static int Run(string conformanceDir, string? nativeProbe)
+    public static int Run(string conformanceDir, string? nativeProbe, bool coldOnly = false)
     {
         var work = Path.Combine(Path.GetTempPath(), $"dnstools-timing-{Environment.ProcessId}");
         Directory.CreateDirectory(work);
@@ -40,7 +40,7 @@ internal static class TimingBench
                 Console.WriteLine($"timing: SKIPPED ({noServer})");
                 return 0;
             }
-            var realSkip = RealSkipReason();
+            var realSkip = coldOnly ? "cold probe runs only" : RealSkipReason();
             var clients = new List<(string Label, string Path)>();
             if (realSkip is null)
             {
@@ -54,7 +54,7 @@ internal static class TimingBench
                 }
             }
             var status = 0;
-            foreach (var loaded in new[] { false, true })
+            foreach (var loaded in coldOnly ? new[] { false } : new[] { false, true })
             {
                 using var load = loaded ? new BusyLoad(Environment.ProcessorCount, TimeSpan.FromMinutes(4)) : null;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -64,8 +64,7 @@ internal static class TimingBench
                 foreach (var (label, path) in clients) Print(label, MeasureReal(work, conformanceDir, dnssrv, path));
                 foreach (var resolver in new[] { "musl-1.2.3", "glibc-2.36" })
                 {
-                    var warm = MeasureWarm(work, dnssrv, resolver);
-                    status |= Print($"probe {resolver} warm", warm, check: true);
+                    if (!coldOnly) status |= Print($"probe {resolver} warm", MeasureWarm(work, dnssrv, resolver), check: true);
                     status |= Print($"probe {resolver} cold (JIT)", MeasureCold(work, dnssrv, resolver, native: null), check: true);
                     if (nativeProbe is not null) status |= Print($"probe {resolver} cold (NativeAOT)", MeasureCold(work, dnssrv, resolver, nativeProbe), check: true);
                 }
