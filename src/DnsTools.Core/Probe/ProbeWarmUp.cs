@@ -20,8 +20,12 @@ internal static class ProbeWarmUp
     private static readonly ConcurrentDictionary<string, bool> Warmed = new(StringComparer.Ordinal);
     private const int MaxKinds = 256;
 
+    /// <summary>For the bench: measure a cold lookup without the warm-up (JIT or ReadyToRun code only).</summary>
+    internal static bool Disabled { get; set; }
+
     public static void Ensure(string name, Conf conf, ResolverSpec resolver)
     {
+        if (Disabled) return;
         // What decides the code a lookup runs: the resolver, the resolv.conf, and the name's dots (search list or not).
         var key = $"{resolver}\n{name.Count(c => c == '.')}{name.EndsWith('.')}\n{conf.ToText()}";
         if (Warmed.ContainsKey(key) || Warmed.Count >= MaxKinds) return;

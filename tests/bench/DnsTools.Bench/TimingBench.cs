@@ -28,7 +28,7 @@ internal static class TimingBench
     private const string Rules = "* * *.test nxdomain 0 1 0\n";
     private const int RealRuns = 15, ColdRuns = 10, WarmRuns = 40;
 
-    public static int Run(string conformanceDir, string? nativeProbe, bool coldOnly = false)
+    public static int Run(string conformanceDir, string? nativeProbe, bool coldOnly = false, string coldLabel = "JIT")
     {
         var work = Path.Combine(Path.GetTempPath(), $"dnstools-timing-{Environment.ProcessId}");
         Directory.CreateDirectory(work);
@@ -65,7 +65,8 @@ internal static class TimingBench
                 foreach (var resolver in new[] { "musl-1.2.3", "glibc-2.36" })
                 {
                     if (!coldOnly) status |= Print($"probe {resolver} warm", MeasureWarm(work, dnssrv, resolver), check: true);
-                    status |= Print($"probe {resolver} cold (JIT)", MeasureCold(work, dnssrv, resolver, native: null), check: true);
+                    status |= Print($"probe {resolver} cold ({coldLabel})", MeasureCold(work, dnssrv, resolver, native: null), check: true);
+                    if (coldOnly) status |= Print($"probe {resolver} cold ({coldLabel}, no warm-up)", MeasureCold(work, dnssrv, resolver, native: null, warmUp: false), check: true);
                     if (nativeProbe is not null) status |= Print($"probe {resolver} cold (NativeAOT)", MeasureCold(work, dnssrv, resolver, nativeProbe), check: true);
                 }
             }
@@ -79,8 +80,9 @@ internal static class TimingBench
     }
 
     /// <summary>Runs one lookup of this process's first (cold) and prints the lookup's start on CLOCK_MONOTONIC: the child of <see cref="MeasureCold"/>.</summary>
-    public static int ProbeOnce(string port, string resolver, string name)
+    public static int ProbeOnce(string port, string resolver, string name, bool warmUp = true)
     {
+        ProbeWarmUp.Disabled = !warmUp;
         var conf = ResolvConfParser.Parse(Conf);
         var options = new DnsProbeOptions { Servers = new[] { new IPEndPoint(IPAddress.Loopback, int.Parse(port, CultureInfo.InvariantCulture)) }, MaxLookupTime = TimeSpan.FromSeconds(5) };
         var spec = ResolverSpec.Parse(resolver);
@@ -151,7 +153,7 @@ internal static class TimingBench
         return f with { Lookups = starts.Count };
     }
 
-    private static Figures MeasureCold(string work, string dnssrv, string resolver, string? native)
+    private static Figures MeasureCold(string work, string dnssrv, string resolver, string? native, bool warmUp = true)
     {
         var f = new Figures(new(), new(), new(), 0);
         var lookups = 0;
@@ -166,6 +168,7 @@ internal static class TimingBench
                 var args = new List<string>();
                 if (Path.GetFileNameWithoutExtension(self) == "dotnet") args.Add(typeof(TimingBench).Assembly.Location);
                 args.AddRange(new[] { "probe-once", server.EndPoint.Port.ToString(CultureInfo.InvariantCulture), resolver, name });
+                if (!warmUp) args.Add("no-warm-up");
                 var output = RunProcess(self, args.ToArray());
                 var line = output?.Split('\n').FirstOrDefault(l => l.StartsWith("START ", StringComparison.Ordinal));
                 if (line is null) continue;
