@@ -26,7 +26,7 @@ public static class ServerRuleLearner
 {
     public sealed record Result(IReadOnlyList<LearnedServerRule> Rules, IReadOnlyList<string> Notes);
 
-    private sealed record Item(DnsServerObservation Observation, string Server, string Name, DnsQueryType Type, ServerResponseKind Kind, TimeSpan Delay);
+    private sealed record Item(DnsServerObservation Observation, string Server, string Name, DnsQueryType Type, ServerResponseKind Kind, TimeSpan Delay, bool Cached);
 
     public static Result Learn(IReadOnlyList<DnsServerObservation> observations, Conf? conf, TimeSpan minDelay)
     {
@@ -40,9 +40,11 @@ public static class ServerRuleLearner
                 continue;
             }
             var kind = o.Outcome;
-            var delay = kind == ServerResponseKind.NoAnswer || o.P50 < minDelay ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Math.Round(o.P50.TotalMilliseconds));
-            items.Add(new Item(o, o.ServerAddress, o.Name.TrimEnd('.'), type, kind, delay));
-            Describe(o, notes);
+            var cached = SlowFirstThenCached(o, minDelay);
+            var typical = cached ? o.Samples[0].Latency : o.P50;
+            var delay = kind == ServerResponseKind.NoAnswer || typical < minDelay ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Math.Round(typical.TotalMilliseconds));
+            items.Add(new Item(o, o.ServerAddress, o.Name.TrimEnd('.'), type, kind, delay, cached));
+            Describe(o, cached, notes);
         }
         var rules = Generate(items, conf);
         rules = Minimise(rules, items);
@@ -62,10 +64,25 @@ public static class ServerRuleLearner
         return new Result(learned, notes);
     }
 
-    private static void Describe(DnsServerObservation o, List<string> notes)
+    /// <summary>
+    /// A caching resolver in front of a slow upstream: the first sample waits (the server asks its upstream),
+    /// every later one is answered from its cache, same outcome, in less than half the time (50 ms of
+    /// scheduling noise allowed).
+    /// </summary>
+    private static bool SlowFirstThenCached(DnsServerObservation o, TimeSpan minDelay)
+    {
+        if (o.Samples.Count < 2 || !o.Consistent || o.Outcome == ServerResponseKind.NoAnswer) return false;
+        var first = o.Samples[0].Latency;
+        var laterMax = o.Samples.Skip(1).Max(s => s.Latency);
+        return first >= minDelay && first > laterMax * 2 + TimeSpan.FromMilliseconds(50);
+    }
+
+    private static void Describe(DnsServerObservation o, bool cached, List<string> notes)
     {
         if (!o.Consistent)
             notes.Add($"{o.Evidence} — not the same every time: the rule takes the most frequent ({o.Outcome}).");
+        else if (cached)
+            notes.Add(string.Create(CultureInfo.InvariantCulture, $"{o.Evidence} — the first reply took {o.Samples[0].Latency.TotalMilliseconds:0} ms, the {o.Samples.Count - 1} later ones at most {o.Samples.Skip(1).Max(s => s.Latency).TotalMilliseconds:0} ms: a cache in the server, learned as 'then cached' (how long it keeps the reply is not measured; add a DURATION, e.g. 'then cached 5s', if known)."));
         else if (o.Samples.Count > 1 && o.Outcome != ServerResponseKind.NoAnswer && o.Max > o.P50 * 2 + TimeSpan.FromMilliseconds(50))
             notes.Add(string.Create(CultureInfo.InvariantCulture, $"{o.Evidence} — the latency varies (first {o.Samples[0].Latency.TotalMilliseconds:0} ms; a cache in the server?): the rule takes the median."));
         if (o.EdnsDiffers)
@@ -81,10 +98,10 @@ public static class ServerRuleLearner
     /// <summary>Delays closer than this (or 10 %) are one delay: a busy client or server adds tens of milliseconds to single samples.</summary>
     public static readonly TimeSpan DelayTolerance = TimeSpan.FromMilliseconds(30);
 
-    private static bool Same(ServerResponseKind kind, TimeSpan delay, Item b)
-        => kind == b.Kind && Math.Abs((delay - b.Delay).TotalMilliseconds) <= Math.Max(DelayTolerance.TotalMilliseconds, 0.1 * Math.Max(delay.TotalMilliseconds, b.Delay.TotalMilliseconds));
+    private static bool Same(ServerResponseKind kind, TimeSpan delay, bool cached, Item b)
+        => kind == b.Kind && cached == b.Cached && Math.Abs((delay - b.Delay).TotalMilliseconds) <= Math.Max(DelayTolerance.TotalMilliseconds, 0.1 * Math.Max(delay.TotalMilliseconds, b.Delay.TotalMilliseconds));
 
-    private static bool AllSame(IReadOnlyList<Item> group) => group.Count > 0 && group.All(i => Same(group[0].Kind, group[0].Delay, i));
+    private static bool AllSame(IReadOnlyList<Item> group) => group.Count > 0 && group.All(i => Same(group[0].Kind, group[0].Delay, group[0].Cached, i));
 
     private static TimeSpan Median(IEnumerable<Item> group)
     {
@@ -92,7 +109,7 @@ public static class ServerRuleLearner
         return d[(d.Count - 1) / 2];
     }
 
-    private static string Rule(string? server, DnsQueryType? type, string pattern, ServerResponseKind kind, TimeSpan delay)
+    private static string Rule(string? server, DnsQueryType? type, string pattern, ServerResponseKind kind, TimeSpan delay, bool cached)
     {
         var outcome = kind switch
         {
@@ -106,6 +123,7 @@ public static class ServerRuleLearner
         };
         var text = (server is null ? "" : "@" + server + " ") + (type is null ? "" : type + " ") + pattern + " -> " + outcome;
         if (delay > TimeSpan.Zero && kind != ServerResponseKind.NoAnswer) text += string.Create(CultureInfo.InvariantCulture, $" after {delay.TotalMilliseconds:0}ms");
+        if (cached && delay > TimeSpan.Zero && kind != ServerResponseKind.NoAnswer) text += " then cached";
         return text;
     }
 
@@ -117,19 +135,19 @@ public static class ServerRuleLearner
         var names = items.Select(i => i.Name).Distinct(StringComparer.OrdinalIgnoreCase).Count();
         if (names >= 2)
         {
-            if (AllSame(items)) rules.Add(Rule(null, null, "*", items[0].Kind, Median(items)));
+            if (AllSame(items)) rules.Add(Rule(null, null, "*", items[0].Kind, Median(items), items[0].Cached));
             else
             {
                 foreach (var type in new[] { DnsQueryType.A, DnsQueryType.AAAA })
                 {
                     var ofType = items.Where(i => i.Type == type).ToList();
-                    if (AllSame(ofType)) rules.Add(Rule(null, type, "*", ofType[0].Kind, Median(ofType)));
+                    if (AllSame(ofType)) rules.Add(Rule(null, type, "*", ofType[0].Kind, Median(ofType), ofType[0].Cached));
                 }
                 if (servers.Count > 1)
                     foreach (var server in servers)
                     {
                         var ofServer = items.Where(i => i.Server == server).ToList();
-                        if (AllSame(ofServer)) rules.Add(Rule(server, null, "*", ofServer[0].Kind, Median(ofServer)));
+                        if (AllSame(ofServer)) rules.Add(Rule(server, null, "*", ofServer[0].Kind, Median(ofServer), ofServer[0].Cached));
                     }
             }
         }
@@ -140,20 +158,20 @@ public static class ServerRuleLearner
         foreach (var domain in domains)
         {
             var under = items.Where(i => i.Name.EndsWith("." + domain, StringComparison.OrdinalIgnoreCase)).ToList();
-            if (AllSame(under)) rules.Add(Rule(null, null, "*." + domain, under[0].Kind, Median(under)));
+            if (AllSame(under)) rules.Add(Rule(null, null, "*." + domain, under[0].Kind, Median(under), under[0].Cached));
             else
                 foreach (var type in new[] { DnsQueryType.A, DnsQueryType.AAAA })
                 {
                     var ofType = under.Where(i => i.Type == type).ToList();
-                    if (AllSame(ofType)) rules.Add(Rule(null, type, "*." + domain, ofType[0].Kind, Median(ofType)));
+                    if (AllSame(ofType)) rules.Add(Rule(null, type, "*." + domain, ofType[0].Kind, Median(ofType), ofType[0].Cached));
                 }
         }
         // Exact names: what every server does alike, else per server.
         foreach (var group in items.GroupBy(i => (Name: i.Name.ToLowerInvariant(), i.Type)))
         {
             var list = group.ToList();
-            if (AllSame(list)) rules.Add(Rule(null, group.Key.Type, list[0].Name, list[0].Kind, Median(list)));
-            else foreach (var i in list) rules.Add(Rule(i.Server, i.Type, i.Name, i.Kind, i.Delay));
+            if (AllSame(list)) rules.Add(Rule(null, group.Key.Type, list[0].Name, list[0].Kind, Median(list), list[0].Cached));
+            else foreach (var i in list) rules.Add(Rule(i.Server, i.Type, i.Name, i.Kind, i.Delay, i.Cached));
         }
         // A and AAAA alike for a name: one rule.
         foreach (var group in items.GroupBy(i => i.Name.ToLowerInvariant()))
@@ -161,9 +179,9 @@ public static class ServerRuleLearner
             var list = group.ToList();
             if (list.Select(i => i.Type).Distinct().Count() == 2 && AllSame(list))
             {
-                rules.RemoveAll(r => r == Rule(null, DnsQueryType.A, list[0].Name, list[0].Kind, Median(list.Where(i => i.Type == DnsQueryType.A)))
-                    || r == Rule(null, DnsQueryType.AAAA, list[0].Name, list[0].Kind, Median(list.Where(i => i.Type == DnsQueryType.AAAA))));
-                rules.Add(Rule(null, null, list[0].Name, list[0].Kind, Median(list)));
+                rules.RemoveAll(r => r == Rule(null, DnsQueryType.A, list[0].Name, list[0].Kind, Median(list.Where(i => i.Type == DnsQueryType.A)), list[0].Cached)
+                    || r == Rule(null, DnsQueryType.AAAA, list[0].Name, list[0].Kind, Median(list.Where(i => i.Type == DnsQueryType.AAAA)), list[0].Cached));
+                rules.Add(Rule(null, null, list[0].Name, list[0].Kind, Median(list), list[0].Cached));
             }
         }
         return rules.Distinct().ToList();
@@ -172,7 +190,7 @@ public static class ServerRuleLearner
     private static bool Reproduces(ServerBehavior behavior, Item item)
     {
         var r = behavior.Respond(item.Name, item.Type, item.Server, DnsTransport.Udp, parallelOnSocket: false);
-        return Same(r.Kind, r.Kind == ServerResponseKind.NoAnswer ? TimeSpan.Zero : r.Delay, item);
+        return Same(r.Kind, r.Kind == ServerResponseKind.NoAnswer ? TimeSpan.Zero : r.Delay, r.Rule is { Cached: true } && r.Delay > TimeSpan.Zero, item);
     }
 
     private static bool ReproducesAll(IEnumerable<string> rules, List<Item> items)
@@ -186,7 +204,7 @@ public static class ServerRuleLearner
     {
         var behavior = new ServerBehavior(rules.Select(ServerRule.Parse));
         foreach (var item in items.Where(i => !Reproduces(behavior, i)))
-            rules.Add(Rule(item.Server, item.Type, item.Name, item.Kind, item.Delay));
+            rules.Add(Rule(item.Server, item.Type, item.Name, item.Kind, item.Delay, item.Cached));
         // Most specific first, so an exact rule a wildcard already implies goes before the wildcard is
         // tried; a wildcard that only restates the default (answer at once) goes too.
         foreach (var rule in rules.OrderByDescending(r => ServerRule.Parse(r).Specificity).ToList())
