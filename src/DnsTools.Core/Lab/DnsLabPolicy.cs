@@ -44,6 +44,9 @@ public static class DnsLabPolicy
                 ServerResponseKind.ServFail => new DnsLabDecision(DnsLabAction.Respond, DnsRcode.ServFail, response.Delay, Array.Empty<IPAddress>()),
                 ServerResponseKind.Refused => new DnsLabDecision(DnsLabAction.Respond, DnsRcode.Refused, response.Delay, Array.Empty<IPAddress>()),
                 ServerResponseKind.Truncated => new DnsLabDecision(DnsLabAction.Respond, DnsRcode.NoError, response.Delay, address, Truncate: true),
+                // "connection refused" needs the name, so the lab server reads the query first and resets too;
+                // refusing every TCP connection is Start-DnsLabServer -NoTcp.
+                ServerResponseKind.Reset or ServerResponseKind.ConnectionRefused => new DnsLabDecision(DnsLabAction.Reset, DnsRcode.NoError, response.Delay, Array.Empty<IPAddress>()),
                 _ => DnsLabDecision.Dropped,
             };
         };
