@@ -4,7 +4,8 @@
 Start-DnsLabServer listens on UDP and TCP (127.0.0.1 and a free port unless -Address and -Port say otherwise) and answers A and AAAA queries by the same rules as Get-ResolverQueryPlan's -ServerBehavior, so a plan and a replay describe the same server:
 
 - "AAAA elink.spic.com.cn -> SERVFAIL after 1700ms", "*.cluster.local -> NXDOMAIN", "AAAA * -> NODATA", "* -> REFUSED";
-- "A * -> no answer" (dropped), "* -> truncated" (TC over UDP, answered over TCP);
+- "A * -> no answer" (dropped; over TCP the connection is accepted and the query read but never answered), "* -> truncated" (TC over UDP, answered over TCP);
+- "A big.example -> truncated, TCP reset" / "truncated, TCP no answer": TC over UDP, and over TCP the connection is reset once the query is read, or accepted and never answered; "* -> reset" resets TCP and drops UDP. A "connection refused" rule needs the name, so the lab server reads the query and resets too; to refuse every TCP connection (as "truncated, TCP refused" learned from a UDP-only server) use -NoTcp;
 - "AAAA elink.spic.com.cn -> SERVFAIL after 1700ms then cached 5s": the first query of a name and type is answered after the delay (one arriving meanwhile with it), later ones at once for 5 s after that reply (without a duration: as long as the server runs), as unbound answers from its cache;
 - "AAAA * -> drop if parallel": drops the second query of a pair sent together from one socket while the first is unanswered, the effect of the conntrack insertion race.
 

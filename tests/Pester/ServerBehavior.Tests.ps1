@@ -148,6 +148,32 @@ Describe 'Get-DnsServerBehavior against the lab server' -Tag 'ServerBehavior' {
         }
     }
 
+    It 'learns truncation with TCP <Tcp> as "truncated, TCP <Tcp>", and the plans agree with the replay' -ForEach @(
+        @{ Tcp = 'refused'; Start = @{ Rule = 'A big.example -> truncated'; NoTcp = $true } }
+        @{ Tcp = 'reset'; Start = @{ Rule = 'A big.example -> truncated, TCP reset' } }
+        @{ Tcp = 'no answer'; Start = @{ Rule = 'A big.example -> truncated, TCP no answer' } }
+    ) {
+        $upstream = Start-DnsLabServer @Start
+        try {
+            $b = Get-DnsServerBehavior -Name big.example. -Server $upstream -Count 1 -NoEdns -Timeout 1
+            @($b.Rules -match "^A big\.example -> truncated, TCP $Tcp( after \d+ms)?$") | Should -HaveCount 1
+            ($b.Observations | Where-Object Type -eq 'A').Tcp | Should -Not -BeNullOrEmpty
+            # glibc's send_vc reads a TCP reply with no timeout (res_send.c): against a silent TCP server it hangs, in the plan and for real.
+            $resolvers = if ($Tcp -eq 'no answer') { 'musl-1.2.3', 'musl-1.2.5', 'go-1.22' } else { 'musl-1.2.3', 'musl-1.2.5', 'glibc-2.36', 'go-1.22' }
+            foreach ($r in $resolvers) {
+                $v = Test-PodDnsLatency -Name big.example. -ResolvConf 'options timeout:1 attempts:1' -Server $upstream -Resolver $r -Verify -ServerBehavior $b -WarningAction SilentlyContinue
+                $script:Table.Add("| lab$(if ($Start.NoTcp) { ' -NoTcp' }) | truncates A, TCP $Tcp | $r | $($b.Rules -join '; ') | $($v.PlanOutcome) $([int]$v.PlanMs) ms / $($v.ReplayOutcome) $([int]$v.ReplayMs) ms | $(if ($v.Agrees) { 'agree' } else { $v.Differences -join '; ' }) |")
+                $v.Differences | Should -BeNullOrEmpty -Because $r
+            }
+            # musl 1.2.4+ falls back to TCP after TC (res_msend.c) and fails with it; 1.2.3 takes the truncated UDP answer.
+            (Get-ResolverQueryPlan big.example. -ResolvConf 'options timeout:1 attempts:1' -ServerBehavior $b -Resolver musl-1.2.5).Queries.Transport | Should -Contain 'Tcp'
+            $glibc = Get-ResolverQueryPlan big.example. -ResolvConf 'options timeout:1 attempts:1' -ServerBehavior $b -Resolver glibc-2.36
+            $glibc.Queries.Transport | Should -Contain 'Tcp'
+            if ($Tcp -eq 'no answer') { $glibc.ResultCode | Should -Be 'hangs' }
+        }
+        finally { $upstream | Stop-DnsLabServer }
+    }
+
     It 'asks only the servers it is given' {
         $env:DNSTOOLS_FORBID_SYSTEM_RESOLV_CONF | Should -Be '1'
         { Get-DnsServerBehavior -Name example.com -ErrorAction Stop } | Should -Throw '*never asks a server it was not given*'

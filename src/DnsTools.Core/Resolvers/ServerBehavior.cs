@@ -49,7 +49,8 @@ public enum ServerResponseKind
 /// <c>@127.0.0.1 * -&gt; no answer</c>, <c>AAAA * -&gt; drop if parallel</c>.
 /// PATTERN is a name with <c>*</c> wildcards (matching any characters, dots included), compared
 /// case-insensitively without the trailing dot. OUTCOME is answer, NXDOMAIN, NODATA, SERVFAIL,
-/// REFUSED, no answer (or drop, timeout), truncated (TC=1 over UDP, answered over TCP), reset (over TCP the
+/// REFUSED, no answer (or drop, timeout), truncated (TC=1 over UDP, answered over TCP; <c>truncated, TCP reset</c>,
+/// <c>truncated, TCP refused</c> and <c>truncated, TCP no answer</c> for a server whose TCP fails), reset (over TCP the
 /// connection is reset once the query is read) or connection refused (over TCP; both: no answer over UDP). The
 /// delay applies to every reply, per query, counted from the query's arrival; with <c>then cached</c> only the
 /// first query of a name and type at a server waits for it (a caching resolver asking its upstream), a
@@ -63,13 +64,13 @@ public enum ServerResponseKind
 public sealed class ServerRule
 {
     /// <summary>The OUTCOME words <see cref="Parse"/> takes, in the spelling help shows (completion offers these).</summary>
-    public static IReadOnlyList<string> Outcomes { get; } = new[] { "answer", "NXDOMAIN", "NODATA", "SERVFAIL", "REFUSED", "no answer", "truncated", "drop if parallel" };
+    public static IReadOnlyList<string> Outcomes { get; } = new[] { "answer", "NXDOMAIN", "NODATA", "SERVFAIL", "REFUSED", "no answer", "truncated", "truncated, TCP reset", "truncated, TCP refused", "truncated, TCP no answer", "reset", "connection refused", "drop if parallel" };
 
     /// <summary>Whole rules that show the grammar, [@SERVER] [A|AAAA] NAME-PATTERN -&gt; OUTCOME [after DELAY] (each parses).</summary>
     public static IReadOnlyList<string> Examples { get; } = new[]
     {
         "AAAA * -> SERVFAIL after 1700ms", "*.cluster.local -> NXDOMAIN", "* -> answer after 20ms", "AAAA * -> drop if parallel",
-        "AAAA * -> no answer", "* -> truncated", "@127.0.0.1 * -> REFUSED", "AAAA elink.spic.com.cn -> SERVFAIL after 1700ms then cached 5s",
+        "AAAA * -> no answer", "* -> truncated", "@127.0.0.1 * -> REFUSED", "AAAA elink.spic.com.cn -> SERVFAIL after 1700ms then cached 5s", "A big.example -> truncated, TCP refused",
     };
 
     private static readonly Regex Syntax = new(
@@ -78,8 +79,9 @@ public sealed class ServerRule
 
     private readonly Regex _name;
 
-    private ServerRule(string text, string? server, DnsQueryType? type, string pattern, ServerResponseKind kind, TimeSpan delay, bool onlyIfParallel, bool cached, TimeSpan? cachedFor)
+    private ServerRule(string text, string? server, DnsQueryType? type, string pattern, ServerResponseKind kind, TimeSpan delay, bool onlyIfParallel, bool cached, TimeSpan? cachedFor, ServerResponseKind? tcpKind)
     {
+        TcpKind = tcpKind;
         Cached = cached;
         CachedFor = cachedFor;
         Text = text;
@@ -104,6 +106,8 @@ public sealed class ServerRule
     public double DelayMs => Delay.TotalMilliseconds;
     /// <summary>True for "drop if parallel": the rule only applies to the second of two queries sent together on one socket.</summary>
     public bool OnlyIfParallel { get; }
+    /// <summary>For "truncated, TCP …": what the server does with the query over TCP (reset, connection refused, no answer); null: it answers.</summary>
+    public ServerResponseKind? TcpKind { get; }
     /// <summary>True for "then cached": only the first query of a name and type waits <see cref="DelayMs"/>; later ones are answered at once.</summary>
     public bool Cached { get; }
     /// <summary>How long a "then cached" reply is kept after the first reply; null: for as long as the plan or lab server runs.</summary>
@@ -127,8 +131,20 @@ public sealed class ServerRule
         var m = Syntax.Match(text);
         if (!m.Success)
             throw new FormatException($"Cannot read server behaviour '{text}': write [@SERVER] [A|AAAA] NAME-PATTERN -> OUTCOME [after DELAY [then cached [DURATION]]], e.g. 'AAAA * -> SERVFAIL after 1700ms' or '*.cluster.local -> NXDOMAIN'.");
-        var outcome = Regex.Replace(m.Groups["outcome"].Value.Trim().ToLowerInvariant(), @"[\s_-]+", " ");
+        var outcome = Regex.Replace(m.Groups["outcome"].Value.Trim().ToLowerInvariant(), @"[\s_,-]+", " ");
         var onlyIfParallel = false;
+        ServerResponseKind? tcpKind = null;
+        if (Regex.Match(outcome, @"^(?:truncated|tc) (?:then )?(?:over )?tcp (?<tcp>.+)$") is { Success: true } truncatedThen)
+        {
+            tcpKind = truncatedThen.Groups["tcp"].Value switch
+            {
+                "reset" or "rst" or "connection reset" => ServerResponseKind.Reset,
+                "refused" or "connection refused" => ServerResponseKind.ConnectionRefused,
+                "no answer" or "noanswer" or "timeout" or "drop" or "dropped" => ServerResponseKind.NoAnswer,
+                _ => throw new FormatException($"Unknown TCP outcome '{truncatedThen.Groups["tcp"].Value}' in '{text}': write 'truncated, TCP reset', 'truncated, TCP refused' or 'truncated, TCP no answer'."),
+            };
+            outcome = "truncated";
+        }
         ServerResponseKind kind = outcome switch
         {
             "answer" or "answered" or "noerror" or "address" or "ok" => ServerResponseKind.Answer,
@@ -141,7 +157,7 @@ public sealed class ServerRule
             "reset" or "connection reset" or "rst" => ServerResponseKind.Reset,
             "connection refused" or "refuse connection" or "refuse tcp" => ServerResponseKind.ConnectionRefused,
             "drop if parallel" or "race" or "conntrack race" => ServerResponseKind.NoAnswer,
-            _ => throw new FormatException($"Unknown outcome '{m.Groups["outcome"].Value.Trim()}' in '{text}': use answer, NXDOMAIN, NODATA, SERVFAIL, REFUSED, no answer, truncated, reset, connection refused or drop if parallel."),
+            _ => throw new FormatException($"Unknown outcome '{m.Groups["outcome"].Value.Trim()}' in '{text}': use answer, NXDOMAIN, NODATA, SERVFAIL, REFUSED, no answer, truncated (or truncated, TCP reset / refused / no answer), reset, connection refused or drop if parallel."),
         };
         if (outcome is "drop if parallel" or "race" or "conntrack race") onlyIfParallel = true;
         var delay = TimeSpan.Zero;
@@ -169,7 +185,7 @@ public sealed class ServerRule
             ? Enum.Parse<DnsQueryType>(m.Groups["type"].Value, ignoreCase: true)
             : null;
         var server = m.Groups["server"].Success ? m.Groups["server"].Value : null;
-        return new ServerRule(text.Trim(), server, type, m.Groups["pattern"].Value, kind, delay, onlyIfParallel, cached, cachedFor);
+        return new ServerRule(text.Trim(), server, type, m.Groups["pattern"].Value, kind, delay, onlyIfParallel, cached, cachedFor, tcpKind);
     }
 }
 
@@ -217,7 +233,7 @@ public sealed class ServerBehavior
         if (best is null) return new ServerResponse(ServerResponseKind.Answer, TimeSpan.Zero, null);
         var kind = best.Kind switch
         {
-            ServerResponseKind.Truncated when transport == DnsTransport.Tcp => ServerResponseKind.Answer,
+            ServerResponseKind.Truncated when transport == DnsTransport.Tcp => best.TcpKind ?? ServerResponseKind.Answer,
             ServerResponseKind.Reset or ServerResponseKind.ConnectionRefused when transport == DnsTransport.Udp => ServerResponseKind.NoAnswer,
             _ => best.Kind,
         };

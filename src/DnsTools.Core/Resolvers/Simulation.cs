@@ -140,6 +140,7 @@ internal class Simulation
         {
             var closed = _closedAt.TryGetValue(r.Socket, out var c) ? c : null;
             r.Query.Handling = closed is { } at && at <= r.At ? "arrives after the socket closed" : "not read: the lookup ended first";
+            r.Query.ReplyUnread = true;
         }
         return ordered;
     }
