@@ -258,6 +258,7 @@ function Invoke-ProbeBuild {
     Invoke-Native bash @((Join-Path $Root 'tools/New-ProbeImage.sh'), (Join-Path $probeDir 'dnstools-probe'), $Version, $Out, "$revision") | Out-Host
     $env:DNSTOOLS_PROBE_BINARY = Join-Path $probeDir 'dnstools-probe'
     $env:DNSTOOLS_PROBE_IMAGE = Join-Path $Out "dnstools-probe-$Version.oci.tar"
+    $env:DNSTOOLS_PROBE_DOCKER_ARCHIVE = Join-Path $Out "dnstools-probe-$Version.docker.tar"
     Write-Host "Built dnstools-probe $Version -> $env:DNSTOOLS_PROBE_BINARY ($((Get-Item $env:DNSTOOLS_PROBE_BINARY).Length) bytes), image $env:DNSTOOLS_PROBE_IMAGE"
     return $null
 }

@@ -311,4 +311,104 @@ Describe 'The dnstools-probe image' -Tag 'ProbeImage' {
             ($gathered | Where-Object ResolverSpec -eq 'musl-1.2.3')[0].Outcome | Should -Be 'EAI_AGAIN'
         }
     }
+    Context 'in dockerd, joining a container''s network namespace as kubectl debug --target does' {
+        # dockerd 20.10 loads only docker save's layout: the docker-archive build.ps1 -Task Package makes beside the
+        # OCI archive. The "pod" is the lab server's container: no network but its loopback, kubelet's DNS config;
+        # the probe joins its network namespace (--network container:ID) and with it its resolv.conf, as an
+        # ephemeral container shares the pod's (docker refuses --dns with a container: network, as it should).
+        BeforeAll {
+            $script:DockerArchive = $env:DNSTOOLS_PROBE_DOCKER_ARCHIVE
+            $script:DockerSkip = if ($ImageSkip) { $ImageSkip }
+            elseif (-not $DockerArchive -or -not (Test-Path $DockerArchive)) { 'the docker-archive was not built (DNSTOOLS_PROBE_DOCKER_ARCHIVE)' }
+            else { Get-MissingRequirement -Tools 'dockerd', 'docker', 'nsenter', 'ip' }
+            if (-not $DockerSkip -and (& id -u) -ne '0') { $script:DockerSkip = 'dockerd needs root' }
+            $script:Dockerd = $null
+            if ($DockerSkip) { return }
+            $dir = New-Item -ItemType Directory (Join-Path $TestDrive 'dk') -Force
+            $script:DockerDataRoot = "$dir/data"
+            $script:Dk = @('-H', "unix://$dir/docker.sock")
+            $dockerdExe = (Get-Command dockerd -CommandType Application | Select-Object -First 1).Source
+            # Everything under TestDrive, no bridge, no iptables: the daemon sets up no network of its own.
+            $script:Dockerd = Start-Process -FilePath $dockerdExe -PassThru -RedirectStandardOutput "$dir/out.log" -RedirectStandardError "$dir/err.log" -ArgumentList @(
+                '--host', "unix://$dir/docker.sock", '--data-root', "$dir/data", '--exec-root', "$dir/exec", '--pidfile', "$dir/docker.pid",
+                '--storage-driver=vfs', '--iptables=false', '--ip-masq=false', '--bridge=none')
+            $ready = $false
+            for ($i = 0; $i -lt 100 -and -not $ready; $i++) {
+                if ($Dockerd.HasExited) { throw "dockerd exited with $($Dockerd.ExitCode): $(Get-Content "$dir/err.log" -Raw)" }
+                if (Test-Path "$dir/docker.sock") { & docker @Dk version *> $null; $ready = $LASTEXITCODE -eq 0 }
+                if (-not $ready) { Start-Sleep -Milliseconds 200 }
+            }
+            if (-not $ready) { throw 'dockerd did not answer within 20 s' }
+            $out = & docker @Dk load -i $DockerArchive 2>&1 | Out-String
+            if ($LASTEXITCODE -ne 0) { throw "docker load failed: $out" }
+            $script:DockerLoadOutput = $out
+            $script:DockerRef = "dnstools-probe:$Version"
+            $labArgs = @('lab', '--listen', '127.0.0.1:53') + @($Rules | ForEach-Object { '--rule', $_ })
+            $out = & docker @Dk run -d --name dnstools-probe-lab --network none --dns 127.0.0.1 `
+                --dns-search tke-test.svc.cluster.local --dns-search svc.cluster.local --dns-search cluster.local --dns-option ndots:5 `
+                $DockerRef @labArgs 2>&1 | Out-String
+            if ($LASTEXITCODE -ne 0) { throw "docker run lab failed: $out" }
+            for ($i = 0; $i -lt 100 -and -not ((& docker @Dk logs dnstools-probe-lab 2>&1 | Out-String) -match 'listening on'); $i++) { Start-Sleep -Milliseconds 100 }
+        }
+        AfterAll {
+            if (-not $Dockerd) { return }
+            & docker @Dk rm -f dnstools-probe-lab 2>&1 | Out-Null
+            if (-not $Dockerd.HasExited) {
+                # SIGTERM, so dockerd stops the containerd it started; SIGKILL only if it does not exit.
+                & kill -TERM $Dockerd.Id
+                if (-not $Dockerd.WaitForExit(15000)) { Stop-Process -Id $Dockerd.Id -Force -ErrorAction SilentlyContinue }
+            }
+            # dockerd bind-mounts its data root onto itself and may leave it mounted: undo it so TestDrive can go.
+            if ($DockerDataRoot -and (Test-Path $DockerDataRoot)) {
+                & mountpoint -q $DockerDataRoot
+                if ($LASTEXITCODE -eq 0) { & umount $DockerDataRoot }
+            }
+        }
+
+        It 'loads the docker-archive: the same image (config digest) as the OCI archive' {
+            if ($DockerSkip) { Set-ItResult -Skipped -Because $DockerSkip; return }
+            $DockerLoadOutput | Should -Match "Loaded image: dnstools-probe:$([regex]::Escape($Version))"
+            $dockerId = (& docker @Dk image inspect --format '{{.Id}}' $DockerRef).Trim()
+            $ociConfig = (& skopeo inspect --raw "oci-archive:$Image" | ConvertFrom-Json).config.digest
+            $dockerId | Should -Be $ociConfig
+            (& docker @Dk image inspect --format '{{json .Config.Entrypoint}}' $DockerRef | ConvertFrom-Json) | Should -Be '/usr/local/bin/dnstools-probe'
+        }
+
+        It 'has no network but its own loopback' {
+            if ($DockerSkip) { Set-ItResult -Skipped -Because $DockerSkip; return }
+            $labPid = (& docker @Dk inspect --format '{{.State.Pid}}' dnstools-probe-lab).Trim()
+            $links = @(& nsenter "--net=/proc/$labPid/ns/net" ip -o link show)
+            $links | Should -HaveCount 1
+            $links[0] | Should -Match '^1: lo:'
+        }
+
+        It 'reproduces the incident report''s table from the joined container''s resolv.conf, with the recipe''s arguments' {
+            if ($DockerSkip) { Set-ItResult -Skipped -Because $DockerSkip; return }
+            $recipe = Join-Path $env:DNSTOOLS_REPO_ROOT 'examples/kubernetes/kubectl-debug.sh'
+            $probeArgs = @(& bash -c ". '$recipe'; printf '%s\n' `"`${PROBE_ARGS[@]}`"")
+            $probeArgs | Should -Contain '--format'
+            $err = Join-Path $TestDrive 'docker-probe.err'
+            $lines = & docker @Dk run --rm --network container:dnstools-probe-lab $DockerRef @probeArgs 2>$err
+            $LASTEXITCODE | Should -Be 1 -Because 'musl fails the lookup'
+            (Get-Content $err -Raw) | Should -Match 'using /etc/resolv\.conf of this machine or pod: nameserver 127\.0\.0\.1; search tke-test\.svc\.cluster\.local svc\.cluster\.local cluster\.local; options ndots:5'
+            $rows = $lines | Import-DnsProbeResult
+            $rows | Should -HaveCount 4
+            $table = $rows | ForEach-Object { '{0,-11} {1,-7} {2,-10} {3,7:0.000} s' -f $_.ResolverSpec, $_.Mitigation, $_.Outcome, ($_.DurationMs / 1000) }
+            Write-Host ("In the docker container:`n" + ($table -join "`n"))
+            $musl = $rows | Where-Object { $_.ResolverSpec -eq 'musl-1.2.3' -and $_.Mitigation -eq 'None' }
+            $musl.Outcome | Should -Be 'EAI_AGAIN'
+            $musl.DurationMs / 1000 | Should -BeGreaterOrEqual 4.9
+            $musl.DurationMs / 1000 | Should -BeLessThan 5.6
+            $musl.Diagnoses.Code | Should -Contain 'DNS002'
+            $glibc = $rows | Where-Object { $_.ResolverSpec -eq 'glibc-2.36' -and $_.Mitigation -eq 'None' }
+            $glibc.Outcome | Should -Be 'ok'
+            $glibc.DurationMs / 1000 | Should -BeGreaterOrEqual 1.65
+            $glibc.DurationMs / 1000 | Should -BeLessThan 2.3
+            $noAaaa = $rows | Where-Object { $_.ResolverSpec -eq 'glibc-2.36' -and $_.Mitigation -eq 'NoAaaa' }
+            $noAaaa.Outcome | Should -Be 'ok'
+            $noAaaa.DurationMs / 1000 | Should -BeLessThan 0.3
+            $musl.Queries[0].Server | Should -Be '127.0.0.1:53'
+            $musl.Queries[0].Name | Should -Be 'elink.spic.com.cn.tke-test.svc.cluster.local.'
+        }
+    }
 }
