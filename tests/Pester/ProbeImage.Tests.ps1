@@ -86,6 +86,63 @@ Describe 'dnstools-probe, the binary' -Tag 'ProbeBinary' {
         ($r.Out[0] | ConvertFrom-Json).totalTimeMs | Should -BeGreaterThan 4900
     }
 
+    It 'writes what the cmdlets'' -Format Json writes: the same plan text, the same lookup and summary fields' {
+        if ($ProbeSkip) { Set-ItResult -Skipped -Because $ProbeSkip; return }
+        # A plan is computed, so the two texts are equal, not only their field names.
+        $r = Invoke-Probe @('plan', 'elink.spic.com.cn', '--resolv-conf', $PodConf, '--resolver', 'musl-1.2.3,glibc-2.36',
+            '--server-behavior', $Rules[0], '--server-behavior', $Rules[1], '--format', 'json')
+        $r.Code | Should -Be 1
+        $cmdletPlan = Get-ResolverQueryPlan -Name elink.spic.com.cn -ResolvConf $PodConf -Resolver musl-1.2.3, glibc-2.36 -ServerBehavior $Rules -Format Json
+        ($r.Out -join "`n") | Should -BeExactly ($cmdletPlan -replace "`r", '')
+
+        # Every property path (objects and arrays walked to the leaves), as a set.
+        function Get-FieldPath($node, [string] $prefix = '') {
+            if ($node -is [System.Collections.IList] -and $node -isnot [string]) { foreach ($item in $node) { Get-FieldPath $item "$prefix[]" } }
+            elseif ($node -is [System.Management.Automation.PSCustomObject]) {
+                foreach ($p in $node.psobject.Properties) { "$prefix.$($p.Name)"; Get-FieldPath $p.Value "$prefix.$($p.Name)" }
+            }
+        }
+        function Get-FieldSet([string] $json) { @(Get-FieldPath (ConvertFrom-Json $json -NoEnumerate) | Sort-Object -Unique) }
+        $labServer = $Lab.EndPoint
+        foreach ($count in 1, 2) {
+            # ($Probe is the binary's path: this run's output is $binaryRun.)
+            $binaryRun = Invoke-Probe @('elink.spic.com.cn', '--resolv-conf', $PodConf, '--server', $labServer, '--resolver', 'glibc-2.36',
+                '--mitigation', 'no-aaaa', '--count', $count, '--format', 'json', '-q')
+            $binaryRun.Code | Should -Be 0
+            $cmdlet = Test-PodDnsLatency -Name elink.spic.com.cn -ResolvConf $PodConf -Server $labServer -Resolver glibc-2.36 -Mitigation NoAaaa -Count $count -Format Json
+            $probeFields = Get-FieldSet ($binaryRun.Out -join "`n")
+            $probeFields | Should -Contain $(if ($count -eq 1) { '[].durationMs' } else { '[].lookups[].durationMs' })
+            $probeFields | Should -Be (Get-FieldSet $cmdlet) -Because "--count $count writes the cmdlet's fields"
+        }
+    }
+
+    It 'streams --count lookups as JSON lines as each completes, then the summary' {
+        if ($ProbeSkip) { Set-ItResult -Skipped -Because $ProbeSkip; return }
+        $start = [System.Diagnostics.ProcessStartInfo]::new($Probe)
+        foreach ($a in 'elink.spic.com.cn', '--resolv-conf', $PodConf, '--server', $Lab.EndPoint, '--resolver', 'glibc-2.36', '--mitigation', 'no-aaaa',
+            '--count', '3', '--interval', '1.5', '--format', 'jsonl', '-q') { $start.ArgumentList.Add($a) }
+        $start.RedirectStandardOutput = $true
+        $start.UseShellExecute = $false
+        $process = [System.Diagnostics.Process]::Start($start)
+        try {
+            # The first lookup takes a millisecond; the run at least 3 s (two pauses): its line must come while the run goes on.
+            $first = $process.StandardOutput.ReadLine()
+            $process.HasExited | Should -BeFalse -Because 'the first line is written as its lookup completes, not at the end'
+            ($first | ConvertFrom-Json).outcome | Should -Be 'ok'
+            $rest = @()
+            while ($null -ne ($line = $process.StandardOutput.ReadLine())) { $rest += $line }
+            $process.WaitForExit(10000) | Should -BeTrue
+            $process.ExitCode | Should -Be 0
+        }
+        finally { if (-not $process.HasExited) { $process.Kill() } }
+        $results = @(@($first) + $rest | Import-DnsProbeResult)
+        $results | Should -HaveCount 4
+        $results[0..2] | ForEach-Object { $_ | Should -BeOfType ([DnsTools.Core.Diagnosis.ObservedLookup]) }
+        $results[3] | Should -BeOfType ([DnsTools.Core.Probe.DnsProbeSummary])
+        $results[3].Count | Should -Be 3
+        $results[3].Lookups[0].Queries[0].Id | Should -Be $results[0].Queries[0].Id
+    }
+
     It 'reads a tcpdump text and a pcap as Measure-DnsCapture does' {
         if ($ProbeSkip) { Set-ItResult -Skipped -Because $ProbeSkip; return }
         foreach ($file in (Join-Path $env:DNSTOOLS_REPO_ROOT 'tests/DnsTools.Core.Tests/Capture/data/seed-alpine-musl.txt'),
@@ -155,6 +212,89 @@ Describe 'dnstools-probe, the binary' -Tag 'ProbeBinary' {
         ($fast.Out -match '^glibc-2\.36\s+NoAaaa\s+3\s+3\s+ok') | Should -HaveCount 1
         $slow = Invoke-Probe @('elink.spic.com.cn', '--resolv-conf', $PodConf, '--server', $Lab.EndPoint, '--resolver', 'glibc-2.36', '--fail-above', '1000', '-q')
         $slow.Code | Should -Be 1 -Because 'glibc waits 1.7 s for the AAAA SERVFAIL'
+    }
+}
+
+Describe 'dnstools-probe discover against a real dnsmasq' -Tag 'ProbeBinary' {
+    # The real server: Debian's dnsmasq on loopback, forwarding (no cache) to the binary's lab server as its upstream,
+    # which answers AAAA for the name with SERVFAIL after 300 ms and NXDOMAIN for the cluster names. dnsmasq reads
+    # no configuration, resolv.conf or hosts file of this machine.
+    BeforeAll {
+        $script:DiscoverSkip = if ($ProbeSkip) { $ProbeSkip } else { Get-MissingRequirement -Tools 'dnsmasq' }
+        if ($DiscoverSkip) { return }
+        $script:Upstream = Start-ProbeLab @('AAAA elink.spic.com.cn -> SERVFAIL after 300ms', '*.cluster.local -> NXDOMAIN')
+        $script:Dnsmasq = $null
+        for ($try = 0; $try -lt 5 -and -not $Dnsmasq; $try++) {
+            $port = Get-Random -Minimum 20000 -Maximum 32000
+            $err = Join-Path $TestDrive "dnsmasq-$port.err"
+            $p = Start-Process dnsmasq -PassThru -RedirectStandardError $err -RedirectStandardOutput (Join-Path $TestDrive "dnsmasq-$port.out") -ArgumentList @(
+                '--keep-in-foreground', '--conf-file=/dev/null', '--no-resolv', '--no-hosts', '--listen-address=127.0.0.1', '--bind-interfaces',
+                "--port=$port", "--server=$($Upstream.EndPoint -replace ':', '#')", '--cache-size=0', '--pid-file=', '--log-facility=-')
+            for ($i = 0; $i -lt 50; $i++) {
+                if ($p.HasExited) { break }
+                $c = [System.Net.Sockets.TcpClient]::new()
+                try { if ($c.ConnectAsync('127.0.0.1', $port).Wait(200)) { $script:Dnsmasq = $p; $script:DnsmasqEndPoint = "127.0.0.1:$port"; break } } catch { } finally { $c.Dispose() }
+                Start-Sleep -Milliseconds 100
+            }
+            if (-not $Dnsmasq -and -not $p.HasExited) { Stop-Process -Id $p.Id }
+        }
+        if (-not $Dnsmasq) { throw "dnsmasq did not start: $(Get-Content $err -Raw)" }
+    }
+    AfterAll {
+        if ($DiscoverSkip) { return }
+        if ($Dnsmasq -and -not $Dnsmasq.HasExited) { Stop-Process -Id $Dnsmasq.Id; $Dnsmasq.WaitForExit(5000) | Out-Null }
+        Stop-ProbeLab $Upstream
+    }
+
+    It 'learns what Get-DnsServerBehavior learns from the same server, in the table and as JSON with the cmdlet''s fields' {
+        if ($DiscoverSkip) { Set-ItResult -Skipped -Because $DiscoverSkip; return }
+        $table = Invoke-Probe @('discover', 'elink.spic.com.cn', '--server', $DnsmasqEndPoint, '--resolv-conf', $PodConf, '--count', '2')
+        $table.Code | Should -Be 0
+        $table.Out[0] | Should -Match '^SERVER\s+TYPE\s+RCODE\s+ANSWERS\s+P50\s+MAX'
+        ($table.Out -match "^$([regex]::Escape($DnsmasqEndPoint))\s+AAAA\s+SERVFAIL\s+0\s+.*elink\.spic\.com\.cn\.$") | Should -HaveCount 1
+        ($table.Out -match '^  \*\.cluster\.local -> NXDOMAIN$') | Should -HaveCount 1
+        $table.Err | Should -Match "asking $([regex]::Escape($DnsmasqEndPoint))"
+        $table.Err | Should -Match '\d+ queries in \d+\.\d s'
+
+        $json = Invoke-Probe @('discover', '--name', 'elink.spic.com.cn', '--server', $DnsmasqEndPoint, '--resolv-conf', $PodConf, '--count', '2', '--format', 'json', '-q')
+        $json.Code | Should -Be 0
+        $learned = ($json.Out -join "`n") | ConvertFrom-Json -NoEnumerate
+        $learned | Should -HaveCount 1
+        $cmdlet = Get-DnsServerBehavior -Name elink.spic.com.cn -Server $DnsmasqEndPoint -ResolvConf $PodConf -Count 2
+        # The same rules; the SERVFAIL's delay is dnsmasq's (it asks its upstream again), measured twice: close, not equal.
+        ($learned[0].rules -replace ' after \d+ms') | Should -Be ($cmdlet.Rules -replace ' after \d+ms')
+        $probeDelay = [double](@($learned[0].rules -match 'after')[0] -replace '.*after (\d+)ms', '$1')
+        $cmdletDelay = [double](@($cmdlet.Rules -match 'after')[0] -replace '.*after (\d+)ms', '$1')
+        $probeDelay | Should -BeGreaterOrEqual 300
+        [math]::Abs($probeDelay - $cmdletDelay) | Should -BeLessThan (0.1 * $cmdletDelay)
+        $learned[0].queriesSent | Should -Be $cmdlet.QueriesSent
+        # The field names: the binary's JSON and the cmdlet's object through ConvertTo-Json (PascalCase there).
+        function Get-FieldPath($node, [string] $prefix = '') {
+            if ($node -is [System.Collections.IList] -and $node -isnot [string]) { foreach ($item in $node) { Get-FieldPath $item "$prefix[]" } }
+            elseif ($node -is [System.Management.Automation.PSCustomObject]) {
+                foreach ($p in $node.psobject.Properties) { "$prefix.$($p.Name.Substring(0, 1).ToLowerInvariant())$($p.Name.Substring(1))"; Get-FieldPath $p.Value "$prefix.$($p.Name.Substring(0, 1).ToLowerInvariant())$($p.Name.Substring(1))" }
+            }
+        }
+        $probeFields = @(Get-FieldPath $learned[0] | Sort-Object -Unique)
+        $cmdletFields = @(Get-FieldPath ($cmdlet | ConvertTo-Json -Depth 20 | ConvertFrom-Json) | Sort-Object -Unique)
+        $probeFields | Should -Contain '.observations[].samples[].latencyMs'
+        $probeFields | Should -Be $cmdletFields
+    }
+
+    It 'asks only what it is given, and refuses a run over its query limit before the first query: <Case>' -ForEach @(
+        @{ Case = 'no server and no resolv.conf'; Arguments = @('discover', 'example.com'); Pattern = 'name the servers to ask (--server) or give a resolv.conf' }
+        @{ Case = 'a resolv.conf without nameserver'; Arguments = @('discover', 'example.com', '--resolv-conf', '/dev/null'); Pattern = 'names no nameserver' }
+        @{ Case = 'over --max-queries'; Arguments = @('discover', 'elink.spic.com.cn', '--resolv-conf', 'POD', '--server', 'DNSMASQ', '--count', '100', '--max-queries', '50'); Pattern = 'more than the limit of 50' }
+        @{ Case = 'a count over 100'; Arguments = @('discover', 'x', '--server', '127.0.0.1', '--count', '101'); Pattern = '--count: 101 is outside 1..100' }
+        @{ Case = 'a replay option'; Arguments = @('discover', 'x', '--server', '127.0.0.1', '--mitigation', 'none'); Pattern = '--mitigation is not an option of discover' }
+    ) {
+        if ($DiscoverSkip) { Set-ItResult -Skipped -Because $DiscoverSkip; return }
+        $r = Invoke-Probe @($Arguments | ForEach-Object { $_ -replace '^POD$', $PodConf -replace '^DNSMASQ$', $DnsmasqEndPoint })
+        $r.Code | Should -Be 2
+        $r.Out | Should -BeNullOrEmpty
+        @($r.Err -split "`n" | Where-Object { $_ }) | Should -HaveCount 1
+        $r.Err | Should -Match ([regex]::Escape($Pattern))
+        $r.Err | Should -Not -Match 'asking'
     }
 }
 
