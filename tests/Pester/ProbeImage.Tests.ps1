@@ -298,6 +298,51 @@ Describe 'dnstools-probe discover against a real dnsmasq' -Tag 'ProbeBinary' {
     }
 }
 
+Describe 'dnstools-probe for linux-arm64' -Tag 'ProbeArm64' {
+    # The cross-compiled binary (build.ps1 builds it for -PesterTag ProbeArm64 and -Task Package), run in qemu's user
+    # mode with Debian's aarch64 glibc as its library root: the same plan as the x64 binary, and a replay against
+    # the x64 binary's lab server on loopback with the same outcomes.
+    BeforeAll {
+        $script:Arm64 = $env:DNSTOOLS_PROBE_ARM64_BINARY
+        $script:Arm64Skip = if ($ProbeSkip) { $ProbeSkip }
+        elseif ($env:DNSTOOLS_PROBE_ARM64_UNAVAILABLE) { "the linux-arm64 binary was not built: $env:DNSTOOLS_PROBE_ARM64_UNAVAILABLE" }
+        elseif (-not $Arm64 -or -not (Test-Path $Arm64)) { 'the linux-arm64 binary was not built (DNSTOOLS_PROBE_ARM64_BINARY)' }
+        else { Get-MissingRequirement -Tools 'qemu-aarch64', 'file' -Files '/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1=libc6-arm64-cross' }
+        if ($Arm64Skip) { return }
+        $script:Arm64Lab = Start-ProbeLab $Rules
+        function script:Invoke-Arm64([string[]] $Arguments) {
+            $err = Join-Path $TestDrive "arm64-$([guid]::NewGuid()).txt"
+            $out = & qemu-aarch64 -L /usr/aarch64-linux-gnu $Arm64 @Arguments 2>$err
+            [pscustomobject]@{ Out = @($out); Err = (Get-Content $err -Raw) ?? ''; Code = $LASTEXITCODE }
+        }
+    }
+    AfterAll { if (-not $Arm64Skip) { Stop-ProbeLab $Arm64Lab } }
+
+    It 'is an aarch64 executable that computes the x64 binary''s plan and replays the incident with the same outcomes' {
+        if ($Arm64Skip) { Set-ItResult -Skipped -Because $Arm64Skip; return }
+        (& file -b $Arm64) | Should -Match 'ELF 64-bit LSB .*ARM aarch64'
+        $planArgs = @('plan', 'elink.spic.com.cn', '--resolv-conf', $PodConf, '--resolver', 'musl-1.2.3,glibc-2.36',
+            '--server-behavior', $Rules[0], '--server-behavior', $Rules[1], '--format', 'json')
+        $arm = Invoke-Arm64 $planArgs
+        $x64 = Invoke-Probe $planArgs
+        $arm.Code | Should -Be 1
+        ($arm.Out -join "`n") | Should -BeExactly ($x64.Out -join "`n")
+        $replayArgs = @('elink.spic.com.cn', '--resolv-conf', $PodConf, '--server', $Arm64Lab.EndPoint, '--resolver', 'musl-1.2.3,glibc-2.36',
+            '--mitigation', 'none,no-aaaa', '--format', 'jsonl', '-q')
+        $replay = Invoke-Arm64 $replayArgs
+        $replay.Code | Should -Be 1 -Because 'musl fails the lookup'
+        $rows = $replay.Out | Import-DnsProbeResult
+        $rows | Should -HaveCount 4
+        # Outcome and query sequence (names and types) as the x64 binary's against the same server.
+        function Get-Shape($r) { "$($r.ResolverSpec) $($r.Mitigation) $($r.Outcome): $(($r.Queries | ForEach-Object { "$($_.Type) $($_.Name)" }) -join ', ')" }
+        $x64Rows = (Invoke-Probe $replayArgs).Out | Import-DnsProbeResult
+        ($rows | ForEach-Object { Get-Shape $_ }) | Should -Be ($x64Rows | ForEach-Object { Get-Shape $_ })
+        ($rows | Where-Object ResolverSpec -eq 'musl-1.2.3')[0].Outcome | Should -Be 'EAI_AGAIN'
+        $glibc = $rows | Where-Object { $_.ResolverSpec -eq 'glibc-2.36' -and $_.Mitigation -eq 'None' }
+        $glibc.DurationMs / 1000 | Should -BeGreaterOrEqual 1.65
+    }
+}
+
 Describe 'Import-DnsProbeResult' -Tag 'ProbeBinary' {
     It 'round-trips Test-PodDnsLatency objects through jsonl: equal objects' {
         $lab = Start-DnsLabServer 'AAAA elink.spic.com.cn -> SERVFAIL after 300ms', '*.cluster.local -> NXDOMAIN'
