@@ -198,12 +198,12 @@ function Invoke-Test {
     if ($PesterTag.Count -eq 0 -or @($PesterTag | Where-Object { $_ -like 'ProbeBinary*' -or $_ -like 'ProbeImage*' -or $_ -like 'ProbeArm64*' })) {
         $env:DNSTOOLS_PROBE_UNAVAILABLE = Invoke-ProbeBuild
     }
+    else { $env:DNSTOOLS_PROBE_UNAVAILABLE = 'not built for this -PesterTag run' }
     # The linux-arm64 cross build (about a minute of CPU) only when its group is asked for by name.
     $env:DNSTOOLS_PROBE_ARM64_UNAVAILABLE = 'not built for this run (build.ps1 -Task Test -PesterTag ProbeArm64 builds it)'
     if (@($PesterTag | Where-Object { $_ -like 'ProbeArm64*' })) {
         $env:DNSTOOLS_PROBE_ARM64_UNAVAILABLE = Invoke-ProbeArm64Build
     }
-    else { $env:DNSTOOLS_PROBE_UNAVAILABLE = 'not built for this -PesterTag run' }
     # No test may read (and so query) this machine's own nameserver.
     $env:DNSTOOLS_FORBID_SYSTEM_RESOLV_CONF = '1'
     $core = if ($SkipCoreTests) { [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0; FailedNames = @() } } else { Invoke-CoreTests }
