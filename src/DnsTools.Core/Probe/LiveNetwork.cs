@@ -296,13 +296,17 @@ internal sealed class LiveNetwork : Simulation
                 if (Now >= until) return null;
                 continue; // woke up to check cancellation
             }
-            foreach (var os in readable)
-            {
-                int id;
-                lock (_gate) id = wanted.First(i => _sockets[i].Os == os);
-                var reply = Receive(id, deliver: true);
-                if (reply is not null) return reply;
-            }
+            // UDP before TCP, as musl's res_msend.c drains the UDP socket before it looks at its TCP connections in
+            // each poll round: a UDP answer that is already waiting is read before a refused connection ends the lookup.
+            for (var pass = 0; pass < 2; pass++)
+                foreach (var os in readable)
+                {
+                    if ((os.SocketType == SocketType.Stream) != (pass == 1)) continue;
+                    int id;
+                    lock (_gate) id = wanted.First(i => _sockets[i].Os == os);
+                    var reply = Receive(id, deliver: true);
+                    if (reply is not null) return reply;
+                }
         }
     }
 

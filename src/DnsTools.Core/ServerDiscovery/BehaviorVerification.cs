@@ -92,8 +92,11 @@ public sealed class BehaviorVerification
                 };
                 // A reply the plan says never comes may still come after the replay stopped waiting, and a
                 // reply still on its way when the lookup ended (another server answered first) was never
-                // read: only replies the replay waited for are compared.
-                if (o.Rcode is null && (!o.TimedOut || p.ReplyUnread)) continue;
+                // read: only replies the replay waited for are compared. A reply the plan has arriving at the very
+                // moment the lookup ends (e.g. musl's UDP AAAA answer beside its refused TCP retry of A, both at once
+                // on loopback) races that end for real too: res_msend.c reads it only if it is there by the next poll.
+                var racesTheEnd = p.ResponseTime is { } arrives && arrives >= plan.TotalTime;
+                if (o.Rcode is null && (!o.TimedOut || p.ReplyUnread || racesTheEnd)) continue;
                 if (expected is not null && !string.Equals(expected, o.Rcode, StringComparison.OrdinalIgnoreCase))
                     differences.Add($"#{i + 1} {planned[i]}: plan {p.Response}, replay {o.Outcome}");
                 else if (expected is null && o.Rcode is not null && !o.Late)

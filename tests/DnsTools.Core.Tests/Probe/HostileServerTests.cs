@@ -51,57 +51,89 @@ public class HostileServerTests
             return s;
         }
 
+        private readonly HashSet<ushort> _seenIds = new();
+
         private void Serve()
         {
             var buffer = new byte[512];
             while (!_stop)
             {
                 if (!_server.Poll(100_000, SelectMode.SelectRead)) continue;
-                EndPoint client = new IPEndPoint(IPAddress.Any, 0);
-                int n;
-                try { n = _server.ReceiveFrom(buffer, ref client); } catch (SocketException) { continue; }
-                var query = DnsWire.Parse(buffer.AsSpan(0, n));
-                var nx = DnsWire.BuildResponse(query, DnsRcode.NxDomain, Array.Empty<IPAddress>());
-                switch (Malformation)
+                // A pair sent back to back (musl, glibc) is read whole before any reply: the flood's wrong ids must not be
+                // the id of the other query of the pair, which a libc would rightly take (musl's clock-derived ids of a
+                // pair are close together).
+                var queries = new List<(DnsMessage Query, EndPoint Client)>();
+                Thread.Sleep(2);
+                while (_server.Available > 0)
                 {
-                    case Malformation.OtherSourcePort: _otherPort.SendTo(nx, client); break;
-                    case Malformation.OtherSourceAddress: _otherAddress.SendTo(nx, client); break;
-                    case Malformation.NoQuestion:
-                        var header = nx[..12];
-                        header[4] = header[5] = 0; // QDCOUNT 0, no question section
-                        _server.SendTo(header, client);
-                        break;
-                    case Malformation.OtherType:
-                        var otherType = DnsWire.Parse(DnsWire.BuildQuery(query.Header.Id, query.QuestionName, query.QuestionType == DnsWire.TypeA ? DnsWire.TypeAaaa : DnsWire.TypeA));
-                        _server.SendTo(DnsWire.BuildResponse(otherType, DnsRcode.NxDomain, Array.Empty<IPAddress>()), client);
-                        break;
-                    case Malformation.OtherName:
-                        var otherName = DnsWire.Parse(DnsWire.BuildQuery(query.Header.Id, "other.example.", query.QuestionType));
-                        _server.SendTo(DnsWire.BuildResponse(otherName, DnsRcode.NxDomain, Array.Empty<IPAddress>()), client);
-                        break;
-                    case Malformation.QrClear:
-                        nx[2] &= 0x7F;
-                        _server.SendTo(nx, client);
-                        break;
-                    case Malformation.Flood:
-                        // Bounded: 2,000 datagrams of junk, short packets and answers with wrong ids, from the server's own address.
-                        var random = new Random(query.Header.Id);
-                        for (var i = 0; i < 2000; i++)
-                        {
-                            var junk = (i % 4) switch
-                            {
-                                0 => new byte[random.Next(0, 4)],
-                                1 => RandomBytes(random, random.Next(4, 300)),
-                                _ => WithId(nx, (ushort)(query.Header.Id ^ (i + 1))),
-                            };
-                            _server.SendTo(junk, client);
-                            FloodSent++;
-                        }
-                        break;
+                    EndPoint client = new IPEndPoint(IPAddress.Any, 0);
+                    int n;
+                    try { n = _server.ReceiveFrom(buffer, ref client); } catch (SocketException) { break; }
+                    var parsed = DnsWire.Parse(buffer.AsSpan(0, n));
+                    _seenIds.Add(parsed.Header.Id);
+                    queries.Add((parsed, client));
                 }
-                Thread.Sleep(50);
-                var answers = query.QuestionType == DnsWire.TypeA ? new[] { IPAddress.Parse("192.0.2.1") } : Array.Empty<IPAddress>();
-                _server.SendTo(DnsWire.BuildResponse(query, DnsRcode.NoError, answers), client);
+                foreach (var (query, client) in queries) Reply(query, client);
+            }
+        }
+
+        private void Reply(DnsMessage query, EndPoint client)
+        {
+            var nx = DnsWire.BuildResponse(query, DnsRcode.NxDomain, Array.Empty<IPAddress>());
+            switch (Malformation)
+            {
+                case Malformation.OtherSourcePort: _otherPort.SendTo(nx, client); break;
+                case Malformation.OtherSourceAddress: _otherAddress.SendTo(nx, client); break;
+                case Malformation.NoQuestion:
+                    var header = nx[..12];
+                    header[4] = header[5] = 0; // QDCOUNT 0, no question section
+                    _server.SendTo(header, client);
+                    break;
+                case Malformation.OtherType:
+                    var otherType = DnsWire.Parse(DnsWire.BuildQuery(query.Header.Id, query.QuestionName, query.QuestionType == DnsWire.TypeA ? DnsWire.TypeAaaa : DnsWire.TypeA));
+                    _server.SendTo(DnsWire.BuildResponse(otherType, DnsRcode.NxDomain, Array.Empty<IPAddress>()), client);
+                    break;
+                case Malformation.OtherName:
+                    var otherName = DnsWire.Parse(DnsWire.BuildQuery(query.Header.Id, "other.example.", query.QuestionType));
+                    _server.SendTo(DnsWire.BuildResponse(otherName, DnsRcode.NxDomain, Array.Empty<IPAddress>()), client);
+                    break;
+                case Malformation.QrClear:
+                    nx[2] &= 0x7F;
+                    _server.SendTo(nx, client);
+                    break;
+                case Malformation.Flood:
+                    // Bounded: 2,000 datagrams of junk, short packets and answers with wrong ids (none a query's id:
+                    // musl checks only the id, so junk that happened to carry one would rightly be taken), from the
+                    // server's own address.
+                    var random = new Random(query.Header.Id);
+                    for (var i = 0; i < 2000; i++)
+                    {
+                        var junk = (i % 4) switch
+                        {
+                            0 => new byte[random.Next(0, 4)],
+                            1 => RandomBytes(random, random.Next(4, 300)),
+                            _ => WithId(nx, (ushort)(query.Header.Id ^ (i + 1))),
+                        };
+                        if (junk.Length >= 2 && _seenIds.Contains(BinaryPrimitives.ReadUInt16BigEndian(junk)))
+                            BinaryPrimitives.WriteUInt16BigEndian(junk, UnusedId(random));
+                        _server.SendTo(junk, client);
+                        FloodSent++;
+                    }
+                    break;
+            }
+            // After a flood, time for the client to drain it: 2,000 datagrams overflow the default receive buffer
+            // (about 200 of them fit), and the kernel would drop the real answer for any libc that had not read them yet.
+            Thread.Sleep(Malformation == Malformation.Flood ? 300 : 50);
+            var answers = query.QuestionType == DnsWire.TypeA ? new[] { IPAddress.Parse("192.0.2.1") } : Array.Empty<IPAddress>();
+            _server.SendTo(DnsWire.BuildResponse(query, DnsRcode.NoError, answers), client);
+        }
+
+        private ushort UnusedId(Random random)
+        {
+            while (true)
+            {
+                var id = (ushort)random.Next(0, 65536);
+                if (!_seenIds.Contains(id)) return id;
             }
         }
 
