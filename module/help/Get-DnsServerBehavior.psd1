@@ -5,7 +5,7 @@ Get-DnsServerBehavior closes the loop between a real DNS server and the resolver
 
 For every candidate name the search list and ndots of -ResolvConf produce (glibc's list, which also searches after trying a name with enough dots as is, merged with musl's and Go's) and for A, AAAA and every -Type, each server is asked -Count times over UDP without EDNS (as musl and glibc send), once more with an EDNS0 OPT record (as Go sends; some middleboxes drop OPT), and over TCP when a UDP answer was truncated (or always with -CheckTcp). Queries go out one at a time through DnsClient's LookupClient with its cache, retries, search list and TCP fallback off, at most -QueriesPerSecond per second; a discovery that would send more than -MaxQueries is refused before the first query. One extra query per server, on a socket of its own, checks that replies come from the server's own address (musl, glibc and Go drop replies from anywhere else; DnsClient does not).
 
-The result has one observation per server, candidate and type (rcode, answer count, p50 and max latency, TC over UDP, the TCP and EDNS results, the rule that decides it) and Rules: the fewest rules that reproduce every A and AAAA observation, most general first ("* -> answer after 100ms", "AAAA * -> SERVFAIL", "*.cluster.local -> NXDOMAIN", "AAAA elink.spic.com.cn -> SERVFAIL after 1700ms", "@127.0.0.2 * -> no answer" where servers differ). Latencies under 10 ms count as at once, the delay of a rule is the median, and delays within 30 ms or 10 % of each other count as one (a busy machine adds tens of milliseconds to single samples). A timeout, a reply with the wrong id, a malformed reply or one from another address is learned as "no answer", as the libcs treat it. What the grammar cannot say (an answer that changes between runs, a different answer with EDNS, TCP failing after truncation, other types) is in Notes and shown with -Verbose.
+The result has one observation per server, candidate and type (rcode, answer count, p50 and max latency, TC over UDP, the TCP and EDNS results, the rule that decides it) and Rules: the fewest rules that reproduce every A and AAAA observation, most general first ("* -> answer after 100ms", "AAAA * -> SERVFAIL", "*.cluster.local -> NXDOMAIN", "AAAA elink.spic.com.cn -> SERVFAIL after 1700ms", "@127.0.0.2 * -> no answer" where servers differ). Latencies under 10 ms count as at once, the delay of a rule is the median, and delays within 30 ms or 10 % of each other count as one (a busy machine adds tens of milliseconds to single samples). A caching server in front of a slow upstream (unbound, knot-resolver) answers the first query after the upstream's delay and the later ones at once: when the first of two or more samples is more than twice as slow as every later one (plus 50 ms), the rule takes the first sample's delay and says "then cached" ("AAAA elink.spic.com.cn -> SERVFAIL after 1700ms then cached"), so plans and the lab server make only the first query of a lookup wait. How long the server keeps the reply is not measured (unbound keeps a SERVFAIL 5 s); add it to the rule when known ("then cached 5s"). Discovery itself fills the server's cache: flush it before a replay that should start cold. A timeout, a reply with the wrong id, a malformed reply or one from another address is learned as "no answer", as the libcs treat it. What the grammar cannot say (an answer that changes between runs, a different answer with EDNS, TCP failing after truncation, other types) is in Notes and shown with -Verbose.
 
 Only the servers named with -Server, or else the nameservers of -ResolvConf, are asked; this machine's /etc/resolv.conf is never read.
 '@
@@ -21,8 +21,9 @@ Only the servers named with -Server, or else the nameservers of -ResolvConf, are
         MaxQueries       = 'The most queries one discovery may send; a larger one is refused before it starts. Default: 1000.'
         CheckTcp         = 'Ask every candidate and type over TCP too (otherwise only after a truncated UDP answer).'
         NoEdns           = 'Skip the query with an EDNS0 OPT record.'
+        Format           = 'Object (default) writes a DnsServerBehavior. Json writes it as one JSON string, as the other cmdlets'' -Format Json: camelCase, durations as numbers of milliseconds (durationMs, p50Ms, latencyMs...), enums as names.'
     }
-    Outputs     = 'DnsTools.Core.ServerDiscovery.DnsServerBehavior'
+    Outputs     = 'DnsTools.Core.ServerDiscovery.DnsServerBehavior, or a JSON string with -Format Json'
     Examples    = @(
         @{
             Code    = @'
@@ -46,6 +47,15 @@ Test-PodDnsLatency -Name api.example -ResolvConf 'options timeout:1' -Server $la
 $lab | Stop-DnsLabServer
 '@
             Remarks = 'Learn once, predict every libc from the rules, and check the prediction against a live replay on the same server.'
+        }
+        @{
+            Code    = @'
+$lab = Start-DnsLabServer 'AAAA cached.example -> SERVFAIL after 300ms then cached'
+$json = Get-DnsServerBehavior -Name cached.example -Server $lab -Count 3 -NoEdns -Format Json
+($json | ConvertFrom-Json).rules
+$lab | Stop-DnsLabServer
+'@
+            Remarks = 'A server that answers the first query late and the next ones from its cache is learned as "AAAA cached.example -> SERVFAIL after 300ms then cached"; -Format Json gives the whole result to another program.'
         }
     )
     Links       = @('Get-ResolverQueryPlan', 'Test-PodDnsLatency', 'Start-DnsLabServer')

@@ -49,6 +49,8 @@ $env:AFL_SKIP_CPUFREQ = '1'
 $env:AFL_NO_AFFINITY = '1'           # shared machine: no CPU pinning
 $env:AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES = '1'
 $log = Join-Path $Root 'out/fuzz-log.tsv'
+# A fresh clone has no afl++ state yet: afl-fuzz makes its own folder, but the log beside it needs the parent.
+New-Item -ItemType Directory -Path $findings -Force | Out-Null
 $seconds = [int][math]::Max(10, $Minutes * 60)
 
 foreach ($h in $selected) {

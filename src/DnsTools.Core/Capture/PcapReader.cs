@@ -223,12 +223,19 @@ public static class PcapReader
     {
         var parsed = Packet.ParsePacket((LinkLayers)linkType, data);
         if (!IpHeaderSound(parsed)) { stats.SkippedMalformed++; return null; }
-        var ip = parsed.Extract<IPPacket>();
+        // A chain of layers that goes on past the bound is damage (counted as malformed), not DNS.
+        if (!TryFind<IPPacket>(parsed, out var ip)) { stats.SkippedMalformed++; return null; }
         if (ip is null) { stats.SkippedNotDns++; return null; }
+        TcpPacket? tcpFound = null;
+        if (!TryFind<UdpPacket>(ip, out var udpFound) || (udpFound is null && !TryFind(ip, out tcpFound)))
+        {
+            stats.SkippedMalformed++;
+            return null;
+        }
         byte[]? payload;
         int sourcePort, destinationPort;
         string transport;
-        if (parsed.Extract<UdpPacket>() is { } udp)
+        if (udpFound is { } udp)
         {
             sourcePort = udp.SourcePort;
             destinationPort = udp.DestinationPort;
@@ -236,7 +243,7 @@ public static class PcapReader
             payload = udp.PayloadData;
             transport = "UDP";
         }
-        else if (parsed.Extract<TcpPacket>() is { } tcp)
+        else if (tcpFound is { } tcp)
         {
             sourcePort = tcp.SourcePort;
             destinationPort = tcp.DestinationPort;
@@ -256,6 +263,27 @@ public static class PcapReader
         }
         if (payload is null || payload.Length == 0) { stats.SkippedTruncated++; return null; }
         return new DecodedTransport(ip.SourceAddress.ToString(), sourcePort, ip.DestinationAddress.ToString(), destinationPort, transport, payload);
+    }
+
+    /// <summary>Layers a real packet nests (link, VLAN tags, IP, tunnels, transport) stay well under this.</summary>
+    private const int MaxLayers = 12;
+
+    /// <summary>
+    /// PacketDotNet's Extract walks PayloadPacket without a bound; on a damaged IPv6 extension header (next header
+    /// hop-by-hop over bytes that decode as IPv6 again) each layer's payload parses as another layer for ever (afl++
+    /// found it: tests/fuzz/crashes/pcap). This walks at most <see cref="MaxLayers"/> layers: false past that.
+    /// </summary>
+    private static bool TryFind<T>(Packet start, out T? found) where T : Packet
+    {
+        found = null;
+        var p = start;
+        for (var depth = 0; depth < MaxLayers; depth++)
+        {
+            if (p is null) return true;
+            if (p is T t) { found = t; return true; }
+            p = p.PayloadPacket;
+        }
+        return false;
     }
 
     /// <summary>

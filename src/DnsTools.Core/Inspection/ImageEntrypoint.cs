@@ -270,6 +270,9 @@ public static class ImageEntrypointAnalyzer
         var (phentsize, phnum, shentsize, shnum) = (Read(at, 2), Read(at + 2, 2), Read(at + 4, 2), Read(at + 6, 2));
         var length = (ulong)bytes.Length;
         bool Inside(ulong offset, ulong count, ulong size) => offset <= length && count <= (length - offset) / Math.Max(size, 1);
+        // Even with no entries: ELFSharp seeks to e_phoff and, past the end of a small file, never returns (afl++ found it).
+        if (phoff > length)
+            return $"its program header table offset ({phoff}) is past the end of the file ({length} bytes)";
         if (phnum > 0 && (phentsize != (is64 ? 56UL : 32UL) || !Inside(phoff, phnum, phentsize)))
             return $"its program header table ({phnum} entries of {phentsize} bytes at {phoff}) does not fit the file";
         if (shoff == 0) return null;

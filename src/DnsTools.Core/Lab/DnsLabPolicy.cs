@@ -26,11 +26,14 @@ public static class DnsLabPolicy
         // after reading an answer (single-request) always comes after that answer left, while the
         // second query of a real parallel pair (microseconds later) finds the first still unanswered.
         var guard = behavior.Rules.Any(r => r.OnlyIfParallel) ? PairGuard : TimeSpan.Zero;
+        // "then cached" rules: the lab server remembers first replies for as long as it runs, on its own clock.
+        var cache = new ServerCache();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         return request =>
         {
             // Only A and AAAA are modelled; other types get NODATA (or the rule's error).
             var type = request.Type == DnsWire.TypeAaaa ? DnsQueryType.AAAA : DnsQueryType.A;
-            var response = behavior.Respond(request.Name.TrimEnd('.'), type, serverName, request.Tcp ? DnsTransport.Tcp : DnsTransport.Udp, request.SecondOfParallelPair);
+            var response = behavior.Respond(request.Name.TrimEnd('.'), type, serverName, request.Tcp ? DnsTransport.Tcp : DnsTransport.Udp, request.SecondOfParallelPair, cache, clock.Elapsed);
             if (response.Delay < guard) response = response with { Delay = guard };
             var address = request.Type switch { DnsWire.TypeA => new[] { ipv4 }, DnsWire.TypeAaaa => new[] { ipv6 }, _ => Array.Empty<IPAddress>() };
             return response.Kind switch
@@ -41,6 +44,9 @@ public static class DnsLabPolicy
                 ServerResponseKind.ServFail => new DnsLabDecision(DnsLabAction.Respond, DnsRcode.ServFail, response.Delay, Array.Empty<IPAddress>()),
                 ServerResponseKind.Refused => new DnsLabDecision(DnsLabAction.Respond, DnsRcode.Refused, response.Delay, Array.Empty<IPAddress>()),
                 ServerResponseKind.Truncated => new DnsLabDecision(DnsLabAction.Respond, DnsRcode.NoError, response.Delay, address, Truncate: true),
+                // "connection refused" needs the name, so the lab server reads the query first and resets too;
+                // refusing every TCP connection is Start-DnsLabServer -NoTcp.
+                ServerResponseKind.Reset or ServerResponseKind.ConnectionRefused => new DnsLabDecision(DnsLabAction.Reset, DnsRcode.NoError, response.Delay, Array.Empty<IPAddress>()),
                 _ => DnsLabDecision.Dropped,
             };
         };

@@ -13,6 +13,8 @@ public enum DnsLabAction
 {
     Respond,
     Drop,
+    /// <summary>Over TCP: the connection is reset (RST) once the query is read, after the decision's delay; over UDP as <see cref="Drop"/>.</summary>
+    Reset,
 }
 
 /// <summary>
@@ -51,7 +53,7 @@ public sealed class DnsLabQueryRecord
     public string TypeName => Type switch { DnsWire.TypeA => "A", DnsWire.TypeAaaa => "AAAA", _ => Type.ToString() };
 
     public override string ToString()
-        => $"{ReceivedAt.TotalMilliseconds,9:F1} ms {Client} {Transport} id={Id} {Name} {TypeName} -> {(Action == DnsLabAction.Drop ? "dropped" : $"{Rcode}{(Truncated ? " TC" : string.Empty)} an={AnswerCount} at {RepliedAt?.TotalMilliseconds:F1} ms")}";
+        => $"{ReceivedAt.TotalMilliseconds,9:F1} ms {Client} {Transport} id={Id} {Name} {TypeName} -> {(Action == DnsLabAction.Drop ? "dropped" : Action == DnsLabAction.Reset ? "reset" : $"{Rcode}{(Truncated ? " TC" : string.Empty)} an={AnswerCount} at {RepliedAt?.TotalMilliseconds:F1} ms")}";
 }
 
 public sealed class DnsLabServerOptions
@@ -278,6 +280,12 @@ public sealed class DnsLabServer : IDisposable
                     await stream.ReadExactlyAsync(message, readTimeout.Token).ConfigureAwait(false);
                     var work = Handle(message, client, tcp: true);
                     if (work is null) continue;
+                    if (work.Value.Decision.Action == DnsLabAction.Reset)
+                    {
+                        // SO_LINGER 0: close() sends RST, as a server (or middlebox) that resets the connection.
+                        Schedule(work.Value, _ => { lock (gate) { connection.Client.LingerState = new LingerOption(true, 0); connection.Client.Close(); } });
+                        continue;
+                    }
                     Schedule(work.Value, bytes =>
                     {
                         var framed = new byte[bytes.Length + 2];
@@ -347,7 +355,7 @@ public sealed class DnsLabServer : IDisposable
             decision = new DnsLabDecision(DnsLabAction.Respond, DnsRcode.ServFail, TimeSpan.Zero, Array.Empty<IPAddress>());
         }
         record.Action = decision.Action;
-        if (decision.Action == DnsLabAction.Drop) return null;
+        if (decision.Action == DnsLabAction.Drop || (decision.Action == DnsLabAction.Reset && !tcp)) return null;
         return (record, decision, query);
     }
 
@@ -359,6 +367,12 @@ public sealed class DnsLabServer : IDisposable
         {
             try
             {
+                if (decision.Action == DnsLabAction.Reset)
+                {
+                    record.RepliedAt = _clock.Elapsed;
+                    send(Array.Empty<byte>());
+                    return;
+                }
                 var truncated = decision.Truncate && record.Transport == "UDP";
                 var addresses = truncated ? Array.Empty<IPAddress>() : decision.Addresses;
                 var bytes = DnsWire.BuildResponse(query, decision.Rcode, addresses, truncated);

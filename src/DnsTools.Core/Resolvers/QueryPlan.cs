@@ -75,6 +75,8 @@ public sealed class PlannedQuery
     /// <summary>What the resolver did with the reply, in words.</summary>
     public string Handling { get; internal set; } = "";
 
+    /// <summary>The reply comes but the resolver never reads it (the socket closed first, or the lookup ended).</summary>
+    internal bool ReplyUnread { get; set; }
     internal int Identity { get; init; }
     internal int RawSocket { get; init; }
     internal int Step { get; init; }

@@ -44,14 +44,19 @@ public enum ServerResponseKind
 }
 
 /// <summary>
-/// One server-behaviour rule: <c>[@SERVER] [A|AAAA] PATTERN -&gt; OUTCOME [after DELAY]</c>, for example
-/// <c>AAAA * -&gt; SERVFAIL after 1700ms</c>, <c>*.cluster.local -&gt; NXDOMAIN</c>,
+/// One server-behaviour rule: <c>[@SERVER] [A|AAAA] PATTERN -&gt; OUTCOME [after DELAY [then cached [DURATION]]]</c>, for example
+/// <c>AAAA * -&gt; SERVFAIL after 1700ms</c>, <c>AAAA elink.spic.com.cn -&gt; SERVFAIL after 1700ms then cached 5s</c>, <c>*.cluster.local -&gt; NXDOMAIN</c>,
 /// <c>@127.0.0.1 * -&gt; no answer</c>, <c>AAAA * -&gt; drop if parallel</c>.
 /// PATTERN is a name with <c>*</c> wildcards (matching any characters, dots included), compared
 /// case-insensitively without the trailing dot. OUTCOME is answer, NXDOMAIN, NODATA, SERVFAIL,
-/// REFUSED, no answer (or drop, timeout), truncated (TC=1 over UDP, answered over TCP), reset (over TCP the
+/// REFUSED, no answer (or drop, timeout), truncated (TC=1 over UDP, answered over TCP; <c>truncated, TCP reset</c>,
+/// <c>truncated, TCP refused</c> and <c>truncated, TCP no answer</c> for a server whose TCP fails), reset (over TCP the
 /// connection is reset once the query is read) or connection refused (over TCP; both: no answer over UDP). The
-/// delay applies to every reply, per query, counted from the query's arrival.
+/// delay applies to every reply, per query, counted from the query's arrival; with <c>then cached</c> only the
+/// first query of a name and type at a server waits for it (a caching resolver asking its upstream), a
+/// query arriving while that one waits gets its reply with it, and later ones are answered at once for
+/// DURATION after the first reply (for as long as the plan or lab server runs without DURATION; unbound
+/// keeps a SERVFAIL 5 s, NORR_TTL in util/data/msgparse.h).
 /// <c>drop if parallel</c> drops a query sent on a socket at the same instant as an earlier query on
 /// that socket to the same server (the conntrack insertion race of parallel A/AAAA); otherwise the
 /// next matching rule decides.
@@ -59,23 +64,26 @@ public enum ServerResponseKind
 public sealed class ServerRule
 {
     /// <summary>The OUTCOME words <see cref="Parse"/> takes, in the spelling help shows (completion offers these).</summary>
-    public static IReadOnlyList<string> Outcomes { get; } = new[] { "answer", "NXDOMAIN", "NODATA", "SERVFAIL", "REFUSED", "no answer", "truncated", "drop if parallel" };
+    public static IReadOnlyList<string> Outcomes { get; } = new[] { "answer", "NXDOMAIN", "NODATA", "SERVFAIL", "REFUSED", "no answer", "truncated", "truncated, TCP reset", "truncated, TCP refused", "truncated, TCP no answer", "reset", "connection refused", "drop if parallel" };
 
     /// <summary>Whole rules that show the grammar, [@SERVER] [A|AAAA] NAME-PATTERN -&gt; OUTCOME [after DELAY] (each parses).</summary>
     public static IReadOnlyList<string> Examples { get; } = new[]
     {
         "AAAA * -> SERVFAIL after 1700ms", "*.cluster.local -> NXDOMAIN", "* -> answer after 20ms", "AAAA * -> drop if parallel",
-        "AAAA * -> no answer", "* -> truncated", "@127.0.0.1 * -> REFUSED",
+        "AAAA * -> no answer", "* -> truncated", "@127.0.0.1 * -> REFUSED", "AAAA elink.spic.com.cn -> SERVFAIL after 1700ms then cached 5s", "A big.example -> truncated, TCP refused",
     };
 
     private static readonly Regex Syntax = new(
-        @"^\s*(?:@(?<server>\S+)\s+)?(?:(?<type>A|AAAA|ANY)\s+)?(?<pattern>[^\s>]+)\s*->\s*(?<outcome>.+?)(?:\s+after\s+(?<delay>\d+(?:\.\d+)?)\s*(?<unit>ms|s)?)?\s*$",
+        @"^\s*(?:@(?<server>\S+)\s+)?(?:(?<type>A|AAAA|ANY)\s+)?(?<pattern>[^\s>]+)\s*->\s*(?<outcome>.+?)(?:\s+after\s+(?<delay>\d+(?:\.\d+)?)\s*(?<unit>ms|s)?)?(?<cached>\s+then\s+cached(?:\s+(?:for\s+)?(?<ttl>\d+(?:\.\d+)?)\s*(?<ttlunit>ms|s)\b)?)?\s*$",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
 
     private readonly Regex _name;
 
-    private ServerRule(string text, string? server, DnsQueryType? type, string pattern, ServerResponseKind kind, TimeSpan delay, bool onlyIfParallel)
+    private ServerRule(string text, string? server, DnsQueryType? type, string pattern, ServerResponseKind kind, TimeSpan delay, bool onlyIfParallel, bool cached, TimeSpan? cachedFor, ServerResponseKind? tcpKind)
     {
+        TcpKind = tcpKind;
+        Cached = cached;
+        CachedFor = cachedFor;
         Text = text;
         Server = server;
         Type = type;
@@ -98,6 +106,13 @@ public sealed class ServerRule
     public double DelayMs => Delay.TotalMilliseconds;
     /// <summary>True for "drop if parallel": the rule only applies to the second of two queries sent together on one socket.</summary>
     public bool OnlyIfParallel { get; }
+    /// <summary>For "truncated, TCP …": what the server does with the query over TCP (reset, connection refused, no answer); null: it answers.</summary>
+    public ServerResponseKind? TcpKind { get; }
+    /// <summary>True for "then cached": only the first query of a name and type waits <see cref="DelayMs"/>; later ones are answered at once.</summary>
+    public bool Cached { get; }
+    /// <summary>How long a "then cached" reply is kept after the first reply; null: for as long as the plan or lab server runs.</summary>
+    internal TimeSpan? CachedFor { get; }
+    public double? CachedForMs => CachedFor?.TotalMilliseconds;
 
     /// <summary>
     /// How specific the rule is: the literal characters of the name pattern first (an exact name
@@ -115,9 +130,21 @@ public sealed class ServerRule
         ArgumentNullException.ThrowIfNull(text);
         var m = Syntax.Match(text);
         if (!m.Success)
-            throw new FormatException($"Cannot read server behaviour '{text}': write [@SERVER] [A|AAAA] NAME-PATTERN -> OUTCOME [after DELAY], e.g. 'AAAA * -> SERVFAIL after 1700ms' or '*.cluster.local -> NXDOMAIN'.");
-        var outcome = Regex.Replace(m.Groups["outcome"].Value.Trim().ToLowerInvariant(), @"[\s_-]+", " ");
+            throw new FormatException($"Cannot read server behaviour '{text}': write [@SERVER] [A|AAAA] NAME-PATTERN -> OUTCOME [after DELAY [then cached [DURATION]]], e.g. 'AAAA * -> SERVFAIL after 1700ms' or '*.cluster.local -> NXDOMAIN'.");
+        var outcome = Regex.Replace(m.Groups["outcome"].Value.Trim().ToLowerInvariant(), @"[\s_,-]+", " ");
         var onlyIfParallel = false;
+        ServerResponseKind? tcpKind = null;
+        if (Regex.Match(outcome, @"^(?:truncated|tc) (?:then )?(?:over )?tcp (?<tcp>.+)$") is { Success: true } truncatedThen)
+        {
+            tcpKind = truncatedThen.Groups["tcp"].Value switch
+            {
+                "reset" or "rst" or "connection reset" => ServerResponseKind.Reset,
+                "refused" or "connection refused" => ServerResponseKind.ConnectionRefused,
+                "no answer" or "noanswer" or "timeout" or "drop" or "dropped" => ServerResponseKind.NoAnswer,
+                _ => throw new FormatException($"Unknown TCP outcome '{truncatedThen.Groups["tcp"].Value}' in '{text}': write 'truncated, TCP reset', 'truncated, TCP refused' or 'truncated, TCP no answer'."),
+            };
+            outcome = "truncated";
+        }
         ServerResponseKind kind = outcome switch
         {
             "answer" or "answered" or "noerror" or "address" or "ok" => ServerResponseKind.Answer,
@@ -130,7 +157,7 @@ public sealed class ServerRule
             "reset" or "connection reset" or "rst" => ServerResponseKind.Reset,
             "connection refused" or "refuse connection" or "refuse tcp" => ServerResponseKind.ConnectionRefused,
             "drop if parallel" or "race" or "conntrack race" => ServerResponseKind.NoAnswer,
-            _ => throw new FormatException($"Unknown outcome '{m.Groups["outcome"].Value.Trim()}' in '{text}': use answer, NXDOMAIN, NODATA, SERVFAIL, REFUSED, no answer, truncated, reset, connection refused or drop if parallel."),
+            _ => throw new FormatException($"Unknown outcome '{m.Groups["outcome"].Value.Trim()}' in '{text}': use answer, NXDOMAIN, NODATA, SERVFAIL, REFUSED, no answer, truncated (or truncated, TCP reset / refused / no answer), reset, connection refused or drop if parallel."),
         };
         if (outcome is "drop if parallel" or "race" or "conntrack race") onlyIfParallel = true;
         var delay = TimeSpan.Zero;
@@ -140,11 +167,25 @@ public sealed class ServerRule
             var seconds = m.Groups["unit"].Success && m.Groups["unit"].Value.Equals("s", StringComparison.OrdinalIgnoreCase);
             delay = seconds ? TimeSpan.FromSeconds(value) : TimeSpan.FromMilliseconds(value);
         }
+        var cached = m.Groups["cached"].Success;
+        TimeSpan? cachedFor = null;
+        if (cached)
+        {
+            if (delay == TimeSpan.Zero)
+                throw new FormatException($"'then cached' in '{text}' needs a first reply that waits: write 'OUTCOME after DELAY then cached [DURATION]', e.g. 'AAAA * -> SERVFAIL after 1700ms then cached 5s'.");
+            if (kind is ServerResponseKind.NoAnswer or ServerResponseKind.Reset or ServerResponseKind.ConnectionRefused)
+                throw new FormatException($"'then cached' in '{text}' needs a reply to cache: use it with answer, NXDOMAIN, NODATA, SERVFAIL, REFUSED or truncated.");
+            if (m.Groups["ttl"].Success)
+            {
+                var value = double.Parse(m.Groups["ttl"].Value, CultureInfo.InvariantCulture);
+                cachedFor = m.Groups["ttlunit"].Value.Equals("s", StringComparison.OrdinalIgnoreCase) ? TimeSpan.FromSeconds(value) : TimeSpan.FromMilliseconds(value);
+            }
+        }
         DnsQueryType? type = m.Groups["type"].Success && !m.Groups["type"].Value.Equals("ANY", StringComparison.OrdinalIgnoreCase)
             ? Enum.Parse<DnsQueryType>(m.Groups["type"].Value, ignoreCase: true)
             : null;
         var server = m.Groups["server"].Success ? m.Groups["server"].Value : null;
-        return new ServerRule(text.Trim(), server, type, m.Groups["pattern"].Value, kind, delay, onlyIfParallel);
+        return new ServerRule(text.Trim(), server, type, m.Groups["pattern"].Value, kind, delay, onlyIfParallel, cached, cachedFor, tcpKind);
     }
 }
 
@@ -175,7 +216,9 @@ public sealed class ServerBehavior
     /// same instant as an earlier query to the same server (what "drop if parallel" rules look at).
     /// Over TCP a truncated answer becomes a full answer.
     /// </summary>
-    public ServerResponse Respond(string name, DnsQueryType type, string server, DnsTransport transport, bool parallelOnSocket)
+    /// <paramref name="cache"/> and <paramref name="now"/> are the server's memory of "then cached" replies
+    /// and the query's arrival on its clock; without a cache every reply is a first one.
+    public ServerResponse Respond(string name, DnsQueryType type, string server, DnsTransport transport, bool parallelOnSocket, ServerCache? cache = null, TimeSpan now = default)
     {
         // A "drop if parallel" rule is a modifier: when it applies it wins over every other rule.
         if (parallelOnSocket && transport == DnsTransport.Udp
@@ -190,12 +233,39 @@ public sealed class ServerBehavior
         if (best is null) return new ServerResponse(ServerResponseKind.Answer, TimeSpan.Zero, null);
         var kind = best.Kind switch
         {
-            ServerResponseKind.Truncated when transport == DnsTransport.Tcp => ServerResponseKind.Answer,
+            ServerResponseKind.Truncated when transport == DnsTransport.Tcp => best.TcpKind ?? ServerResponseKind.Answer,
             ServerResponseKind.Reset or ServerResponseKind.ConnectionRefused when transport == DnsTransport.Udp => ServerResponseKind.NoAnswer,
             _ => best.Kind,
         };
-        return new ServerResponse(kind, best.Delay, best);
+        var delay = best.Cached && cache is not null && kind != ServerResponseKind.NoAnswer
+            ? cache.Delay(name, type, server, best, now)
+            : best.Delay;
+        return new ServerResponse(kind, delay, best);
     }
 
     public override string ToString() => Rules.Count == 0 ? "every query answered at once" : string.Join("; ", Rules);
+}
+
+/// <summary>
+/// What a caching server remembers for "then cached" rules: per server, name and type, when the first
+/// reply leaves and until when it is kept. One per plan (a lookup starts on a cold cache) or per lab server.
+/// </summary>
+public sealed class ServerCache
+{
+    private readonly Dictionary<(string Server, string Name, DnsQueryType Type), (TimeSpan ReadyAt, TimeSpan? ExpiresAt)> _entries = new();
+    private readonly object _gate = new();
+
+    /// <summary>The delay of a query arriving at <paramref name="now"/>: the rule's delay on a miss, what is left of the first query's wait while it is pending, else none.</summary>
+    internal TimeSpan Delay(string name, DnsQueryType type, string server, ServerRule rule, TimeSpan now)
+    {
+        var key = (server.ToLowerInvariant(), name.TrimEnd('.').ToLowerInvariant(), type);
+        lock (_gate)
+        {
+            if (_entries.TryGetValue(key, out var entry) && (entry.ExpiresAt is null || now < entry.ExpiresAt))
+                return entry.ReadyAt > now ? entry.ReadyAt - now : TimeSpan.Zero;
+            var readyAt = now + rule.Delay;
+            _entries[key] = (readyAt, rule.CachedFor is { } keep ? readyAt + keep : null);
+            return rule.Delay;
+        }
+    }
 }

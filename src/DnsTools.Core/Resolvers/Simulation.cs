@@ -34,6 +34,8 @@ internal sealed class SimReply
 internal class Simulation
 {
     private readonly ServerBehavior _server;
+    // "then cached" replies: a plan is one lookup, which starts on the server's cold cache.
+    private readonly ServerCache _cache = new();
     private readonly List<PlannedQuery> _queries = new();
     private readonly List<SimReply> _replies = new();
     private readonly Dictionary<int, TimeSpan?> _closedAt = new();
@@ -77,7 +79,7 @@ internal class Simulation
         // its reply has not been read yet (sendmmsg, or musl's batch), unlike single-request's second query.
         var parallel = _queries.Any(q => q.RawSocket == socket && q.Server == server && q.SendTime == at
             && _replies.FirstOrDefault(r => r.Query == q) is not { Consumed: true });
-        var response = _server.Respond(fqdn, type, server, transport, parallel);
+        var response = _server.Respond(fqdn, type, server, transport, parallel, _cache, at);
         var key = (fqdn, type, server);
         _attempts[key] = _attempts.TryGetValue(key, out var n) ? n + 1 : 1;
         TimeSpan? arrives = response.Kind == ServerResponseKind.NoAnswer ? null : at + response.Delay;
@@ -138,6 +140,7 @@ internal class Simulation
         {
             var closed = _closedAt.TryGetValue(r.Socket, out var c) ? c : null;
             r.Query.Handling = closed is { } at && at <= r.At ? "arrives after the socket closed" : "not read: the lookup ended first";
+            r.Query.ReplyUnread = true;
         }
         return ordered;
     }

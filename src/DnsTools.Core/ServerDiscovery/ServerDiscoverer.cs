@@ -269,10 +269,18 @@ public static class ServerDiscoverer
             var why = e is DnsResponseException { Code: DnsResponseCode.ConnectionTimeout } || e.InnerException is TimeoutException || e is TimeoutException
                 ? $"no reply within {timeout.TotalMilliseconds:0} ms"
                 : e is DnsXidMismatchException ? "reply with another id" : Describe(e);
+            // Over TCP a refused or reset connection is an outcome of its own: the libcs move on at once (glibc send_vc).
+            var socketError = transport == DiscoveryTransport.Tcp ? SocketErrorOf(e) : null;
             return new DnsServerSample
             {
                 Server = server.ToString(), Name = name, Type = typeName.ToUpperInvariant(), Transport = transport,
-                Outcome = ServerResponseKind.NoAnswer, Latency = elapsed, Error = why,
+                Outcome = socketError switch
+                {
+                    SocketError.ConnectionRefused => ServerResponseKind.ConnectionRefused,
+                    SocketError.ConnectionReset => ServerResponseKind.Reset,
+                    _ => ServerResponseKind.NoAnswer,
+                },
+                Latency = elapsed, Error = why,
             };
         }
         var latency = watch.Elapsed;
@@ -313,6 +321,13 @@ public static class ServerDiscoverer
         DnsHeaderResponseCode.Refused => "REFUSED",
         _ => ((int)rcode).ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
+
+    private static SocketError? SocketErrorOf(Exception e)
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException)
+            if (x is SocketException s) return s.SocketErrorCode;
+        return null;
+    }
 
     private static string Describe(Exception e)
     {

@@ -9,7 +9,7 @@ namespace DnsTools.PowerShell.Commands;
 
 /// <summary>Asks real DNS servers how they answer each candidate name and writes that down as server-behaviour rules.</summary>
 [Cmdlet(VerbsCommon.Get, "DnsServerBehavior")]
-[OutputType(typeof(DnsServerBehavior))]
+[OutputType(typeof(DnsServerBehavior), typeof(string))]
 public sealed class GetDnsServerBehaviorCommand : PSCmdlet
 {
     private readonly CancellationTokenSource _stop = new();
@@ -64,6 +64,10 @@ public sealed class GetDnsServerBehaviorCommand : PSCmdlet
 
     [Parameter]
     public SwitchParameter NoEdns { get; set; }
+
+    /// <summary>Json: the DnsServerBehavior as one JSON string (DnsTools.Core.Json.DnsJson), as the other cmdlets' -Format Json.</summary>
+    [Parameter]
+    public ResultFormat Format { get; set; } = ResultFormat.Object;
 
     protected override void BeginProcessing() => _piped.Names.AddRange(Name);
 
@@ -128,7 +132,7 @@ public sealed class GetDnsServerBehaviorCommand : PSCmdlet
             WriteProgress(record);
             foreach (var note in behavior.Notes) WriteVerbose(note);
             WriteVerbose($"{behavior.QueriesSent} queries in {behavior.Duration.TotalSeconds:0.0} s");
-            WriteObject(behavior);
+            WriteObject(Format == ResultFormat.Json ? Core.Json.DnsJson.Serialize(behavior) : behavior);
         }
         catch (ArgumentException e)
         {

@@ -12,6 +12,7 @@ namespace DnsTools.Core.Tests.Capture;
 /// rest of the file; impossible timestamps and lengths are counted, not thrown; tcpdump text of any
 /// shape is read in linear time; pairing and grouping stay linear however many queries go unanswered.
 /// </summary>
+[Collection(TimingCollection.Name)]
 public class HostileCaptureTests
 {
     private static List<DnsPacket> Read(byte[] file, CaptureReadStatistics stats) => PcapReader.Read(new MemoryStream(file), stats, "hostile.pcap").ToList();

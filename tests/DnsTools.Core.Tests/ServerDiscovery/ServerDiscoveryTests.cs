@@ -64,7 +64,7 @@ public sealed class ServerDiscoveryTests
     }
 
     [Fact]
-    public void Truncation_with_tcp_refused_is_noted_as_beyond_the_grammar()
+    public void Truncation_with_tcp_refused_is_learned_as_truncated_tcp_refused()
     {
         using var lab = DnsLabServer.Start(new DnsLabServerOptions { Policy = DnsLabPolicy.FromBehavior(ServerBehavior.Parse(new[] { "A big.example -> truncated" }), "127.0.0.1"), NoTcp = true });
         using (var tcp = new TcpClient())
@@ -72,8 +72,22 @@ public sealed class ServerDiscoveryTests
         var learned = Discover(lab.EndPoint, "big.example.");
         var a = Assert.Single(learned.Observations, o => o.Type == "A");
         Assert.True(a.Truncated);
-        Assert.Equal(ServerResponseKind.NoAnswer, a.Tcp!.Outcome);
-        Assert.Contains(learned.Notes, n => n.Contains("truncated over UDP and TCP gives no answer", StringComparison.Ordinal));
+        Assert.Equal(ServerResponseKind.ConnectionRefused, a.Tcp!.Outcome);
+        Assert.Equal(new[] { "A big.example -> truncated, TCP refused" }, learned.Rules);
+        Assert.Contains(learned.Notes, n => n.Contains("truncated over UDP and TCP fails", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("A big.example -> truncated, TCP reset", ServerResponseKind.Reset)]
+    [InlineData("A big.example -> truncated, TCP no answer", ServerResponseKind.NoAnswer)]
+    public void Truncation_with_tcp_reset_or_silent_is_learned_from_the_lab_server_that_replays_it(string rule, ServerResponseKind tcpOutcome)
+    {
+        using var lab = DnsLabServer.Start(new DnsLabServerOptions { Policy = DnsLabPolicy.FromBehavior(ServerBehavior.Parse(new[] { rule }), "127.0.0.1") });
+        var learned = Discover(lab.EndPoint, "big.example.");
+        var a = Assert.Single(learned.Observations, o => o.Type == "A");
+        Assert.Equal(tcpOutcome, a.Tcp!.Outcome);
+        Assert.Equal(new[] { rule }, learned.Rules);
+        Assert.Contains(lab.Queries, q => q.Transport == "TCP" && q.Name == "big.example.");
     }
 
     [Fact]
