@@ -39,7 +39,8 @@ internal static class LayerLoader
         }
         if (!filter.Keeps(e.Path, e.Type))
         {
-            if (e.Type == ImageFileType.File && e.Data is not null && (e.Mode & AnyExecute) != 0) r.Recent.Offer(e.Path, e.Size, e.Data);
+            // Only programs beside a planned one (bin/[ beside /bin/sh): not every shared library of /usr/lib.
+            if (e.Type == ImageFileType.File && e.Data is not null && (e.Mode & AnyExecute) != 0 && filter.InDirectoryOfExact(e.Path)) r.Recent.Offer(e.Path, e.Size, e.Data);
             return;
         }
         var m = new MergedEntry
@@ -312,8 +313,8 @@ internal sealed class LayerResult
 /// </summary>
 internal sealed class RecentPrograms
 {
-    public const long MaxTotalBytes = 16L << 20;
-    public const long MaxFileBytes = 8L << 20;
+    public const long MaxTotalBytes = 8L << 20;
+    public const long MaxFileBytes = 4L << 20;
 
     private readonly Queue<(string Path, byte[] Content)> _order = new();
     private readonly Dictionary<string, byte[]> _content = new(StringComparer.Ordinal);
