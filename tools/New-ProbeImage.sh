@@ -9,6 +9,8 @@
 # Writes (replacing them):
 #   OUTDIR/image/                          OCI layout, tag VERSION (image name dnstools-probe)
 #   OUTDIR/dnstools-probe-VERSION.oci.tar  oci-archive of the same image
+#   OUTDIR/dnstools-probe-VERSION.docker.tar  docker-archive of it (docker save's layout, tag dnstools-probe:VERSION),
+#                                          for engines that cannot load OCI archives (dockerd 20.10)
 # Needs: umoci, skopeo, tar, dpkg-query, readelf (binutils) or ldd. Exit 3 when a tool is missing.
 set -euo pipefail
 binary=${1:?usage: New-ProbeImage.sh BINARY VERSION OUTDIR [REVISION]}
@@ -26,7 +28,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 layout="$out/image"
 archive="$out/dnstools-probe-$version.oci.tar"
-rm -rf "$layout" "$archive"
+docker_archive="$out/dnstools-probe-$version.docker.tar"
+rm -rf "$layout" "$archive" "$docker_archive"
 
 # The libraries the binary loads, as the loader resolves them here (ldd), each from its Debian package.
 root="$work/rootfs"
@@ -88,5 +91,7 @@ umoci config --image "$layout:$version" --no-history --created "$created" --auth
     --manifest.annotation "org.opencontainers.image.version=$version"
 umoci gc --layout "$layout"
 skopeo copy --quiet "oci:$layout:$version" "oci-archive:$archive:dnstools-probe:$version"
+# docker load (engine 20.10) reads only docker save's layout: the same layer and config, converted daemonless.
+skopeo copy --quiet "oci:$layout:$version" "docker-archive:$docker_archive:dnstools-probe:$version"
 size=$(tar -tvf "$work/layer.tar" | awk '{ s += $3 } END { print s }')
-echo "New-ProbeImage: dnstools-probe:$version -> $layout, $archive ($size bytes of files uncompressed; libraries from $(printf "%s\n" "${packages[@]}" | sort -u | tr "\n" " ")"
+echo "New-ProbeImage: dnstools-probe:$version -> $layout, $archive, $docker_archive ($size bytes of files uncompressed; libraries from $(printf "%s\n" "${packages[@]}" | sort -u | tr "\n" " ")"

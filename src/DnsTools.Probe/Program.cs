@@ -8,12 +8,13 @@ using DnsTools.Core.Lab;
 using DnsTools.Core.Probe;
 using DnsTools.Core.ResolvConf;
 using DnsTools.Core.Resolvers;
+using DnsTools.Core.ServerDiscovery;
 
 namespace DnsTools.Probe;
 
 /// <summary>
 /// dnstools-probe: Test-PodDnsLatency, Get-ResolverQueryPlan, Read-DnsCapture | Measure-DnsCapture
-/// and Start-DnsLabServer for a pod, a node or CI, where no PowerShell runs. The options are
+/// Get-DnsServerBehavior and Start-DnsLabServer for a pod, a node or CI, where no PowerShell runs. The options are
 /// parsed by hand, as dnstools-lint's are: four commands with a dozen options do not need a
 /// parser library, and startup time matters here.
 /// </summary>
@@ -32,13 +33,16 @@ public static class Program
                                                       the queries a resolver would send (Get-ResolverQueryPlan)
           dnstools-probe capture FILE... [--client PATTERN]
                                                       lookups in a pcap, pcapng or tcpdump text (Measure-DnsCapture)
+          dnstools-probe discover NAME... (--server ADDR[:PORT]... | --resolv-conf FILE) [--type TYPE]... [--count N]
+                                                      how the named servers answer each candidate name (Get-DnsServerBehavior)
           dnstools-probe lab [--rule RULE]... [--listen ADDR:PORT]
                                                       a DNS server with fault rules until SIGTERM/Ctrl+C (Start-DnsLabServer)
 
         Replay options:
           --resolver LIST        musl-1.2.3, glibc-2.36, go-1.22 ... (comma list or repeated; default: all three)
           --mitigation LIST      none, ndots1, trailing-dot, single-request-reopen, single-request, no-aaaa, use-vc (default: none)
-          --count N              lookups per resolver and mitigation; above 1, one summary each (p50/p95/p99) (default: 1)
+          --count N              lookups per resolver and mitigation; above 1, one summary each (p50/p95/p99); with
+                                 --format jsonl each lookup's line as it completes, then the summary's (default: 1)
           --interval SECONDS     pause between lookups (default: 0)
           --timeout SECONDS      longest one lookup may take (default: 60)
           --resolv-conf FILE     the resolv.conf to replay (default: /etc/resolv.conf, the one this runs under; said on stderr)
@@ -46,6 +50,15 @@ public static class Program
           --fail-above MS        exit 1 when a lookup (capture: any lookup) takes longer than MS milliseconds
           --wait                 after the results, keep running until SIGTERM (a DaemonSet's container)
         Plan options: --resolver, --resolv-conf (required), --server-behavior RULE (repeatable; the lab's rule syntax)
+        Discover options (one query at a time, DnsClient, no search list or retries of its own):
+          --name NAME            a name to ask (repeatable; as the positional names)
+          --server ADDR[:PORT]   a server to ask (repeatable, at most 3); without it the --resolv-conf's nameservers
+          --resolv-conf FILE     its search list and ndots make the candidate names (never read unless given)
+          --type TYPE            a type to ask besides A and AAAA (repeatable)
+          --count N              UDP queries per server, candidate and type, 1..100 (default: 3)
+          --timeout SECONDS      how long one query waits, up to 60 (default: 5)
+          --queries-per-second R at most R queries a second (default: 20); --max-queries N refuses a larger run (default: 1000)
+          --check-tcp            ask over TCP too;  --no-edns   skip the EDNS0 check
         Lab options:
           --rule RULE            'AAAA * -> SERVFAIL after 1700ms', '*.cluster.local -> NXDOMAIN' ... (repeatable)
           --listen ADDR[:PORT]   where to listen, UDP and TCP (default: 127.0.0.1:53)
@@ -82,7 +95,7 @@ public static class Program
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         if (args.Length == 0) throw new UsageException("no name given");
-        var command = args[0] switch { "plan" or "capture" or "lab" or "replay" => args[0], _ => "replay" };
+        var command = args[0] switch { "plan" or "capture" or "lab" or "replay" or "discover" => args[0], _ => "replay" };
         var rest = command == "replay" && args[0] != "replay" ? args : args[1..];
         var o = Options.Parse(rest, command);
         if (o.ShowHelp) { stdout.WriteLine(Help); return Ok; }
@@ -98,6 +111,7 @@ public static class Program
             "plan" => RunPlan(o, output),
             "capture" => RunCapture(o, output, notes, stop.Token),
             "lab" => RunLab(o, notes, stop.Token),
+            "discover" => RunDiscover(o, output, notes, stop.Token),
             _ => RunReplay(o, output, notes, stop.Token),
         };
         output.Finish();
@@ -136,7 +150,9 @@ public static class Program
                         catch (ArgumentException e) { throw new UsageException($"'{name}': {e.Message}"); }
                         lookups.Add(lookup);
                         if (lookup.Succeeded != true || (o.FailAboveMs is { } limit && lookup.DurationMs > limit)) code = Failed;
-                        if (o.Count == 1) output.Write(lookup);
+                        // One lookup: its row. Several: their summary below; as JSON lines each lookup is written as it
+                        // completes too, so `kubectl logs -f` shows progress (Import-DnsProbeResult reads both kinds).
+                        if (o.Count == 1 || o.Format == OutputFormat.Jsonl) output.Write(lookup);
                         if (o.Interval > 0 && i < o.Count - 1 && stop.WaitHandle.WaitOne(TimeSpan.FromSeconds(o.Interval))) break;
                     }
                     if (o.Count > 1 && lookups.Count > 0) output.Write(DnsProbeSummary.From(lookups));
@@ -214,6 +230,66 @@ public static class Program
             if (stats.DnsMessages == 0) notes.WriteLine($"dnstools-probe: {file}: no DNS messages found");
         }
         return code;
+    }
+
+    private static int RunDiscover(Options o, ResultWriter output, TextWriter notes, CancellationToken stop)
+    {
+        if (o.Names.Count == 0) throw new UsageException("discover: no name given");
+        var conf = o.ResolvConf is { } file ? ReadResolvConf(file) : null;
+        var servers = o.Servers.Select(ParseServer).ToList();
+        // As Get-DnsServerBehavior: only the servers named or the nameservers of the resolv.conf given, never this machine's own.
+        if (servers.Count == 0)
+        {
+            if (conf is null) throw new UsageException("discover: name the servers to ask (--server) or give a resolv.conf (--resolv-conf); nothing else is asked");
+            if (conf.Nameservers.Count == 0) throw new UsageException($"discover: {conf.Source} names no nameserver: name the servers to ask with --server");
+            servers = conf.Nameservers.Take(ServerDiscoverer.MaxServers).Select(n => new IPEndPoint(n.Address, n.Port)).ToList();
+        }
+        var types = new List<string> { "A", "AAAA" };
+        types.AddRange(o.Types.Where(t => !types.Contains(t, StringComparer.OrdinalIgnoreCase)));
+        var options = new ServerDiscoveryOptions
+        {
+            Servers = servers,
+            Names = o.Names,
+            ResolvConf = conf,
+            Types = types,
+            Count = o.CountGiven ? o.Count : 3,
+            Timeout = TimeSpan.FromSeconds(o.TimeoutGiven ? o.Timeout : 5),
+            QueriesPerSecond = o.QueriesPerSecond,
+            MaxQueries = o.MaxQueries,
+            CheckEdns = !o.NoEdns,
+            CheckTcp = o.CheckTcp,
+        };
+        output.Begin(ResultKind.Behavior);
+        DnsServerBehavior behavior;
+        var lastReported = -1;
+        try
+        {
+            // Progress on stderr, a line per tenth of the planned queries (a log stays short).
+            behavior = ServerDiscoverer.Discover(options, p =>
+            {
+                // Said once the options passed Core's checks (a refused run writes its one error line only).
+                if (lastReported < 0) notes.WriteLine($"dnstools-probe: asking {string.Join(", ", servers)}");
+                var tenth = p.Sent * 10 / Math.Max(1, p.Planned);
+                if (tenth == lastReported) return;
+                lastReported = tenth;
+                notes.WriteLine($"dnstools-probe: {p.Sent}/{p.Planned} queries: {p.Activity}");
+            }, stop);
+        }
+        catch (OperationCanceledException)
+        {
+            notes.WriteLine("dnstools-probe: stopped before the discovery completed; nothing learned");
+            return Failed;
+        }
+        catch (ArgumentException e)
+        {
+            // Core's message names the cmdlet's parameters: say the options' names.
+            throw new UsageException("discover: " + e.Message.Replace("lower Count", "lower --count", StringComparison.Ordinal)
+                .Replace("raise MaxQueries", "raise --max-queries", StringComparison.Ordinal));
+        }
+        foreach (var note in behavior.Notes) notes.WriteLine($"dnstools-probe: {note}");
+        notes.WriteLine(string.Create(CultureInfo.InvariantCulture, $"dnstools-probe: {behavior.QueriesSent} queries in {behavior.DurationMs / 1000:0.0} s"));
+        output.Write(behavior);
+        return Ok;
     }
 
     private static int RunLab(Options o, TextWriter notes, CancellationToken stop)
@@ -346,6 +422,13 @@ public sealed class Options
     public List<string> ServerBehavior { get; } = new();
     public List<string> Rules { get; } = new();
     public List<string> Clients { get; } = new();
+    public List<string> Types { get; } = new();
+    public bool CountGiven { get; private set; }
+    public bool TimeoutGiven { get; private set; }
+    public double QueriesPerSecond { get; private set; } = 20;
+    public int MaxQueries { get; private set; } = 1000;
+    public bool CheckTcp { get; private set; }
+    public bool NoEdns { get; private set; }
     public int Count { get; private set; } = 1;
     public double Interval { get; private set; }
     public double Timeout { get; private set; } = 60;
@@ -398,11 +481,25 @@ public sealed class Options
                     break;
                 case "--resolver": Only("replay", "plan"); o.Resolvers.AddRange(List()); break;
                 case "--mitigation": Only("replay"); o.Mitigations.AddRange(List()); break;
-                case "--server": Only("replay"); o.Servers.AddRange(List()); break;
-                case "--resolv-conf": Only("replay", "plan"); o.ResolvConf = Value(); break;
-                case "--count": Only("replay"); o.Count = (int)Number(a, Value(), 1, 100000, integer: true); break;
+                case "--server": Only("replay", "discover"); o.Servers.AddRange(List()); break;
+                case "--resolv-conf": Only("replay", "plan", "discover"); o.ResolvConf = Value(); break;
+                case "--count":
+                    Only("replay", "discover");
+                    o.Count = (int)Number(a, Value(), 1, command == "discover" ? ServerDiscoverer.MaxCount : 100000, integer: true);
+                    o.CountGiven = true;
+                    break;
                 case "--interval": Only("replay"); o.Interval = Number(a, Value(), 0, 3600); break;
-                case "--timeout": Only("replay"); o.Timeout = Number(a, Value(), 0.1, 3600); break;
+                case "--timeout":
+                    Only("replay", "discover");
+                    o.Timeout = Number(a, Value(), 0.1, command == "discover" ? 60 : 3600);
+                    o.TimeoutGiven = true;
+                    break;
+                case "--name": Only("discover"); o.Names.AddRange(List()); break;
+                case "--type": Only("discover"); o.Types.AddRange(List()); break;
+                case "--queries-per-second": Only("discover"); o.QueriesPerSecond = Number(a, Value(), 0.01, 1000); break;
+                case "--max-queries": Only("discover"); o.MaxQueries = (int)Number(a, Value(), 1, 100000, integer: true); break;
+                case "--check-tcp": Only("discover"); o.CheckTcp = true; break;
+                case "--no-edns": Only("discover"); o.NoEdns = true; break;
                 case "--fail-above": Only("replay", "capture"); o.FailAboveMs = Number(a, Value(), 0, 3_600_000); break;
                 case "--wait": Only("replay"); o.Wait = true; break;
                 case "--server-behavior": Only("plan"); o.ServerBehavior.Add(Value()); break;

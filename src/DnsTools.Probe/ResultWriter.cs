@@ -2,10 +2,11 @@ using System.Globalization;
 using DnsTools.Core.Diagnosis;
 using DnsTools.Core.Probe;
 using DnsTools.Core.Resolvers;
+using DnsTools.Core.ServerDiscovery;
 
 namespace DnsTools.Probe;
 
-public enum ResultKind { Lookup, Summary, Plan, Capture }
+public enum ResultKind { Lookup, Summary, Plan, Capture, Behavior }
 
 /// <summary>
 /// Writes results as they come: a table (columns as the module's default views), JSON lines, or
@@ -29,6 +30,7 @@ public sealed class ResultWriter(OutputFormat format, TextWriter output)
             ResultKind.Lookup => Row(LookupWidths, "RESOLVER", "MITIGATION", "RESULT", "TIME", "QUERIES", "DIAGNOSIS"),
             ResultKind.Summary => Row(SummaryWidths, "RESOLVER", "MITIGATION", "COUNT", "OK", "RESULT", "P50", "P95", "P99", "MAX", "TIMEOUTS", "DIAGNOSES"),
             ResultKind.Capture => Row(CaptureWidths, "CLIENT", "RESOLVER", "RESULT", "START", "TIME", "QUERIES", "NAME", "DIAGNOSIS"),
+            ResultKind.Behavior => Row(BehaviorWidths, "SERVER", "TYPE", "RCODE", "ANSWERS", "P50", "MAX", "TC", "EDNS", "TCP", "NAME"),
             _ => null,
         };
         if (header is not null) output.WriteLine(header);
@@ -60,6 +62,15 @@ public sealed class ResultWriter(OutputFormat format, TextWriter output)
             case ObservedLookup l:
                 output.WriteLine(Row(LookupWidths, l.ResolverSpec ?? l.Resolver.ToString(), l.Mitigation ?? "None", l.Outcome, Seconds(l.DurationMs),
                     l.Queries.Count.ToString(CultureInfo.InvariantCulture), Codes(l.Diagnoses.Select(d => $"{d.Code} {d.Title}"), "; ")));
+                break;
+            case DnsServerBehavior b:
+                foreach (var ob in b.Observations)
+                    output.WriteLine(Row(BehaviorWidths, ob.Server, ob.Type, (ob.Rcode ?? ob.Outcome.ToString()) + (ob.Consistent ? "" : "*"),
+                        ob.AnswerCount.ToString(CultureInfo.InvariantCulture), Seconds(ob.P50Ms), Seconds(ob.MaxMs), ob.Truncated ? "TC" : "-",
+                        ob.Edns is null ? "-" : ob.Edns.Rcode ?? ob.Edns.Outcome.ToString(), ob.TcpResult.Length == 0 ? "-" : ob.TcpResult, ob.Name));
+                output.WriteLine();
+                output.WriteLine(b.Rules.Count == 0 ? "Rules: none (every query answered at once)" : "Rules (--server-behavior / lab --rule):");
+                foreach (var rule in b.Rules) output.WriteLine("  " + rule);
                 break;
             case QueryPlan p:
                 output.WriteLine($"{p.Resolver}: {p.Name} -> {p.ResultCode} after {Seconds(p.TotalTimeMs)}, {p.QueryCount} queries on {p.SocketCount} sockets");
@@ -97,6 +108,7 @@ public sealed class ResultWriter(OutputFormat format, TextWriter output)
     private static readonly int[] LookupWidths = { 12, 21, 12, 11, 8 };
     private static readonly int[] SummaryWidths = { 12, 21, 6, 5, 14, 10, 10, 10, 10, 9 };
     private static readonly int[] CaptureWidths = { 22, 9, 12, 11, 11, 8, 32 };
+    private static readonly int[] BehaviorWidths = { 22, 6, 10, 8, 10, 10, 3, 10, 10 };
     private static readonly int[] PlanWidths = { 5, 11, 7, 5, 16, 4, 20, 22 };
 
     private static string Row(int[] widths, params string[] cells)

@@ -86,6 +86,63 @@ Describe 'dnstools-probe, the binary' -Tag 'ProbeBinary' {
         ($r.Out[0] | ConvertFrom-Json).totalTimeMs | Should -BeGreaterThan 4900
     }
 
+    It 'writes what the cmdlets'' -Format Json writes: the same plan text, the same lookup and summary fields' {
+        if ($ProbeSkip) { Set-ItResult -Skipped -Because $ProbeSkip; return }
+        # A plan is computed, so the two texts are equal, not only their field names.
+        $r = Invoke-Probe @('plan', 'elink.spic.com.cn', '--resolv-conf', $PodConf, '--resolver', 'musl-1.2.3,glibc-2.36',
+            '--server-behavior', $Rules[0], '--server-behavior', $Rules[1], '--format', 'json')
+        $r.Code | Should -Be 1
+        $cmdletPlan = Get-ResolverQueryPlan -Name elink.spic.com.cn -ResolvConf $PodConf -Resolver musl-1.2.3, glibc-2.36 -ServerBehavior $Rules -Format Json
+        ($r.Out -join "`n") | Should -BeExactly ($cmdletPlan -replace "`r", '')
+
+        # Every property path (objects and arrays walked to the leaves), as a set.
+        function Get-FieldPath($node, [string] $prefix = '') {
+            if ($node -is [System.Collections.IList] -and $node -isnot [string]) { foreach ($item in $node) { Get-FieldPath $item "$prefix[]" } }
+            elseif ($node -is [System.Management.Automation.PSCustomObject]) {
+                foreach ($p in $node.psobject.Properties) { "$prefix.$($p.Name)"; Get-FieldPath $p.Value "$prefix.$($p.Name)" }
+            }
+        }
+        function Get-FieldSet([string] $json) { @(Get-FieldPath (ConvertFrom-Json $json -NoEnumerate) | Sort-Object -Unique) }
+        $labServer = $Lab.EndPoint
+        foreach ($count in 1, 2) {
+            # ($Probe is the binary's path: this run's output is $binaryRun.)
+            $binaryRun = Invoke-Probe @('elink.spic.com.cn', '--resolv-conf', $PodConf, '--server', $labServer, '--resolver', 'glibc-2.36',
+                '--mitigation', 'no-aaaa', '--count', $count, '--format', 'json', '-q')
+            $binaryRun.Code | Should -Be 0
+            $cmdlet = Test-PodDnsLatency -Name elink.spic.com.cn -ResolvConf $PodConf -Server $labServer -Resolver glibc-2.36 -Mitigation NoAaaa -Count $count -Format Json
+            $probeFields = Get-FieldSet ($binaryRun.Out -join "`n")
+            $probeFields | Should -Contain $(if ($count -eq 1) { '[].durationMs' } else { '[].lookups[].durationMs' })
+            $probeFields | Should -Be (Get-FieldSet $cmdlet) -Because "--count $count writes the cmdlet's fields"
+        }
+    }
+
+    It 'streams --count lookups as JSON lines as each completes, then the summary' {
+        if ($ProbeSkip) { Set-ItResult -Skipped -Because $ProbeSkip; return }
+        $start = [System.Diagnostics.ProcessStartInfo]::new($Probe)
+        foreach ($a in 'elink.spic.com.cn', '--resolv-conf', $PodConf, '--server', $Lab.EndPoint, '--resolver', 'glibc-2.36', '--mitigation', 'no-aaaa',
+            '--count', '3', '--interval', '1.5', '--format', 'jsonl', '-q') { $start.ArgumentList.Add($a) }
+        $start.RedirectStandardOutput = $true
+        $start.UseShellExecute = $false
+        $process = [System.Diagnostics.Process]::Start($start)
+        try {
+            # The first lookup takes a millisecond; the run at least 3 s (two pauses): its line must come while the run goes on.
+            $first = $process.StandardOutput.ReadLine()
+            $process.HasExited | Should -BeFalse -Because 'the first line is written as its lookup completes, not at the end'
+            ($first | ConvertFrom-Json).outcome | Should -Be 'ok'
+            $rest = @()
+            while ($null -ne ($line = $process.StandardOutput.ReadLine())) { $rest += $line }
+            $process.WaitForExit(10000) | Should -BeTrue
+            $process.ExitCode | Should -Be 0
+        }
+        finally { if (-not $process.HasExited) { $process.Kill() } }
+        $results = @(@($first) + $rest | Import-DnsProbeResult)
+        $results | Should -HaveCount 4
+        $results[0..2] | ForEach-Object { $_ | Should -BeOfType ([DnsTools.Core.Diagnosis.ObservedLookup]) }
+        $results[3] | Should -BeOfType ([DnsTools.Core.Probe.DnsProbeSummary])
+        $results[3].Count | Should -Be 3
+        $results[3].Lookups[0].Queries[0].Id | Should -Be $results[0].Queries[0].Id
+    }
+
     It 'reads a tcpdump text and a pcap as Measure-DnsCapture does' {
         if ($ProbeSkip) { Set-ItResult -Skipped -Because $ProbeSkip; return }
         foreach ($file in (Join-Path $env:DNSTOOLS_REPO_ROOT 'tests/DnsTools.Core.Tests/Capture/data/seed-alpine-musl.txt'),
@@ -155,6 +212,134 @@ Describe 'dnstools-probe, the binary' -Tag 'ProbeBinary' {
         ($fast.Out -match '^glibc-2\.36\s+NoAaaa\s+3\s+3\s+ok') | Should -HaveCount 1
         $slow = Invoke-Probe @('elink.spic.com.cn', '--resolv-conf', $PodConf, '--server', $Lab.EndPoint, '--resolver', 'glibc-2.36', '--fail-above', '1000', '-q')
         $slow.Code | Should -Be 1 -Because 'glibc waits 1.7 s for the AAAA SERVFAIL'
+    }
+}
+
+Describe 'dnstools-probe discover against a real dnsmasq' -Tag 'ProbeBinary' {
+    # The real server: Debian's dnsmasq on loopback, forwarding (no cache) to the binary's lab server as its upstream,
+    # which answers AAAA for the name with SERVFAIL after 300 ms and NXDOMAIN for the cluster names. dnsmasq reads
+    # no configuration, resolv.conf or hosts file of this machine.
+    BeforeAll {
+        $script:DiscoverSkip = if ($ProbeSkip) { $ProbeSkip } else { Get-MissingRequirement -Tools 'dnsmasq' }
+        if ($DiscoverSkip) { return }
+        $script:Upstream = Start-ProbeLab @('AAAA elink.spic.com.cn -> SERVFAIL after 300ms', '*.cluster.local -> NXDOMAIN')
+        $script:Dnsmasq = $null
+        for ($try = 0; $try -lt 5 -and -not $Dnsmasq; $try++) {
+            $port = Get-Random -Minimum 20000 -Maximum 32000
+            $err = Join-Path $TestDrive "dnsmasq-$port.err"
+            $p = Start-Process dnsmasq -PassThru -RedirectStandardError $err -RedirectStandardOutput (Join-Path $TestDrive "dnsmasq-$port.out") -ArgumentList @(
+                '--keep-in-foreground', '--conf-file=/dev/null', '--no-resolv', '--no-hosts', '--listen-address=127.0.0.1', '--bind-interfaces',
+                "--port=$port", "--server=$($Upstream.EndPoint -replace ':', '#')", '--cache-size=0', '--pid-file=', '--log-facility=-')
+            for ($i = 0; $i -lt 50; $i++) {
+                if ($p.HasExited) { break }
+                $c = [System.Net.Sockets.TcpClient]::new()
+                try { if ($c.ConnectAsync('127.0.0.1', $port).Wait(200)) { $script:Dnsmasq = $p; $script:DnsmasqEndPoint = "127.0.0.1:$port"; break } } catch { } finally { $c.Dispose() }
+                Start-Sleep -Milliseconds 100
+            }
+            if (-not $Dnsmasq -and -not $p.HasExited) { Stop-Process -Id $p.Id }
+        }
+        if (-not $Dnsmasq) { throw "dnsmasq did not start: $(Get-Content $err -Raw)" }
+    }
+    AfterAll {
+        if ($DiscoverSkip) { return }
+        if ($Dnsmasq -and -not $Dnsmasq.HasExited) { Stop-Process -Id $Dnsmasq.Id; $Dnsmasq.WaitForExit(5000) | Out-Null }
+        Stop-ProbeLab $Upstream
+    }
+
+    It 'learns what Get-DnsServerBehavior learns from the same server, in the table and as JSON with the cmdlet''s fields' {
+        if ($DiscoverSkip) { Set-ItResult -Skipped -Because $DiscoverSkip; return }
+        $table = Invoke-Probe @('discover', 'elink.spic.com.cn', '--server', $DnsmasqEndPoint, '--resolv-conf', $PodConf, '--count', '2')
+        $table.Code | Should -Be 0
+        $table.Out[0] | Should -Match '^SERVER\s+TYPE\s+RCODE\s+ANSWERS\s+P50\s+MAX'
+        ($table.Out -match "^$([regex]::Escape($DnsmasqEndPoint))\s+AAAA\s+SERVFAIL\s+0\s+.*elink\.spic\.com\.cn\.$") | Should -HaveCount 1
+        ($table.Out -match '^  \*\.cluster\.local -> NXDOMAIN$') | Should -HaveCount 1
+        $table.Err | Should -Match "asking $([regex]::Escape($DnsmasqEndPoint))"
+        $table.Err | Should -Match '\d+ queries in \d+\.\d s'
+
+        $json = Invoke-Probe @('discover', '--name', 'elink.spic.com.cn', '--server', $DnsmasqEndPoint, '--resolv-conf', $PodConf, '--count', '2', '--format', 'json', '-q')
+        $json.Code | Should -Be 0
+        $learned = ($json.Out -join "`n") | ConvertFrom-Json -NoEnumerate
+        $learned | Should -HaveCount 1
+        $cmdlet = Get-DnsServerBehavior -Name elink.spic.com.cn -Server $DnsmasqEndPoint -ResolvConf $PodConf -Count 2
+        # The same rules; the SERVFAIL's delay is dnsmasq's (it asks its upstream again), measured twice: close, not equal.
+        ($learned[0].rules -replace ' after \d+ms') | Should -Be ($cmdlet.Rules -replace ' after \d+ms')
+        $probeDelay = [double](@($learned[0].rules -match 'after')[0] -replace '.*after (\d+)ms', '$1')
+        $cmdletDelay = [double](@($cmdlet.Rules -match 'after')[0] -replace '.*after (\d+)ms', '$1')
+        $probeDelay | Should -BeGreaterOrEqual 300
+        [math]::Abs($probeDelay - $cmdletDelay) | Should -BeLessThan (0.1 * $cmdletDelay)
+        $learned[0].queriesSent | Should -Be $cmdlet.QueriesSent
+        # The field names: the binary's JSON and the cmdlet's object through ConvertTo-Json (PascalCase there).
+        function Get-FieldPath($node, [string] $prefix = '') {
+            if ($node -is [System.Collections.IList] -and $node -isnot [string]) { foreach ($item in $node) { Get-FieldPath $item "$prefix[]" } }
+            elseif ($node -is [System.Management.Automation.PSCustomObject]) {
+                foreach ($p in $node.psobject.Properties) { "$prefix.$($p.Name.Substring(0, 1).ToLowerInvariant())$($p.Name.Substring(1))"; Get-FieldPath $p.Value "$prefix.$($p.Name.Substring(0, 1).ToLowerInvariant())$($p.Name.Substring(1))" }
+            }
+        }
+        $probeFields = @(Get-FieldPath $learned[0] | Sort-Object -Unique)
+        $cmdletFields = @(Get-FieldPath ($cmdlet | ConvertTo-Json -Depth 20 | ConvertFrom-Json) | Sort-Object -Unique)
+        $probeFields | Should -Contain '.observations[].samples[].latencyMs'
+        $probeFields | Should -Be $cmdletFields
+    }
+
+    It 'asks only what it is given, and refuses a run over its query limit before the first query: <Case>' -ForEach @(
+        @{ Case = 'no server and no resolv.conf'; Arguments = @('discover', 'example.com'); Pattern = 'name the servers to ask (--server) or give a resolv.conf' }
+        @{ Case = 'a resolv.conf without nameserver'; Arguments = @('discover', 'example.com', '--resolv-conf', '/dev/null'); Pattern = 'names no nameserver' }
+        @{ Case = 'over --max-queries'; Arguments = @('discover', 'elink.spic.com.cn', '--resolv-conf', 'POD', '--server', 'DNSMASQ', '--count', '100', '--max-queries', '50'); Pattern = 'more than the limit of 50' }
+        @{ Case = 'a count over 100'; Arguments = @('discover', 'x', '--server', '127.0.0.1', '--count', '101'); Pattern = '--count: 101 is outside 1..100' }
+        @{ Case = 'a replay option'; Arguments = @('discover', 'x', '--server', '127.0.0.1', '--mitigation', 'none'); Pattern = '--mitigation is not an option of discover' }
+    ) {
+        if ($DiscoverSkip) { Set-ItResult -Skipped -Because $DiscoverSkip; return }
+        $r = Invoke-Probe @($Arguments | ForEach-Object { $_ -replace '^POD$', $PodConf -replace '^DNSMASQ$', $DnsmasqEndPoint })
+        $r.Code | Should -Be 2
+        $r.Out | Should -BeNullOrEmpty
+        @($r.Err -split "`n" | Where-Object { $_ }) | Should -HaveCount 1
+        $r.Err | Should -Match ([regex]::Escape($Pattern))
+        $r.Err | Should -Not -Match 'asking'
+    }
+}
+
+Describe 'dnstools-probe for linux-arm64' -Tag 'ProbeArm64' {
+    # The cross-compiled binary (build.ps1 builds it for -PesterTag ProbeArm64 and -Task Package), run in qemu's user
+    # mode with Debian's aarch64 glibc as its library root: the same plan as the x64 binary, and a replay against
+    # the x64 binary's lab server on loopback with the same outcomes.
+    BeforeAll {
+        $script:Arm64 = $env:DNSTOOLS_PROBE_ARM64_BINARY
+        $script:Arm64Skip = if ($ProbeSkip) { $ProbeSkip }
+        elseif ($env:DNSTOOLS_PROBE_ARM64_UNAVAILABLE) { "the linux-arm64 binary was not built: $env:DNSTOOLS_PROBE_ARM64_UNAVAILABLE" }
+        elseif (-not $Arm64 -or -not (Test-Path $Arm64)) { 'the linux-arm64 binary was not built (DNSTOOLS_PROBE_ARM64_BINARY)' }
+        else { Get-MissingRequirement -Tools 'qemu-aarch64', 'file' -Files '/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1=libc6-arm64-cross' }
+        if ($Arm64Skip) { return }
+        $script:Arm64Lab = Start-ProbeLab $Rules
+        function script:Invoke-Arm64([string[]] $Arguments) {
+            $err = Join-Path $TestDrive "arm64-$([guid]::NewGuid()).txt"
+            $out = & qemu-aarch64 -L /usr/aarch64-linux-gnu $Arm64 @Arguments 2>$err
+            [pscustomobject]@{ Out = @($out); Err = (Get-Content $err -Raw) ?? ''; Code = $LASTEXITCODE }
+        }
+    }
+    AfterAll { if (-not $Arm64Skip) { Stop-ProbeLab $Arm64Lab } }
+
+    It 'is an aarch64 executable that computes the x64 binary''s plan and replays the incident with the same outcomes' {
+        if ($Arm64Skip) { Set-ItResult -Skipped -Because $Arm64Skip; return }
+        (& file -b $Arm64) | Should -Match 'ELF 64-bit LSB .*ARM aarch64'
+        $planArgs = @('plan', 'elink.spic.com.cn', '--resolv-conf', $PodConf, '--resolver', 'musl-1.2.3,glibc-2.36',
+            '--server-behavior', $Rules[0], '--server-behavior', $Rules[1], '--format', 'json')
+        $arm = Invoke-Arm64 $planArgs
+        $x64 = Invoke-Probe $planArgs
+        $arm.Code | Should -Be 1
+        ($arm.Out -join "`n") | Should -BeExactly ($x64.Out -join "`n")
+        $replayArgs = @('elink.spic.com.cn', '--resolv-conf', $PodConf, '--server', $Arm64Lab.EndPoint, '--resolver', 'musl-1.2.3,glibc-2.36',
+            '--mitigation', 'none,no-aaaa', '--format', 'jsonl', '-q')
+        $replay = Invoke-Arm64 $replayArgs
+        $replay.Code | Should -Be 1 -Because 'musl fails the lookup'
+        $rows = $replay.Out | Import-DnsProbeResult
+        $rows | Should -HaveCount 4
+        # Outcome and query sequence (names and types) as the x64 binary's against the same server.
+        function Get-Shape($r) { "$($r.ResolverSpec) $($r.Mitigation) $($r.Outcome): $(($r.Queries | ForEach-Object { "$($_.Type) $($_.Name)" }) -join ', ')" }
+        $x64Rows = (Invoke-Probe $replayArgs).Out | Import-DnsProbeResult
+        ($rows | ForEach-Object { Get-Shape $_ }) | Should -Be ($x64Rows | ForEach-Object { Get-Shape $_ })
+        ($rows | Where-Object ResolverSpec -eq 'musl-1.2.3')[0].Outcome | Should -Be 'EAI_AGAIN'
+        $glibc = $rows | Where-Object { $_.ResolverSpec -eq 'glibc-2.36' -and $_.Mitigation -eq 'None' }
+        $glibc.DurationMs / 1000 | Should -BeGreaterOrEqual 1.65
     }
 }
 
@@ -309,6 +494,106 @@ Describe 'The dnstools-probe image' -Tag 'ProbeImage' {
             $gathered | Should -HaveCount 4
             $gathered.Pod | Sort-Object -Unique | Should -Be 'dnstools-probe-pod-x7k2p'
             ($gathered | Where-Object ResolverSpec -eq 'musl-1.2.3')[0].Outcome | Should -Be 'EAI_AGAIN'
+        }
+    }
+    Context 'in dockerd, joining a container''s network namespace as kubectl debug --target does' {
+        # dockerd 20.10 loads only docker save's layout: the docker-archive build.ps1 -Task Package makes beside the
+        # OCI archive. The "pod" is the lab server's container: no network but its loopback, kubelet's DNS config;
+        # the probe joins its network namespace (--network container:ID) and with it its resolv.conf, as an
+        # ephemeral container shares the pod's (docker refuses --dns with a container: network, as it should).
+        BeforeAll {
+            $script:DockerArchive = $env:DNSTOOLS_PROBE_DOCKER_ARCHIVE
+            $script:DockerSkip = if ($ImageSkip) { $ImageSkip }
+            elseif (-not $DockerArchive -or -not (Test-Path $DockerArchive)) { 'the docker-archive was not built (DNSTOOLS_PROBE_DOCKER_ARCHIVE)' }
+            else { Get-MissingRequirement -Tools 'dockerd', 'docker', 'nsenter', 'ip' }
+            if (-not $DockerSkip -and (& id -u) -ne '0') { $script:DockerSkip = 'dockerd needs root' }
+            $script:Dockerd = $null
+            if ($DockerSkip) { return }
+            $dir = New-Item -ItemType Directory (Join-Path $TestDrive 'dk') -Force
+            $script:DockerDataRoot = "$dir/data"
+            $script:Dk = @('-H', "unix://$dir/docker.sock")
+            $dockerdExe = (Get-Command dockerd -CommandType Application | Select-Object -First 1).Source
+            # Everything under TestDrive, no bridge, no iptables: the daemon sets up no network of its own.
+            $script:Dockerd = Start-Process -FilePath $dockerdExe -PassThru -RedirectStandardOutput "$dir/out.log" -RedirectStandardError "$dir/err.log" -ArgumentList @(
+                '--host', "unix://$dir/docker.sock", '--data-root', "$dir/data", '--exec-root', "$dir/exec", '--pidfile', "$dir/docker.pid",
+                '--storage-driver=vfs', '--iptables=false', '--ip-masq=false', '--bridge=none')
+            $ready = $false
+            for ($i = 0; $i -lt 100 -and -not $ready; $i++) {
+                if ($Dockerd.HasExited) { throw "dockerd exited with $($Dockerd.ExitCode): $(Get-Content "$dir/err.log" -Raw)" }
+                if (Test-Path "$dir/docker.sock") { & docker @Dk version *> $null; $ready = $LASTEXITCODE -eq 0 }
+                if (-not $ready) { Start-Sleep -Milliseconds 200 }
+            }
+            if (-not $ready) { throw 'dockerd did not answer within 20 s' }
+            $out = & docker @Dk load -i $DockerArchive 2>&1 | Out-String
+            if ($LASTEXITCODE -ne 0) { throw "docker load failed: $out" }
+            $script:DockerLoadOutput = $out
+            $script:DockerRef = "dnstools-probe:$Version"
+            $labArgs = @('lab', '--listen', '127.0.0.1:53') + @($Rules | ForEach-Object { '--rule', $_ })
+            $out = & docker @Dk run -d --name dnstools-probe-lab --network none --dns 127.0.0.1 `
+                --dns-search tke-test.svc.cluster.local --dns-search svc.cluster.local --dns-search cluster.local --dns-option ndots:5 `
+                $DockerRef @labArgs 2>&1 | Out-String
+            if ($LASTEXITCODE -ne 0) { throw "docker run lab failed: $out" }
+            for ($i = 0; $i -lt 100 -and -not ((& docker @Dk logs dnstools-probe-lab 2>&1 | Out-String) -match 'listening on'); $i++) { Start-Sleep -Milliseconds 100 }
+        }
+        AfterAll {
+            if (-not $Dockerd) { return }
+            & docker @Dk rm -f dnstools-probe-lab 2>&1 | Out-Null
+            if (-not $Dockerd.HasExited) {
+                # SIGTERM, so dockerd stops the containerd it started; SIGKILL only if it does not exit.
+                & kill -TERM $Dockerd.Id
+                if (-not $Dockerd.WaitForExit(15000)) { Stop-Process -Id $Dockerd.Id -Force -ErrorAction SilentlyContinue }
+            }
+            # dockerd bind-mounts its data root onto itself and may leave it mounted: undo it so TestDrive can go.
+            if ($DockerDataRoot -and (Test-Path $DockerDataRoot)) {
+                & mountpoint -q $DockerDataRoot
+                if ($LASTEXITCODE -eq 0) { & umount $DockerDataRoot }
+            }
+        }
+
+        It 'loads the docker-archive: the same image (config digest) as the OCI archive' {
+            if ($DockerSkip) { Set-ItResult -Skipped -Because $DockerSkip; return }
+            $DockerLoadOutput | Should -Match "Loaded image: dnstools-probe:$([regex]::Escape($Version))"
+            $dockerId = (& docker @Dk image inspect --format '{{.Id}}' $DockerRef).Trim()
+            $ociConfig = (& skopeo inspect --raw "oci-archive:$Image" | ConvertFrom-Json).config.digest
+            $dockerId | Should -Be $ociConfig
+            (& docker @Dk image inspect --format '{{json .Config.Entrypoint}}' $DockerRef | ConvertFrom-Json) | Should -Be '/usr/local/bin/dnstools-probe'
+        }
+
+        It 'has no network but its own loopback' {
+            if ($DockerSkip) { Set-ItResult -Skipped -Because $DockerSkip; return }
+            $labPid = (& docker @Dk inspect --format '{{.State.Pid}}' dnstools-probe-lab).Trim()
+            $links = @(& nsenter "--net=/proc/$labPid/ns/net" ip -o link show)
+            $links | Should -HaveCount 1
+            $links[0] | Should -Match '^1: lo:'
+        }
+
+        It 'reproduces the incident report''s table from the joined container''s resolv.conf, with the recipe''s arguments' {
+            if ($DockerSkip) { Set-ItResult -Skipped -Because $DockerSkip; return }
+            $recipe = Join-Path $env:DNSTOOLS_REPO_ROOT 'examples/kubernetes/kubectl-debug.sh'
+            $probeArgs = @(& bash -c ". '$recipe'; printf '%s\n' `"`${PROBE_ARGS[@]}`"")
+            $probeArgs | Should -Contain '--format'
+            $err = Join-Path $TestDrive 'docker-probe.err'
+            $lines = & docker @Dk run --rm --network container:dnstools-probe-lab $DockerRef @probeArgs 2>$err
+            $LASTEXITCODE | Should -Be 1 -Because 'musl fails the lookup'
+            (Get-Content $err -Raw) | Should -Match 'using /etc/resolv\.conf of this machine or pod: nameserver 127\.0\.0\.1; search tke-test\.svc\.cluster\.local svc\.cluster\.local cluster\.local; options ndots:5'
+            $rows = $lines | Import-DnsProbeResult
+            $rows | Should -HaveCount 4
+            $table = $rows | ForEach-Object { '{0,-11} {1,-7} {2,-10} {3,7:0.000} s' -f $_.ResolverSpec, $_.Mitigation, $_.Outcome, ($_.DurationMs / 1000) }
+            Write-Host ("In the docker container:`n" + ($table -join "`n"))
+            $musl = $rows | Where-Object { $_.ResolverSpec -eq 'musl-1.2.3' -and $_.Mitigation -eq 'None' }
+            $musl.Outcome | Should -Be 'EAI_AGAIN'
+            $musl.DurationMs / 1000 | Should -BeGreaterOrEqual 4.9
+            $musl.DurationMs / 1000 | Should -BeLessThan 5.6
+            $musl.Diagnoses.Code | Should -Contain 'DNS002'
+            $glibc = $rows | Where-Object { $_.ResolverSpec -eq 'glibc-2.36' -and $_.Mitigation -eq 'None' }
+            $glibc.Outcome | Should -Be 'ok'
+            $glibc.DurationMs / 1000 | Should -BeGreaterOrEqual 1.65
+            $glibc.DurationMs / 1000 | Should -BeLessThan 2.3
+            $noAaaa = $rows | Where-Object { $_.ResolverSpec -eq 'glibc-2.36' -and $_.Mitigation -eq 'NoAaaa' }
+            $noAaaa.Outcome | Should -Be 'ok'
+            $noAaaa.DurationMs / 1000 | Should -BeLessThan 0.3
+            $musl.Queries[0].Server | Should -Be '127.0.0.1:53'
+            $musl.Queries[0].Name | Should -Be 'elink.spic.com.cn.tke-test.svc.cluster.local.'
         }
     }
 }

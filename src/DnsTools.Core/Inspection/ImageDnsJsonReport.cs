@@ -17,7 +17,8 @@ internal sealed class ImageDnsJsonReport
     /// <summary>When the report was written, UTC, ISO 8601.</summary>
     public required string Timestamp { get; init; }
     public required IReadOnlyList<ReportImage> Images { get; init; }
-    public required IReadOnlyList<ReportFinding> Findings { get; init; }
+    /// <summary>The findings as the cmdlets return them (<see cref="ImageDnsFinding"/>: the same fields, one type).</summary>
+    public required IReadOnlyList<ImageDnsFinding> Findings { get; init; }
     public required IReadOnlyList<ReportError> Errors { get; init; }
 
     internal sealed record ReportTool(string Name, string Version);
@@ -26,22 +27,4 @@ internal sealed class ImageDnsJsonReport
     internal sealed record ReportImage(string Image, bool Inspected, string? Platform, string? ManifestDigest);
 
     internal sealed record ReportError(string Image, string Message);
-
-    internal sealed class ReportFinding
-    {
-        public required string Image { get; init; }
-        public string? Platform { get; init; }
-        public required string RuleId { get; init; }
-        public required DnsRuleSeverity Severity { get; init; }
-        public required string Title { get; init; }
-        public required string Message { get; init; }
-        public string? Path { get; init; }
-        public string? Layer { get; init; }
-        public int? LayerIndex { get; init; }
-        public string? Version { get; init; }
-        public required string Remediation { get; init; }
-        public required string HelpUri { get; init; }
-        public bool Suppressed { get; init; }
-        public string? SuppressionReason { get; init; }
-    }
 }

@@ -134,12 +134,7 @@ public static class ImageDnsReport
             Tool = new(toolName, toolVersion),
             Timestamp = (timestamp ?? DateTimeOffset.UtcNow).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
             Images = reportImages,
-            Findings = findings.Select(f => new ImageDnsJsonReport.ReportFinding
-            {
-                Image = f.Image, Platform = f.Platform, RuleId = f.RuleId, Severity = f.Severity, Title = f.Title, Message = f.Message,
-                Path = f.Path, Layer = f.Layer, LayerIndex = f.LayerIndex, Version = f.Version, Remediation = f.Remediation,
-                HelpUri = f.HelpUri, Suppressed = f.Suppressed, SuppressionReason = f.SuppressionReason,
-            }).ToList(),
+            Findings = findings.ToList(),
             Errors = errors.Select(e => new ImageDnsJsonReport.ReportError(e.Image, e.Message)).ToList(),
         };
         return Json.DnsJson.Serialize(report);

@@ -2,48 +2,39 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using DnsTools.Core.Diagnosis;
+using DnsTools.Core.Json;
 using DnsTools.Core.Resolvers;
 
 namespace DnsTools.Core.Probe;
 
 /// <summary>
-/// The JSON of probe results (dnstools-probe --format json|jsonl, Import-DnsProbeResult): one
-/// place for it, source-generated (no reflection, so the NativeAOT probe can use it). Field names
-/// are the objects' property names in camelCase, durations are numbers of milliseconds named
-/// <c>…Ms</c>, enums are strings. A JSON line is one <see cref="ObservedLookup"/> (a lookup or a
-/// capture's lookup), one <see cref="DnsProbeSummary"/> (repeated lookups) or one
-/// <see cref="QueryPlan"/> (written only: a plan is recomputed, not imported).
+/// Probe results as JSON lines and back (dnstools-probe --format json|jsonl, Import-DnsProbeResult). Written by
+/// <see cref="DnsJson"/>, the one writer the cmdlets' -Format Json uses too, so the fields are the same; read here
+/// into the objects the cmdlets produce. A JSON line is one <see cref="ObservedLookup"/> (a lookup or a capture's
+/// lookup), one <see cref="DnsProbeSummary"/> (repeated lookups) or one <see cref="QueryPlan"/> (written only: a
+/// plan is recomputed, not imported).
 /// </summary>
 public static class ProbeJson
 {
-    // Names and free text stay readable: '+' (tcpdump's flags), '<', '>' and non-ASCII are written as
-    // they are; JSON's own escapes (quotes, control characters) still apply.
-    private static readonly ProbeJsonContext Context = new(new JsonSerializerOptions(ProbeJsonContext.Default.Options)
-    {
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    });
+    private static readonly ProbeJsonContext Context = ProbeJsonContext.Default;
 
-    /// <summary>One line of JSON (no line breaks inside) for a lookup, a summary or a plan.</summary>
-    public static string ToJsonLine(object result) => result switch
-    {
-        ObservedLookup l => JsonSerializer.Serialize(LookupJson.From(l), Context.LookupJson),
-        DnsProbeSummary s => JsonSerializer.Serialize(SummaryJson.From(s), Context.SummaryJson),
-        QueryPlan p => JsonSerializer.Serialize(PlanJson.From(p), Context.PlanJson),
-        null => throw new ArgumentNullException(nameof(result)),
-        _ => throw new ArgumentException($"{result.GetType().Name} has no probe JSON form (lookups, summaries and query plans have)", nameof(result)),
-    };
+    /// <summary>One line of JSON (no line breaks inside) for a lookup, a summary or a plan: <see cref="DnsJson.SerializeLine"/>.</summary>
+    public static string ToJsonLine(object result) => DnsJson.SerializeLine(result);
 
-    /// <summary>A JSON array of results, indented (--format json).</summary>
+    /// <summary>
+    /// A JSON array of results (--format json): what the cmdlets' -Format Json writes for the same objects (all lookups,
+    /// all summaries or all plans; a mix is written element by element in the same shapes).
+    /// </summary>
     public static string ToJsonArray(IEnumerable<object> results)
     {
+        var list = results.ToList();
+        if (list.All(r => r is QueryPlan)) return DnsJson.Serialize(list.Cast<QueryPlan>().ToList());
+        if (list.All(r => r is ObservedLookup)) return DnsJson.Serialize(list.Cast<ObservedLookup>().ToList());
+        if (list.All(r => r is DnsProbeSummary)) return DnsJson.Serialize(list.Cast<DnsProbeSummary>().ToList());
+        if (list.All(r => r is DnsTools.Core.ServerDiscovery.DnsServerBehavior)) return DnsJson.Serialize(list.Cast<DnsTools.Core.ServerDiscovery.DnsServerBehavior>().ToList());
         var text = new StringBuilder("[");
-        var first = true;
-        foreach (var r in results)
-        {
-            text.Append(first ? "\n  " : ",\n  ").Append(ToJsonLine(r));
-            first = false;
-        }
-        return text.Append(first ? "]" : "\n]").ToString();
+        for (var i = 0; i < list.Count; i++) text.Append(i == 0 ? "\n  " : ",\n  ").Append(ToJsonLine(list[i]));
+        return text.Append(list.Count == 0 ? "]" : "\n]").ToString();
     }
 
     /// <summary>
@@ -97,17 +88,14 @@ public static class ProbeJson
         throw new FormatException("not a probe result: expected a lookup (queries, outcome) or a summary (lookups)");
     }
 
-    internal static double Ms(TimeSpan t) => t.Ticks / (double)TimeSpan.TicksPerMillisecond;
-
-    internal static double? Ms(TimeSpan? t) => t is { } v ? Ms(v) : null;
-
     // Rounded to the tick: FromMilliseconds rounds to whole milliseconds on some runtimes.
     internal static TimeSpan Time(double ms) => TimeSpan.FromTicks((long)Math.Round(ms * TimeSpan.TicksPerMillisecond));
 
     internal static TimeSpan? Time(double? ms) => ms is { } v ? Time(v) : null;
 }
 
-// The JSON shapes. Public so the source generator can see them; not meant for callers.
+// The shapes read back (DnsJson writes the objects themselves; their TimeSpans are internal, so reading needs these).
+// Public so the source generator can see them; not meant for callers.
 
 public sealed class QueryJson
 {
@@ -134,13 +122,6 @@ public sealed class QueryJson
     public string Source { get; init; } = "";
     public string? Outcome { get; init; }
 
-    internal static QueryJson From(ObservedQuery q) => new()
-    {
-        Index = q.Index, SentAtMs = ProbeJson.Ms(q.SentAt), AnsweredAtMs = ProbeJson.Ms(q.AnsweredAt), LatencyMs = ProbeJson.Ms(q.Latency),
-        Name = q.Name, Type = q.Type, Client = q.Client, SourcePort = q.SourcePort, Server = q.Server, Id = q.Id,
-        Transport = q.Transport, Attempt = q.Attempt, Reason = q.Reason, Rcode = q.Rcode, AnswerCount = q.AnswerCount,
-        Truncated = q.Truncated, TimedOut = q.TimedOut, Late = q.Late, Size = q.Size, Flags = q.Flags, Source = q.Source, Outcome = q.Outcome,
-    };
 
     internal ObservedQuery ToQuery() => new()
     {
@@ -159,10 +140,6 @@ public sealed class DiagnosisJson
     public List<string> Evidence { get; init; } = new();
     public List<string> Mitigations { get; init; } = new();
 
-    internal static DiagnosisJson From(DnsDiagnosis d) => new()
-    {
-        Code = d.Code, Title = d.Title, Explanation = d.Explanation, Evidence = d.Evidence.ToList(), Mitigations = d.Mitigations.ToList(),
-    };
 
     internal DnsDiagnosis ToDiagnosis() => new(Code, Title, Explanation, Evidence, Mitigations);
 }
@@ -184,13 +161,6 @@ public sealed class LookupJson
     public List<QueryJson> Queries { get; init; } = new();
     public List<DiagnosisJson> Diagnoses { get; init; } = new();
 
-    internal static LookupJson From(ObservedLookup l) => new()
-    {
-        Name = l.Name, Client = l.Client, Resolver = l.Resolver, ResolverEvidence = l.ResolverEvidence, ResolverSpec = l.ResolverSpec,
-        Mitigation = l.Mitigation, StartMs = ProbeJson.Ms(l.Start), DurationMs = ProbeJson.Ms(l.Duration), Outcome = l.Outcome,
-        Succeeded = l.Succeeded, AnsweredName = l.AnsweredName, Note = l.Note,
-        Queries = l.Queries.Select(QueryJson.From).ToList(), Diagnoses = l.Diagnoses.Select(DiagnosisJson.From).ToList(),
-    };
 
     internal ObservedLookup ToLookup() => new()
     {
@@ -217,13 +187,6 @@ public sealed class SummaryJson
     public Dictionary<string, int> Diagnoses { get; init; } = new();
     public List<LookupJson> Lookups { get; init; } = new();
 
-    internal static SummaryJson From(DnsProbeSummary s) => new()
-    {
-        Resolver = s.Resolver, Mitigation = s.Mitigation, Name = s.Name, Count = s.Count, Succeeded = s.Succeeded,
-        P50Ms = ProbeJson.Ms(s.P50), P95Ms = ProbeJson.Ms(s.P95), P99Ms = ProbeJson.Ms(s.P99), MaxMs = ProbeJson.Ms(s.Max),
-        TimeoutRate = s.TimeoutRate, FiveSecondRate = s.FiveSecondRate, Diagnoses = new Dictionary<string, int>(s.Diagnoses),
-        Lookups = s.Lookups.Select(LookupJson.From).ToList(),
-    };
 
     internal DnsProbeSummary ToSummary() => new()
     {
@@ -234,60 +197,10 @@ public sealed class SummaryJson
     };
 }
 
-public sealed class PlannedQueryJson
-{
-    public int Index { get; init; }
-    public double SendTimeMs { get; init; }
-    public string Name { get; init; } = "";
-    public DnsQueryType Type { get; init; }
-    public string Server { get; init; } = "";
-    public DnsTransport Transport { get; init; }
-    public int Socket { get; init; }
-    public int Attempt { get; init; }
-    public QueryReason Reason { get; init; }
-    public ServerResponseKind Response { get; init; }
-    public double? ResponseTimeMs { get; init; }
-    public string? Rule { get; init; }
-    public string Handling { get; init; } = "";
-
-    internal static PlannedQueryJson From(PlannedQuery q) => new()
-    {
-        Index = q.Index, SendTimeMs = ProbeJson.Ms(q.SendTime), Name = q.Name, Type = q.Type, Server = q.Server, Transport = q.Transport,
-        Socket = q.Socket, Attempt = q.Attempt, Reason = q.Reason, Response = q.Response, ResponseTimeMs = ProbeJson.Ms(q.ResponseTime),
-        Rule = q.Rule, Handling = q.Handling,
-    };
-}
-
-public sealed class PlanJson
-{
-    public string Name { get; init; } = "";
-    public string Resolver { get; init; } = "";
-    public string ServerBehavior { get; init; } = "";
-    public List<string> Candidates { get; init; } = new();
-    public double TotalTimeMs { get; init; }
-    public LookupResult Result { get; init; }
-    public string ResultCode { get; init; } = "";
-    public List<DnsQueryType> AddressTypes { get; init; } = new();
-    public string? AnsweredName { get; init; }
-    public int QueryCount { get; init; }
-    public int SocketCount { get; init; }
-    public List<string> Notes { get; init; } = new();
-    public List<PlannedQueryJson> Queries { get; init; } = new();
-
-    internal static PlanJson From(QueryPlan p) => new()
-    {
-        Name = p.Name, Resolver = p.Resolver.ToString(), ServerBehavior = p.ServerBehavior.ToString(), Candidates = p.Candidates.ToList(),
-        TotalTimeMs = ProbeJson.Ms(p.TotalTime), Result = p.Result, ResultCode = p.ResultCode, AddressTypes = p.AddressTypes.ToList(),
-        AnsweredName = p.AnsweredName, QueryCount = p.QueryCount, SocketCount = p.SocketCount, Notes = p.Notes.ToList(),
-        Queries = p.Queries.Select(PlannedQueryJson.From).ToList(),
-    };
-}
-
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, UseStringEnumConverter = true,
-    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+// Reading only: unknown fields (answered, outcome of a query...: what DnsJson writes and the objects compute) are skipped.
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, UseStringEnumConverter = true)]
 [JsonSerializable(typeof(LookupJson))]
 [JsonSerializable(typeof(SummaryJson))]
-[JsonSerializable(typeof(PlanJson))]
 internal sealed partial class ProbeJsonContext : JsonSerializerContext
 {
 }
