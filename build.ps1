@@ -248,6 +248,14 @@ function Invoke-Bench {
         Invoke-Native dotnet @('run', '-c', 'Release', '--project', (Join-Path $Root 'tests/bench/DnsTools.Bench/DnsTools.Bench.csproj'), '--',
             'startup', $env:DNSTOOLS_PROBE_BINARY, (Join-Path $PSHOME 'pwsh'), (Join-Path $ModuleDir 'DnsTools.psd1'))
     }
+    # Probe timing beside the real libcs, same run and same logging server (kernel receive times): A/AAAA pair gap,
+    # reaction to an answer and the first query, warm, cold (a fresh JIT process) and cold NativeAOT; the real musl
+    # and glibc getaddrinfo clients run in their own network namespaces (needs root; reported SKIPPED otherwise).
+    Install-TestDependency -DebianPackages 'gcc', 'libc6-dev', 'musl-tools' | Out-Null
+    $timing = @('run', '-c', 'Release', '--project', (Join-Path $Root 'tests/bench/DnsTools.Bench/DnsTools.Bench.csproj'), '--',
+        'timing', (Join-Path $Root 'tests/Pester/Conformance'))
+    if (-not $reason) { $timing += $env:DNSTOOLS_PROBE_BINARY }
+    Invoke-Native dotnet $timing
 }
 
 # dnstools-probe, NativeAOT for linux-x64 (clang and lld from Debian; the ILCompiler package comes with the

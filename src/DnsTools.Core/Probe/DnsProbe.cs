@@ -64,7 +64,7 @@ public static class DnsProbe
         }
 
         // Native code (the NativeAOT dnstools-probe) has nothing to compile: no warm-up before the first query.
-        if (System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeCompiled) WarmUp.Value.ToString();
+        if (System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeCompiled) ProbeWarmUp.Ensure(askedName, effectiveConf, resolver);
         var model = ResolverModel.For(resolver);
         var settings = model.SettingsFor(effectiveConf);
         var world = new LiveNetwork(server => Endpoint(server, ports), WireFormat.For(resolver.Family, settings), options.MaxLookupTime, cancellation);
@@ -98,33 +98,6 @@ public static class DnsProbe
         return lookup;
     }
 
-    /// <summary>
-    /// Runs the send and receive paths once on loopback before the first measured lookup, so JIT
-    /// compilation does not sit between a resolver's A and AAAA (which must leave microseconds apart,
-    /// as the libc sends them) or in the first query's time.
-    /// </summary>
-    private static readonly Lazy<bool> WarmUp = new(() =>
-    {
-        using var sink = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
-        sink.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        // A TCP listener on the same port, so the TCP path (use-vc, truncation) is warmed too.
-        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, ((IPEndPoint)sink.LocalEndPoint!).Port);
-        try { listener.Start(); } catch (System.Net.Sockets.SocketException) { listener = null; }
-        var conf = ResolvConfParser.Parse("nameserver 127.0.0.1\noptions timeout:1 attempts:1\n");
-        var ports = new Dictionary<string, int> { ["127.0.0.1"] = ((IPEndPoint)sink.LocalEndPoint!).Port };
-        var tcpConf = ResolvConfParser.Parse("nameserver 127.0.0.1\noptions timeout:1 attempts:1 use-vc\n");
-        foreach (var (family, c) in new[] { ("musl-1.2.3", conf), ("glibc-2.36", conf), ("glibc-2.36", tcpConf) })
-        {
-            if (c == tcpConf && listener is null) continue;
-            var spec = ResolverSpec.Parse(family);
-            var model = ResolverModel.For(spec);
-            var world = new LiveNetwork(server => Endpoint(server, ports), WireFormat.For(spec.Family, model.SettingsFor(c)), TimeSpan.FromMilliseconds(30), CancellationToken.None);
-            model.Execute("warm-up.invalid.", c, world, ServerBehavior.AlwaysAnswer);
-        }
-        listener?.Stop();
-        return true;
-    });
-
     /// <summary>The name and resolv.conf a mitigation gives.</summary>
     public static (string Name, Conf Conf) Apply(DnsMitigation mitigation, string name, Conf conf)
     {
@@ -145,7 +118,7 @@ public static class DnsProbe
         return (name, b.Build($"{conf.Source} + {mitigation}"));
     }
 
-    private static IPEndPoint Endpoint(string server, IReadOnlyDictionary<string, int> ports)
+    internal static IPEndPoint Endpoint(string server, IReadOnlyDictionary<string, int> ports)
     {
         var address = server;
         var percent = server.IndexOf('%');

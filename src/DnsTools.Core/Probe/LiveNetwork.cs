@@ -42,6 +42,13 @@ internal sealed class LiveNetwork : Simulation
     private readonly Dictionary<int, LiveSocket> _sockets = new();
     private readonly Dictionary<int, ushort> _wireIds = new();
     private readonly List<(PlannedQuery Planned, ObservedQuery Observed, int Socket, ushort WireId)> _sent = new();
+    /// <summary>UDP queries the model has sent and not yet on the wire: written back to back at the model's next wait (see <see cref="FlushUdp"/>).</summary>
+    private readonly List<PendingDatagram> _pendingUdp = new();
+    private readonly List<(byte[] Message, IPEndPoint To)> _batch = new();
+    /// <summary>Every server sent to so far (musl takes a reply from any of them).</summary>
+    private readonly HashSet<IPEndPoint> _nameservers = new();
+    /// <summary>The local address the routing table picks per server, looked up once (before any query is sent).</summary>
+    private readonly Dictionary<IPEndPoint, IPAddress> _sourceAddresses = new();
     private readonly object _gate = new();
     private int _nextSocket;
     private long _sequence;
@@ -77,6 +84,9 @@ internal sealed class LiveNetwork : Simulation
         public byte[]? Buffer;
     }
 
+    /// <summary>One UDP query built and recorded, waiting for its system call.</summary>
+    private readonly record struct PendingDatagram(Socket Os, byte[] Message, IPEndPoint Server, PlannedQuery Planned, ObservedQuery Observed);
+
     public override int Open()
     {
         lock (_gate)
@@ -94,9 +104,19 @@ internal sealed class LiveNetwork : Simulation
         lock (_gate) if (_sockets.TryGetValue(socket, out var s)) s.ClosedForModel = true;
     }
 
+    /// <summary>
+    /// Records a query and queues it; the system call comes at the model's next wait (<see cref="Next"/>), right
+    /// after any other query the model sends at the same moment. A libc writes its A/AAAA pair back to back (glibc
+    /// with one sendmmsg, musl with consecutive sendto calls): building the second query and the bookkeeping of the
+    /// first must not sit between the two datagrams, where it would widen the pair beyond the kernel's race window.
+    /// </summary>
     public override SimReply? Send(TimeSpan at, string fqdn, DnsQueryType type, string server, DnsTransport transport, int socket, QueryReason reason, int identity, int step = 0)
     {
-        WaitUntil(at);
+        if (at > Now)
+        {
+            lock (_gate) FlushUdp();
+            WaitUntil(at);
+        }
         // Go's two lanes send from two threads (see GoResolverModel): one at a time here.
         lock (_gate) return SendNow(fqdn, type, server, transport, socket, reason, identity);
     }
@@ -134,8 +154,9 @@ internal sealed class LiveNetwork : Simulation
             }
             else if (transport == DnsTransport.Udp)
             {
-                if (live.Os is null) { live.Os = NewUdp(endpoint); sentAt = Now; }
-                live.Os.SendTo(message, endpoint);
+                // The socket and its source address are settled before anything is sent; the send time is set
+                // when the datagram is written (FlushUdp).
+                live.Os ??= NewUdp(endpoint);
                 live.Local ??= SourceFor(live.Os, endpoint);
             }
             else
@@ -174,6 +195,7 @@ internal sealed class LiveNetwork : Simulation
             Response = ServerResponseKind.NoAnswer,
         };
         if (failure is not null) planned.Handling = failure;
+        _nameservers.Add(endpoint);
         var observed = new ObservedQuery
         {
             Name = fqdn,
@@ -192,7 +214,49 @@ internal sealed class LiveNetwork : Simulation
             TimedOut = true,
         };
         _sent.Add((planned, observed, socket, wireId));
+        if (failure is null && transport == DnsTransport.Udp) _pendingUdp.Add(new PendingDatagram(live.Os!, message, endpoint, planned, observed));
         return null;
+    }
+
+    /// <summary>
+    /// Writes the queued UDP queries: those of one socket in one system call (<see cref="UdpBatch"/>), each stamped
+    /// right before it; nothing is built between two of them.
+    /// </summary>
+    private void FlushUdp()
+    {
+        var count = _pendingUdp.Count;
+        if (count == 0) return;
+        for (var first = 0; first < count;)
+        {
+            var os = _pendingUdp[first].Os;
+            var end = first + 1;
+            while (end < count && _pendingUdp[end].Os == os) end++;
+            var batch = end - first > 1 ? _batch : null;
+            if (batch is not null)
+            {
+                batch.Clear();
+                for (var i = first; i < end; i++) batch.Add((_pendingUdp[i].Message, _pendingUdp[i].Server));
+            }
+            var sentAt = Now;
+            var sent = batch is null ? -1 : UdpBatch.Send(os, batch, out var error);
+            for (var i = first; i < end; i++)
+            {
+                var d = _pendingUdp[i];
+                if (sent < 0) sentAt = Now; // one at a time
+                d.Planned.SendTime = sentAt;
+                d.Observed.SentAt = sentAt;
+                try
+                {
+                    if (sent < 0 || i - first >= sent) d.Os.SendTo(d.Message, SocketFlags.None, d.Server);
+                }
+                catch (SocketException e)
+                {
+                    d.Planned.Handling = $"not sent: {e.Message}";
+                }
+            }
+            first = end;
+        }
+        _pendingUdp.Clear();
     }
 
     public override SimReply? Next(IEnumerable<int> sockets, TimeSpan from, TimeSpan until)
@@ -200,6 +264,7 @@ internal sealed class LiveNetwork : Simulation
         List<int> wanted;
         lock (_gate)
         {
+            FlushUdp();
             FlushTcp();
             wanted = sockets.Where(id => _sockets.TryGetValue(id, out var s) && s.Os is not null && !s.ClosedForModel).ToList();
         }
@@ -259,6 +324,7 @@ internal sealed class LiveNetwork : Simulation
 
     public override IReadOnlyList<PlannedQuery> Finish()
     {
+        lock (_gate) FlushUdp();
         EndedAt ??= Now;
         lock (_gate) FlushTcp();
         lock (_gate) return FinishNow();
@@ -357,11 +423,18 @@ internal sealed class LiveNetwork : Simulation
         var id = BinaryPrimitives.ReadUInt16BigEndian(message);
         // The latest unanswered send on this socket that the libc would take this reply for.
         // musl listens to every nameserver; it sends each pass to all of them, so they are the servers sent to so far.
-        var nameservers = _sent.Select(s => _endpointFor(s.Planned.Server)).ToHashSet();
-        var match = _sent.LastOrDefault(s => s.Socket == socketId && s.WireId == id && !s.Observed.Answered
-            && ReplyAcceptance.SourceAccepted(_wire.Family, from, _endpointFor(s.Planned.Server), nameservers)
-            && ReplyAcceptance.Matches(_wire.Family, message, id, s.Planned.Name, s.Planned.Type, live.Tcp));
-        if (match.Planned is null) return null;
+        // A loop rather than LINQ: this runs between an answer's arrival and the model's reaction to it.
+        (PlannedQuery? Planned, ObservedQuery? Observed) match = default;
+        for (var i = _sent.Count - 1; i >= 0; i--)
+        {
+            var s = _sent[i];
+            if (s.Socket != socketId || s.WireId != id || s.Observed.Answered) continue;
+            if (!ReplyAcceptance.SourceAccepted(_wire.Family, from, _endpointFor(s.Planned.Server), _nameservers)) continue;
+            if (!ReplyAcceptance.Matches(_wire.Family, message, id, s.Planned.Name, s.Planned.Type, live.Tcp)) continue;
+            match = (s.Planned, s.Observed);
+            break;
+        }
+        if (match.Planned is null || match.Observed is null) return null;
         var (kind, rcode, answers, truncated) = ReplyAcceptance.Read(message);
         var o = match.Observed;
         o.AnsweredAt = at;
@@ -384,14 +457,18 @@ internal sealed class LiveNetwork : Simulation
     };
 
     /// <summary>The source address and port the kernel uses for this socket towards the server.</summary>
-    private static IPEndPoint SourceFor(Socket socket, IPEndPoint server)
+    private IPEndPoint SourceFor(Socket socket, IPEndPoint server)
     {
         var local = (IPEndPoint)socket.LocalEndPoint!;
         if (!local.Address.Equals(IPAddress.Any) && !local.Address.Equals(IPAddress.IPv6Any)) return local;
-        // Unconnected (musl sends with sendto): ask the routing table with a throw-away connected socket.
-        using var probe = new Socket(server.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        probe.Connect(server);
-        return new IPEndPoint(((IPEndPoint)probe.LocalEndPoint!).Address, local.Port);
+        if (!_sourceAddresses.TryGetValue(server, out var address))
+        {
+            // Unconnected (musl sends with sendto): ask the routing table with a throw-away connected socket.
+            using var probe = new Socket(server.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            probe.Connect(server);
+            _sourceAddresses[server] = address = ((IPEndPoint)probe.LocalEndPoint!).Address;
+        }
+        return new IPEndPoint(address, local.Port);
     }
 
     private Socket NewUdp(IPEndPoint server)

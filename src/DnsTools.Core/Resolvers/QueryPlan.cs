@@ -52,7 +52,7 @@ public sealed class PlannedQuery
     /// <summary>1-based position in the plan (send order).</summary>
     public int Index { get; internal set; }
     /// <summary>When the query leaves, from the start of the lookup.</summary>
-    internal TimeSpan SendTime { get; init; }
+    internal TimeSpan SendTime { get; set; }
     public double SendTimeMs => SendTime.TotalMilliseconds;
     /// <summary>The candidate name, fully qualified with a trailing dot.</summary>
     public string Name { get; internal init; } = "";

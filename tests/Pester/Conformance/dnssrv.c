@@ -11,10 +11,12 @@
  * Each query is stamped with the kernel's receive time (SO_TIMESTAMPNS, taken when the packet or TCP
  * segment arrived, converted to CLOCK_MONOTONIC), so the order of UDP and TCP queries is never guessed
  * from when this loop got round to reading them; the log line ends with the query's bytes after the id (hex).
+ * Each reply is logged too, right after its system call: "R NS udp|tcp SERVER CLIENTPORT ID" (CLOCK_MONOTONIC),
+ * so a client's reaction (reply sent -> its next query received) can be measured from the log.
  * RULES: one rule per line: SERVER|* TYPE|* PATTERN KIND DELAYMS SPECIFICITY PARALLEL(0|1)
  *   KIND: answer nxdomain nodata servfail refused none tc reset (TCP: RST once the query is read; UDP: no reply)
  *   The most specific matching rule wins (ties: first); a PARALLEL rule applies only to a UDP query
- *   that arrives within 5 ms of the previous query from the same client port to the same address,
+ *   that arrives within 1 ms of the previous query from the same client port to the same address,
  *   and then wins. No match: answer at once. Over TCP "tc" answers. */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -41,7 +43,7 @@ struct rule { char server[64], type[8], pattern[256], kind[16]; long delay_ms; i
 static struct rule rules[MAXRULES];
 static int nrules;
 
-struct pending { long long due; int fd; int tcp; struct sockaddr_in to; unsigned char buf[600]; int len; };
+struct pending { long long due; int fd; int tcp; struct sockaddr_in to; struct in_addr server; unsigned char buf[600]; int len; };
 static struct pending pend[MAXPEND];
 static int npend;
 
@@ -162,10 +164,12 @@ static int was_parallel(unsigned addr, int port, long long t)
     int i, par = 0;
     for (i = 0; i < nlast; i++) {
         if (lastqs[i].addr == addr && lastqs[i].port == port) {
-            /* 15 ms: a libc sends the pair back to back (microseconds apart); the probe, a .NET process on a
-               loaded 2-core machine, may take a few ms between its two sends. Every rule delay that must not
-               count as a pair (the answer before a sequential second query) is longer than this. */
-            par = t - lastqs[i].t < 15000000LL;
+            /* 1 ms: the kernel's race window. A libc sends the pair back to back (glibc with one sendmmsg,
+               musl with two sendto calls: microseconds apart); the conntrack race that drops the second
+               needs both packets in flight at once, so a pair further apart than this does not race.
+               The probe must send its pairs as closely. Every rule delay that must not count as a pair (the
+               answer before a sequential second query) is longer than this. */
+            par = t - lastqs[i].t < 1000000LL;
             lastqs[i].t = t;
             return par;
         }
@@ -234,6 +238,7 @@ static void handle(int fd, int tcp, unsigned server_addr, const unsigned char *q
     pend[npend].fd = fd;
     pend[npend].tcp = tcp;
     pend[npend].to = *from;
+    pend[npend].server = sa;
     memcpy(pend[npend].buf, out, rlen);
     pend[npend].len = rlen;
     npend++;
@@ -251,6 +256,9 @@ static void flush_due(void)
             } else {
                 sendto(pend[i].fd, pend[i].buf, pend[i].len, 0, (struct sockaddr *)&pend[i].to, sizeof pend[i].to);
             }
+            fprintf(logf, "R %lld %s %s %d %d\n", now_ns(), pend[i].tcp ? "tcp" : "udp", inet_ntoa(pend[i].server),
+                ntohs(pend[i].to.sin_port), (pend[i].buf[0] << 8) | pend[i].buf[1]);
+            fflush(logf);
             pend[i] = pend[--npend];
         } else i++;
     }

@@ -1,0 +1,378 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using DnsTools.Core.Probe;
+using DnsTools.Core.ResolvConf;
+using DnsTools.Core.Resolvers;
+
+namespace DnsTools.Bench;
+
+/// <summary>
+/// The probe's timing against the real libcs, measured in the same run by the same logging server
+/// (tests/Pester/Conformance/dnssrv.c: every query stamped with the kernel's receive time, every reply
+/// with the time its sendto returned, both CLOCK_MONOTONIC):
+/// - pair gap: A and AAAA of one name from one socket, second received minus first received;
+/// - reaction: a new name's first query received minus the last reply sent before it (the lookup moves
+///   to the next search candidate when both answers are NXDOMAIN);
+/// - first query: the lookup's start (getaddrinfo called / DnsProbe.Run called) to its first query received.
+/// Clients: the real musl (Debian musl-gcc -static) and glibc getaddrinfo clients of the conformance
+/// tests, each a fresh process in its own network namespace (run.sh), and the probe as musl-1.2.3 and
+/// glibc-2.36: warm (in this process), cold (the first lookup of a fresh JIT process), and cold native
+/// (the NativeAOT dnstools-probe, when built). Twice: on the machine as it is, then with one busy thread per
+/// CPU in this process (bounded by the phase). Bounded: a fixed number of runs, each at most 20 s.
+/// </summary>
+internal static class TimingBench
+{
+    private const string Conf = "nameserver 127.0.0.1\nsearch a.test b.test c.test\noptions ndots:5 timeout:2 attempts:1\n";
+    private const string Rules = "* * *.test nxdomain 0 1 0\n";
+    private const int RealRuns = 15, ColdRuns = 10, WarmRuns = 40;
+
+    public static int Run(string conformanceDir, string? nativeProbe, bool coldOnly = false, string coldLabel = "JIT")
+    {
+        var work = Path.Combine(Path.GetTempPath(), $"dnstools-timing-{Environment.ProcessId}");
+        Directory.CreateDirectory(work);
+        try
+        {
+            var dnssrv = Path.Combine(work, "dnssrv");
+            if (Compile("gcc", "-O1", "-o", dnssrv, Path.Combine(conformanceDir, "dnssrv.c")) is { } noServer)
+            {
+                Console.WriteLine($"timing: SKIPPED ({noServer})");
+                return 0;
+            }
+            var realSkip = coldOnly ? "cold probe runs only" : RealSkipReason();
+            var clients = new List<(string Label, string Path)>();
+            if (realSkip is null)
+            {
+                foreach (var (label, cc, extra) in new[] { ("real musl (Debian musl-gcc)", "musl-gcc", "-static"), ("real glibc (host gcc)", "gcc", "") })
+                {
+                    var path = Path.Combine(work, cc == "gcc" ? "gai-glibc" : "gai-musl");
+                    var args = new List<string> { "-O1", "-o", path, Path.Combine(conformanceDir, "gai.c") };
+                    if (extra.Length > 0) args.Insert(0, extra);
+                    if (Compile(cc, args.ToArray()) is { } why) Console.WriteLine($"  {label}: SKIPPED ({why})");
+                    else clients.Add((label, path));
+                }
+            }
+            var status = 0;
+            foreach (var loaded in coldOnly ? new[] { false } : new[] { false, true })
+            {
+                using var load = loaded ? new BusyLoad(Environment.ProcessorCount, TimeSpan.FromMinutes(4)) : null;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"timing: {(loaded ? $"with {Environment.ProcessorCount} busy threads in the bench" : "machine as it is")}; load average {LoadAverage()}; {Environment.ProcessorCount} CPUs"));
+                Console.WriteLine("  client                              pair gap us: median    p99   n | reaction us: median    p99   n | first query us: median    p99");
+                if (realSkip is not null) Console.WriteLine($"  real clients: SKIPPED ({realSkip})");
+                foreach (var (label, path) in clients) Print(label, MeasureReal(work, conformanceDir, dnssrv, path));
+                foreach (var resolver in new[] { "musl-1.2.3", "glibc-2.36" })
+                {
+                    if (!coldOnly) status |= Print($"probe {resolver} warm", MeasureWarm(work, dnssrv, resolver), check: true);
+                    status |= Print($"probe {resolver} cold ({coldLabel})", MeasureCold(work, dnssrv, resolver, native: null), check: true);
+                    if (coldOnly) status |= Print($"probe {resolver} cold ({coldLabel}, no warm-up)", MeasureCold(work, dnssrv, resolver, native: null, warmUp: false), check: true);
+                    if (nativeProbe is not null) status |= Print($"probe {resolver} cold (NativeAOT)", MeasureCold(work, dnssrv, resolver, nativeProbe), check: true);
+                }
+            }
+            Console.WriteLine("  targets (issue 12): pair gap median <= 50 us and p99 <= 1000 us; reaction and first query p99 <= 1000 us");
+            return status;
+        }
+        finally
+        {
+            try { Directory.Delete(work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    /// <summary>Runs one lookup of this process's first (cold) and prints the lookup's start on CLOCK_MONOTONIC: the child of <see cref="MeasureCold"/>.</summary>
+    public static int ProbeOnce(string port, string resolver, string name, bool warmUp = true)
+    {
+        ProbeWarmUp.Disabled = !warmUp;
+        var conf = ResolvConfParser.Parse(Conf);
+        var options = new DnsProbeOptions { Servers = new[] { new IPEndPoint(IPAddress.Loopback, int.Parse(port, CultureInfo.InvariantCulture)) }, MaxLookupTime = TimeSpan.FromSeconds(5) };
+        var spec = ResolverSpec.Parse(resolver);
+        var start = MonotonicNs();
+        DnsProbe.Run(name, conf, spec, options);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"START {start}"));
+        return 0;
+    }
+
+    private sealed record Figures(List<double> PairGaps, List<double> Reactions, List<double> FirstQueries, int Lookups);
+
+    private static Figures MeasureReal(string work, string conformanceDir, string dnssrv, string client)
+    {
+        var f = new Figures(new(), new(), new(), 0);
+        var lookups = 0;
+        for (var i = 0; i < RealRuns; i++)
+        {
+            var dir = Path.Combine(work, $"real-{Path.GetFileName(client)}-{i}");
+            Directory.CreateDirectory(dir);
+            File.Copy(dnssrv, Path.Combine(dir, "dnssrv"), overwrite: true);
+            File.WriteAllText(Path.Combine(dir, "resolv.conf"), Conf);
+            File.WriteAllText(Path.Combine(dir, "hosts"), "127.0.0.1 localhost\n::1 localhost\n");
+            File.WriteAllText(Path.Combine(dir, "nsswitch.conf"), "hosts: files dns\n");
+            File.WriteAllText(Path.Combine(dir, "rules"), Rules);
+            var name = $"l{i}.svc.example";
+            if (RunProcess("timeout", "-k", "5", "20", "unshare", "-n", "-m", "sh", Path.Combine(conformanceDir, "run.sh"), dir, client, name) is null) continue;
+            var output = Path.Combine(dir, "client.out");
+            if (!File.Exists(output)) continue;
+            var startLine = File.ReadLines(output).FirstOrDefault(l => l.StartsWith("START ", StringComparison.Ordinal));
+            if (startLine is null) continue;
+            Collect(ReadLog(Path.Combine(dir, "server.log")), f, long.Parse(startLine[6..], CultureInfo.InvariantCulture));
+            lookups++;
+        }
+        return f with { Lookups = lookups };
+    }
+
+    private static Figures MeasureWarm(string work, string dnssrv, string resolver)
+    {
+        var f = new Figures(new(), new(), new(), 0);
+        using var server = LoggingServer.Start(work, dnssrv, $"warm-{resolver}");
+        var conf = ResolvConfParser.Parse(Conf);
+        var options = new DnsProbeOptions { Servers = new[] { server.EndPoint }, MaxLookupTime = TimeSpan.FromSeconds(5) };
+        var spec = ResolverSpec.Parse(resolver);
+        DnsProbe.Run("warm.svc.example", conf, spec, options);
+        var starts = new Dictionary<string, long>();
+        var ownReactions = new List<double>();
+        for (var i = 0; i < WarmRuns; i++)
+        {
+            var name = $"l{i}.svc.example";
+            starts[name] = MonotonicNs();
+            var lookup = DnsProbe.Run(name, conf, spec, options);
+            // The probe's own clock: the last answer of one candidate read -> the next candidate's first query sent.
+            var queries = lookup.Queries.OrderBy(q => q.SentAt).ToList();
+            for (var q = 1; q < queries.Count; q++)
+            {
+                if (queries[q].Name == queries[q - 1].Name) continue;
+                var answered = queries.Take(q).Where(x => x.Name == queries[q - 1].Name && x.AnsweredAt is not null).Select(x => x.AnsweredAt!.Value).DefaultIfEmpty().Max();
+                if (answered > TimeSpan.Zero) ownReactions.Add((queries[q].SentAt - answered).TotalMicroseconds);
+            }
+        }
+        if (ownReactions.Count > 0)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"    (probe {resolver} warm, its own clock: answer read -> next query's system call median {Percentile(ownReactions, 0.5):0} us, p99 {Percentile(ownReactions, 0.99):0} us)"));
+        server.Stop();
+        var events = ReadLog(server.Log).Where(e => !e.Name.StartsWith("warm.", StringComparison.Ordinal) || e.Kind == 'R').ToList();
+        foreach (var (name, start) in starts)
+            Collect(events.Where(e => e.Kind == 'Q' ? Lookup(e.Name) == name : true).ToList(), f, start, only: name);
+        return f with { Lookups = starts.Count };
+    }
+
+    private static Figures MeasureCold(string work, string dnssrv, string resolver, string? native, bool warmUp = true)
+    {
+        var f = new Figures(new(), new(), new(), 0);
+        var lookups = 0;
+        for (var i = 0; i < ColdRuns; i++)
+        {
+            using var server = LoggingServer.Start(work, dnssrv, $"cold-{resolver}-{(native is null ? "jit" : "aot")}-{i}");
+            var name = $"l{i}.svc.example";
+            long? start = null;
+            if (native is null)
+            {
+                var self = Environment.ProcessPath!;
+                var args = new List<string>();
+                if (Path.GetFileNameWithoutExtension(self) == "dotnet") args.Add(typeof(TimingBench).Assembly.Location);
+                args.AddRange(new[] { "probe-once", server.EndPoint.Port.ToString(CultureInfo.InvariantCulture), resolver, name });
+                if (!warmUp) args.Add("no-warm-up");
+                var output = RunProcess(self, args.ToArray());
+                var line = output?.Split('\n').FirstOrDefault(l => l.StartsWith("START ", StringComparison.Ordinal));
+                if (line is null) continue;
+                start = long.Parse(line[6..].Trim(), CultureInfo.InvariantCulture);
+            }
+            else
+            {
+                var conf = Path.Combine(work, "cold.conf");
+                File.WriteAllText(conf, Conf);
+                if (RunProcess(native, name, "--resolv-conf", conf, "--server", server.EndPoint.ToString(), "--resolver", resolver, "-q", "--timeout", "5") is null) continue;
+            }
+            server.Stop();
+            Collect(ReadLog(server.Log), f, start);
+            lookups++;
+        }
+        return f with { Lookups = lookups };
+    }
+
+    private sealed record LogEvent(char Kind, long Ns, int Port, string Name, string Type);
+
+    /// <summary>The lookup a query belongs to: its name's first two labels (lN.svc), the same in every search candidate.</summary>
+    private static string Lookup(string name)
+    {
+        var parts = name.Split('.');
+        return parts.Length >= 3 ? $"{parts[0]}.{parts[1]}.{parts[2]}" : name;
+    }
+
+    /// <summary>Pair gaps, reactions and the first query's time of one lookup's events (queries and replies, in time order).</summary>
+    private static void Collect(List<LogEvent> events, Figures f, long? startNs, string? only = null)
+    {
+        LogEvent? previousQuery = null;
+        LogEvent? lastReply = null;
+        var first = true;
+        foreach (var e in events.OrderBy(e => e.Ns))
+        {
+            if (e.Kind == 'R')
+            {
+                if (previousQuery is not null) lastReply = e;
+                continue;
+            }
+            if (only is not null && Lookup(e.Name) != only) continue;
+            if (first && startNs is { } s) f.FirstQueries.Add((e.Ns - s) / 1000.0);
+            first = false;
+            if (previousQuery is not null)
+            {
+                if (previousQuery.Name == e.Name && previousQuery.Port == e.Port && previousQuery.Type != e.Type)
+                    f.PairGaps.Add((e.Ns - previousQuery.Ns) / 1000.0);
+                else if (previousQuery.Name != e.Name && lastReply is not null && lastReply.Ns > previousQuery.Ns)
+                    f.Reactions.Add((e.Ns - lastReply.Ns) / 1000.0);
+            }
+            previousQuery = e;
+        }
+    }
+
+    private static List<LogEvent> ReadLog(string path)
+    {
+        var events = new List<LogEvent>();
+        if (!File.Exists(path)) return events;
+        foreach (var line in File.ReadLines(path))
+        {
+            var f = line.Split(' ');
+            // Q NS TRANSPORT SERVER PORT ID NAME TYPE ...; R NS TRANSPORT SERVER PORT ID
+            if (f.Length >= 8 && f[0] == "Q") events.Add(new LogEvent('Q', long.Parse(f[1], CultureInfo.InvariantCulture), int.Parse(f[4], CultureInfo.InvariantCulture), f[6], f[7]));
+            else if (f.Length >= 6 && f[0] == "R") events.Add(new LogEvent('R', long.Parse(f[1], CultureInfo.InvariantCulture), int.Parse(f[4], CultureInfo.InvariantCulture), string.Empty, string.Empty));
+        }
+        return events;
+    }
+
+    private static int Print(string label, Figures f, bool check = false)
+    {
+        var c = CultureInfo.InvariantCulture;
+        string Stat(List<double> v, double p) => v.Count == 0 ? "     -" : string.Create(c, $"{Percentile(v, p),6:0}");
+        Console.WriteLine(string.Create(c,
+            $"  {label,-34} {Stat(f.PairGaps, 0.5),21} {Stat(f.PairGaps, 0.99)} {f.PairGaps.Count,3} | {Stat(f.Reactions, 0.5),19} {Stat(f.Reactions, 0.99)} {f.Reactions.Count,3} | {Stat(f.FirstQueries, 0.5),22} {Stat(f.FirstQueries, 0.99)}   ({f.Lookups} lookups)"));
+        if (!check) return 0;
+        var misses = new List<string>();
+        if (f.PairGaps.Count > 0 && Percentile(f.PairGaps, 0.5) > 50) misses.Add("pair gap median over 50 us");
+        if (f.PairGaps.Count > 0 && Percentile(f.PairGaps, 0.99) > 1000) misses.Add("pair gap p99 over 1 ms");
+        if (f.Reactions.Count > 0 && Percentile(f.Reactions, 0.99) > 1000) misses.Add("reaction p99 over 1 ms");
+        if (f.FirstQueries.Count > 0 && Percentile(f.FirstQueries, 0.99) > 1000) misses.Add("first query p99 over 1 ms");
+        if (f.Lookups == 0) misses.Add("no lookup measured");
+        foreach (var m in misses) Console.WriteLine($"    MISS: {label}: {m}");
+        return 0;
+    }
+
+    private static double Percentile(List<double> values, double p)
+    {
+        var s = values.OrderBy(x => x).ToList();
+        return s[Math.Min(s.Count - 1, Math.Max(0, (int)Math.Ceiling(p * s.Count) - 1))];
+    }
+
+    /// <summary>CLOCK_MONOTONIC in ns (Stopwatch reads it on Linux), the clock dnssrv and gai.c use.</summary>
+    private static long MonotonicNs() => (long)(Stopwatch.GetTimestamp() * (1e9 / Stopwatch.Frequency));
+
+    private static string LoadAverage()
+    {
+        try { return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }
+        catch (IOException) { return "unknown"; }
+    }
+
+    private static string? RealSkipReason()
+    {
+        if (!OperatingSystem.IsLinux()) return "needs Linux network namespaces";
+        if (Environment.UserName != "root") return "not root: cannot create network namespaces (unshare -n -m)";
+        return RunProcess("unshare", "-n", "-m", "true") is null ? "unshare -n -m is not permitted here" : null;
+    }
+
+    private static string? Compile(string compiler, params string[] args)
+    {
+        try
+        {
+            return RunProcess(compiler, args) is null ? $"{compiler} failed" : null;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return $"{compiler} is not installed";
+        }
+    }
+
+    /// <summary>Runs a program to its end (at most 30 s); its standard output, or null when it failed.</summary>
+    private static string? RunProcess(string file, params string[] args) => RunProcess(file, redirect: true, args);
+
+    /// <summary>
+    /// With <paramref name="redirect"/> false the program writes to this process's own output: for dnssrv --fork,
+    /// whose background server would hold redirected pipes open after the command returned.
+    /// </summary>
+    private static string? RunProcess(string file, bool redirect, params string[] args)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = redirect, RedirectStandardError = redirect, UseShellExecute = false };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stdout = redirect ? p.StandardOutput.ReadToEndAsync() : Task.FromResult(string.Empty);
+        var stderr = redirect ? p.StandardError.ReadToEndAsync() : Task.FromResult(string.Empty);
+        if (!p.WaitForExit(30_000))
+        {
+            p.Kill(entireProcessTree: true);
+            p.WaitForExit(5_000);
+            return null;
+        }
+        return p.ExitCode == 0 ? stdout.Result : null;
+    }
+
+    /// <summary>dnssrv on 127.0.0.1 at a free port outside the ephemeral range, in this (root) namespace; --fork returns once it listens.</summary>
+    private sealed class LoggingServer : IDisposable
+    {
+        private int _pid;
+        public required IPEndPoint EndPoint { get; init; }
+        public required string Log { get; init; }
+
+        public static LoggingServer Start(string work, string dnssrv, string id)
+        {
+            var dir = Path.Combine(work, id);
+            Directory.CreateDirectory(dir);
+            var rules = Path.Combine(dir, "rules");
+            File.WriteAllText(rules, Rules);
+            for (var attempt = 0; attempt < 20; attempt++)
+            {
+                var port = Random.Shared.Next(20000, 30000);
+                var ready = Path.Combine(dir, "server.pid");
+                var log = Path.Combine(dir, "server.log");
+                if (RunProcess(dnssrv, redirect: false, "--fork", rules, log, ready, "120", $"127.0.0.1:{port}") is null) continue;
+                return new LoggingServer { EndPoint = new IPEndPoint(IPAddress.Loopback, port), Log = log, _pid = int.Parse(File.ReadAllText(ready).Trim(), CultureInfo.InvariantCulture) };
+            }
+            throw new InvalidOperationException("the logging server did not start");
+        }
+
+        public void Stop()
+        {
+            if (_pid == 0) return;
+            try
+            {
+                using var p = Process.GetProcessById(_pid);
+                p.Kill();
+                p.WaitForExit(5_000);
+            }
+            catch (ArgumentException) { }
+            catch (InvalidOperationException) { }
+            _pid = 0;
+        }
+
+        public void Dispose() => Stop();
+    }
+
+    /// <summary>One spinning thread per CPU until disposed or the time limit passes.</summary>
+    private sealed class BusyLoad : IDisposable
+    {
+        private volatile bool _stop;
+        private readonly List<Thread> _threads = new();
+
+        public BusyLoad(int threads, TimeSpan limit)
+        {
+            var until = Stopwatch.StartNew();
+            for (var i = 0; i < threads; i++)
+            {
+                var t = new Thread(() => { var x = 0UL; while (!_stop && until.Elapsed < limit) x++; GC.KeepAlive(x); }) { IsBackground = true, Name = "bench-load" };
+                t.Start();
+                _threads.Add(t);
+            }
+        }
+
+        public void Dispose()
+        {
+            _stop = true;
+            foreach (var t in _threads) t.Join();
+        }
+    }
+}
