@@ -3,7 +3,7 @@
     Description = @'
 Get-ImageFile reads an image where it lies — a docker save archive, an OCI layout or archive, an unpacked root file system — and answers from the merged file system a container would see: layers applied bottom to top, whiteouts (.wh.name) and opaque directories (.wh..wh..opq) honoured, a file over a directory hiding what was below.
 
-Layers are streamed and never unpacked to disk; only the entries under the asked paths are kept in memory. Layer digests and diff ids are verified while reading: a mismatch is an error naming the layer. Layer entries with absolute names or '..' are refused, as are layers beyond -MaxDecompressedBytes.
+Layers are streamed and never unpacked to disk; only the entries under the asked paths are kept in memory. Layer digests are verified while reading (the diff id, the digest of the uncompressed tar, where the source names no blob digest, as older docker save archives): a mismatch is an error naming the layer. Layer entries with absolute names or '..' are refused, as are layers beyond -MaxDecompressedBytes.
 
 Symbolic links are resolved inside the image root (an absolute target starts at the image root, '..' stops there), loops are reported, and a dangling link is returned with IsDangling and a warning. When a link leads outside what was read, the layers are read again for the target.
 
@@ -23,6 +23,10 @@ Image references: docker-archive:PATH[:TAG], oci-dir:PATH[:TAG] (or oci:), oci-a
         Credential            = 'User name and password for a registry: sent as basic auth, or to the registry''s bearer token realm when it asks for a token. Without it, what docker login stored for the registry ($DOCKER_CONFIG/config.json, else ~/.docker/config.json): the credential helper it names (credHelpers for this host, else credsStore; docker-credential-NAME get, as docker runs it), else its auths entry; anonymous when there is none.'
         AllowInsecureRegistry = 'Allow plain HTTP to a registry that is not on loopback when it does not speak TLS. HTTPS is always tried first; loopback registries (127.0.0.0/8, ::1, localhost) may fall back to plain HTTP without this switch. An untrusted certificate is an error, never a reason to fall back.'
         Platform             = 'The platform to pick from a multi-platform index, os/arch[/variant] such as linux/arm64/v8. Default linux/amd64; an image whose config says another platform is an error when -Platform is given.'
+        MaxEntries            = 'Most entries of the merged file system held in memory (a -Recurse listing holds every one); reading stops with a limit error as soon as a layer would pass it. Default 500000.'
+        MaxPathLength         = 'Longest entry name or link target a layer may hold, in characters; a longer one is refused as a limit before it is taken apart. Default 4096 (Linux''s PATH_MAX).'
+        MaxLayers             = 'Most layers a manifest may list before the image is refused as a limit (checked before any layer is read). Default 500; Docker''s own limit is 127.'
+        MaxDuplicateLayers    = 'Most times a manifest may list the same layer blob before the image is refused as a limit (one blob listed thousands of times would be read thousands of times). Default 16.'
     }
     Outputs     = 'DnsTools.Core.Images.ImageFileInfo; with -Raw a System.String; with -AsByteStream a System.Byte[]'
     Examples    = @(

@@ -28,6 +28,13 @@ Kubernetes objects can be piped in: kubectl get pods -A -o json | ConvertFrom-Js
         Confirm               = 'Ask before writing -OutFile.'
         Force                 = 'Overwrite an existing -OutFile. Without it, an existing file is an error and stays as it was (the opposite default to Out-File, whose -NoClobber asks for this).'
         PassThru              = 'Also write the ImageDnsFinding objects when a report is rendered (Json, Sarif, JUnit or -OutFile).'
+        MaxDecompressedBytes  = 'Ceiling on the decompressed bytes read from each image; reading stops with an error beyond it. Default 8 GiB.'
+        MaxContentBytes       = 'Largest configuration file (os-release, resolv.conf, a package database other than rpm''s) kept in memory; a larger one is read as missing. Default 16 MiB.'
+        MaxProgramBytes       = 'Largest program (the entrypoint and what it runs, /bin/sh, a glibc loader) read whole for its analysis; a larger one is named in Entrypoint.Note with its size and not read. Default 128 MiB (Go services run to 100 MB).'
+        MaxEntries            = 'Most entries of the merged file system held in memory (a -Recurse listing holds every one); reading stops with a limit error as soon as a layer would pass it. Default 500000.'
+        MaxPathLength         = 'Longest entry name or link target a layer may hold, in characters; a longer one is refused as a limit before it is taken apart. Default 4096 (Linux''s PATH_MAX).'
+        MaxLayers             = 'Most layers a manifest may list before the image is refused as a limit (checked before any layer is read). Default 500; Docker''s own limit is 127.'
+        MaxDuplicateLayers    = 'Most times a manifest may list the same layer blob before the image is refused as a limit (one blob listed thousands of times would be read thousands of times). Default 16.'
     }
     Outputs     = 'DnsTools.Core.Inspection.ImageDnsFinding; with -Format Json, Sarif or JUnit and no -OutFile, the report as a string'
     Examples    = @(

@@ -40,6 +40,13 @@ public static class Program
           --daemon-config FILE                docker's daemon.json (default: /etc/docker/daemon.json)
           --username USER, --password PASS    registry credentials (default: docker login's config.json)
           --insecure                          allow plain HTTP to a registry that is not on loopback
+          --max-decompressed-bytes N          stop reading an image after N decompressed bytes (default: 8 GiB)
+          --max-content-bytes N               largest configuration or database file kept in memory (default: 16 MiB)
+          --max-program-bytes N               largest program (entrypoint, shell) read for its analysis (default: 128 MiB)
+          --max-entries N                     most file system entries held in memory (default: 500000)
+          --max-path-length N                 longest entry name or link target in a layer (default: 4096)
+          --max-layers N                      most layers a manifest may list (default: 500)
+          --max-duplicate-layers N            most times a manifest may list one layer (default: 16)
           --list-rules                        print the rule catalogue and exit
           -v, --version                       print the version and exit
           -h, --help                          this text
@@ -90,6 +97,13 @@ public static class Program
         (new Regex(@"(?<![\w-])-ExcludeRule\b", RegexOptions.CultureInvariant), "--exclude"),
         (new Regex(@"(?<![\w-])-IgnoreFile\b", RegexOptions.CultureInvariant), "--ignore-file"),
         (new Regex(@"(?<![\w-])-FailOn\b", RegexOptions.CultureInvariant), "--fail-on"),
+        (new Regex(@"(?<![\w-])-MaxDecompressedBytes\b", RegexOptions.CultureInvariant), "--max-decompressed-bytes"),
+        (new Regex(@"(?<![\w-])-MaxContentBytes\b", RegexOptions.CultureInvariant), "--max-content-bytes"),
+        (new Regex(@"(?<![\w-])-MaxProgramBytes\b", RegexOptions.CultureInvariant), "--max-program-bytes"),
+        (new Regex(@"(?<![\w-])-MaxEntries\b", RegexOptions.CultureInvariant), "--max-entries"),
+        (new Regex(@"(?<![\w-])-MaxPathLength\b", RegexOptions.CultureInvariant), "--max-path-length"),
+        (new Regex(@"(?<![\w-])-MaxLayers\b", RegexOptions.CultureInvariant), "--max-layers"),
+        (new Regex(@"(?<![\w-])-MaxDuplicateLayers\b", RegexOptions.CultureInvariant), "--max-duplicate-layers"),
     };
 
     /// <summary>A message for this CLI's user: one line, options in the CLI's own syntax.</summary>
@@ -128,6 +142,10 @@ public static class Program
         var format = DnsReportFormat.Table;
         string? output = null, ignoreFile = null, platform = null, daemonConfig = null, username = null, password = null;
         bool quiet = false, noIgnoreFile = false, insecure = false;
+        var defaults = new ImageScanOptions();
+        var defaultOpen = new ImageOpenOptions();
+        long maxDecompressed = defaults.MaxDecompressedBytes, maxContent = defaults.MaxContentBytes, maxProgram = defaults.MaxProgramBytes;
+        int maxEntries = defaults.MaxEntries, maxPath = defaults.MaxPathLength, maxLayers = defaultOpen.MaxLayers, maxDuplicates = defaultOpen.MaxDuplicateLayers;
         HashSet<DnsRuleSeverity>? severities = null;
         var mirrors = new List<string>();
         var exclude = new List<string>();
@@ -173,6 +191,13 @@ public static class Program
                     case "--username": username = Value(); break;
                     case "--password": password = Value(); break;
                     case "--insecure": insecure = true; break;
+                    case "--max-decompressed-bytes": maxDecompressed = ParseCount(Value(), a, 1, long.MaxValue); break;
+                    case "--max-content-bytes": maxContent = ParseCount(Value(), a, 0, int.MaxValue); break;
+                    case "--max-program-bytes": maxProgram = ParseCount(Value(), a, 0, long.MaxValue); break;
+                    case "--max-entries": maxEntries = (int)ParseCount(Value(), a, 1, int.MaxValue); break;
+                    case "--max-path-length": maxPath = (int)ParseCount(Value(), a, 1, int.MaxValue); break;
+                    case "--max-layers": maxLayers = (int)ParseCount(Value(), a, 1, int.MaxValue); break;
+                    case "--max-duplicate-layers": maxDuplicates = (int)ParseCount(Value(), a, 1, int.MaxValue); break;
                     default:
                         if (a.StartsWith('-') && a.Length > 1) throw new UsageException($"unknown option {a}");
                         images.Add(a);
@@ -223,10 +248,16 @@ public static class Program
                 Platform = platform is null || allPlatforms ? null : ImagePlatform.Parse(platform),
                 Credentials = username is null ? null : (username, password!),
                 AllowInsecureRegistry = insecure,
+                MaxLayers = maxLayers,
+                MaxDuplicateLayers = maxDuplicates,
             };
         }
         catch (FormatException e) { stderr.WriteLine($"dnstools-lint: --platform: {CliMessage(e.Message)}"); return Usage; }
 
+        var scan = new ImageScanOptions
+        {
+            MaxDecompressedBytes = maxDecompressed, MaxContentBytes = maxContent, MaxProgramBytes = maxProgram, MaxEntries = maxEntries, MaxPathLength = maxPath,
+        };
         var findings = new List<ImageDnsFinding>();
         var unreadable = new List<ImageReportError>();
         var targets = new List<ImageReportTarget>();
@@ -243,7 +274,7 @@ public static class Program
                     Note(resolved.Describe());
                     reference = resolved.Reference;
                 }
-                var profiles = allPlatforms ? ImageDnsInspector.InspectEachPlatform(reference, open, null, cwd) : new[] { ImageDnsInspector.Inspect(reference, open, null, cwd) };
+                var profiles = allPlatforms ? ImageDnsInspector.InspectEachPlatform(reference, open, scan, cwd) : new[] { ImageDnsInspector.Inspect(reference, open, scan, cwd) };
                 foreach (var profile in profiles)
                 {
                     targets.Add(new ImageReportTarget(image, profile.Platform, profile.ManifestDigest));
@@ -291,6 +322,11 @@ public static class Program
         if (File.Exists(full) || Directory.Exists(full)) return false;
         return ShortImageName.IsShortName(image) && !image.EndsWith(".tar", StringComparison.OrdinalIgnoreCase);
     }
+
+    /// <summary>A whole number of bytes or items in [min, max], digits only (no sign, no unit).</summary>
+    private static long ParseCount(string value, string option, long min, long max) =>
+        value.Length is > 0 and <= 19 && value.All(char.IsAsciiDigit) && long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= min && n <= max ? n
+            : throw new UsageException($"{option}: '{value}' is not a whole number from {min} to {max}");
 
     private static T ParseEnum<T>(string value, string option) where T : struct, Enum =>
         Enum.TryParse<T>(value, ignoreCase: true, out var v) && Enum.IsDefined(v) && !int.TryParse(value, out _) ? v

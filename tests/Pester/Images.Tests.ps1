@@ -242,6 +242,24 @@ Describe 'Bad input is a clear error naming the input' {
         $e[0].CategoryInfo.Category | Should -Be 'LimitsExceeded'
     }
 
+    It 'more entries than -MaxEntries, more layers than -MaxLayers, a longer name than -MaxPathLength' {
+        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        # The limit counts what is held while the layers are merged (entries a later layer replaces too), so the
+        # listing's own size is only a lower bound: a tenth of it fails, ten times it passes.
+        $all = @(Get-ImageFile -Image (ImageRef 'oci-dir' 'layers') -Path / -Recurse)
+        $few = [math]::Max(1, [int]($all.Count / 10))
+        Get-ImageFile -Image (ImageRef 'oci-dir' 'layers') -Path / -Recurse -MaxEntries $few -ErrorVariable e -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        "$e" | Should -Match "more than $few entries.*-MaxEntries"
+        $e[0].CategoryInfo.Category | Should -Be 'LimitsExceeded'
+        @(Get-ImageFile -Image (ImageRef 'oci-dir' 'layers') -Path / -Recurse -MaxEntries (10 * $all.Count)).Count | Should -Be $all.Count
+        $layers = @(Get-ImageLayer -Image (ImageRef 'oci-dir' 'layers')).Count
+        Get-ImageLayer -Image (ImageRef 'oci-dir' 'layers') -MaxLayers ($layers - 1) -ErrorVariable e -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        "$e" | Should -Match "lists $layers layers, more than the $($layers - 1) allowed \(-MaxLayers"
+        $longest = ($all.Path | Measure-Object -Property Length -Maximum).Maximum
+        Get-ImageFile -Image (ImageRef 'oci-dir' 'layers') -Path / -Recurse -MaxPathLength ($longest - 2) -ErrorVariable e -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        "$e" | Should -Match '-MaxPathLength'
+    }
+
     It 'a path that is not in the image, while the other paths are still returned' {
         if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
         $f = Get-ImageFile -Image (ImageRef 'oci-dir' 'layers') -Path /etc/old.conf, /etc/new.conf -ErrorVariable e -ErrorAction SilentlyContinue

@@ -94,6 +94,9 @@ Describe 'dnstools-lint failures' -Tag ImageDns, LintCli {
         @{ Case = 'unknown option'; Argv = { '--frobnicate', $Alpine }; Names = 'frobnicate' }
         @{ Case = 'option without its value'; Argv = { $Alpine, '--output' }; Names = 'output' }
         @{ Case = 'no image'; Argv = { }; Names = 'image' }
+        @{ Case = 'bad --max-entries'; Argv = { '--max-entries', '-5', $Alpine }; Names = 'max-entries' }
+        @{ Case = 'more entries than --max-entries'; Argv = { '--max-entries', '3', $Alpine }; Names = 'alpine.*more than 3 entries.*--max-entries' }
+        @{ Case = 'more layers than --max-layers'; Argv = { '--max-layers', '1', "oci-dir:$Fx/oci:layered" }; Names = 'layered.*more than the 1 allowed \(--max-layers' }
     ) {
         if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
         $argv = @(& $Argv)

@@ -37,7 +37,7 @@ public static class ImageDnsInspector
     /// </summary>
     public static ImageDnsProfile Inspect(IImageSource source, ImageScanOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var scan = new ImageScan(source, ImageDnsPaths.For(source.RunConfig), options, cancellationToken);
+        var scan = new ImageScan(source, ImageDnsPaths.For(source.RunConfig, (options ?? new ImageScanOptions()).MaxProgramBytes), options, cancellationToken);
         var files = scan.Read(ImageDnsPaths.ConfigFiles.Concat(ImageOsFallback.ReleaseFiles))
             .GroupBy(f => f.Path, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         ImageFileInfo? Get(string p) => files.TryGetValue(p, out var f) ? f : null;
@@ -244,7 +244,7 @@ public static class ImageDnsInspector
 
     private static ImageLibcInfo FromStatic(StaticLibcInfo s, ImageEvidence? evidence, string what) => new()
     {
-        Family = s.Family, MinimumVersion = s.MinimumVersion, Source = "static-binary", Evidence = evidence,
+        Family = s.Family, MinimumVersion = s.MinimumVersion, BeforeVersion = s.BeforeVersion, Source = "static-binary", Evidence = evidence,
         Note = $"no C library file: {what} is statically linked with {ImageLibcInfo.FamilyName(s.Family)} (marker \"{s.Marker}\"); {s.VersionNote}",
     };
 

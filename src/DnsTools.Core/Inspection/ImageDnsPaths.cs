@@ -33,7 +33,7 @@ internal static class ImageDnsPaths
     internal const string DpkgStatusDirectory = "/var/lib/dpkg/status.d";
 
     /// <summary>
-    /// Programs read whole (up to <see cref="ProgramMaxBytes"/>): the shell (with the programs /bin/sh usually links
+    /// Programs read whole (up to <see cref="ImageScanOptions.MaxProgramBytes"/>): the shell (with the programs /bin/sh usually links
     /// to, so the link resolves in the same read) and busybox, whose banner names busybox-only images.
     /// </summary>
     internal static readonly string[] Programs = { Shell, "/bin/dash", "/bin/bash", "/bin/ash", ImageOsFallback.Busybox };
@@ -51,19 +51,17 @@ internal static class ImageDnsPaths
     /// <summary>The shell whose C library stands for the image's when there is no C library file and no entrypoint.</summary>
     internal const string Shell = "/bin/sh";
 
-    /// <summary>
-    /// Largest program held in memory (entrypoint binaries, what they exec, the shell): Go services run to 100 MB; a
-    /// larger or padded file is named with its size, not read (issue 15: a 500 MB all-zero entrypoint took 1.2 GB).
-    /// </summary>
-    internal const long ProgramMaxBytes = 128L << 20;
-
     /// <summary>The plan for an image: the lists above, the rpm databases, and the programs its config may run.</summary>
-    internal static ImagePathPlan For(ImageRunConfig? config) => new ImagePathPlan()
+    /// <remarks>
+    /// Programs are kept up to <paramref name="maxProgramBytes"/> (<see cref="ImageScanOptions.MaxProgramBytes"/>): a
+    /// larger or padded file is named with its size, not read (issue 15: a 500 MB all-zero entrypoint took 1.2 GB).
+    /// </remarks>
+    internal static ImagePathPlan For(ImageRunConfig? config, long maxProgramBytes) => new ImagePathPlan()
         .Files(ConfigFiles)
         .Files(ImageOsFallback.ReleaseFiles)
         .Files(RpmFiles, ImageDnsInspector.RpmDatabaseMaxBytes)
-        .Files(Programs, ProgramMaxBytes)
-        .Files(config is null ? Array.Empty<string>() : ImageEntrypointAnalyzer.PlannedPrograms(config), ProgramMaxBytes)
+        .Files(Programs, maxProgramBytes)
+        .Files(config is null ? Array.Empty<string>() : ImageEntrypointAnalyzer.PlannedPrograms(config), maxProgramBytes)
         .Matching(LibcDirectories, LibcFileName)
         .Matching(new[] { DpkgStatusDirectory }, new Regex("^[^.]", RegexOptions.CultureInvariant), anyDepth: false);
 }

@@ -49,6 +49,8 @@ public sealed class ImageLibcInfo
     public string? PackageVersion { get; init; }
     /// <summary>The lowest release the code shows when the exact version is unknown (a static glibc whose resolver knows no-aaaa: "2.36").</summary>
     public string? MinimumVersion { get; init; }
+    /// <summary>The first release the code does not reach when the exact version is unknown (a static musl without 1.2.3's strerror messages: "1.2.3"): the version is below it.</summary>
+    public string? BeforeVersion { get; init; }
     /// <summary>apk, dpkg, rpm, loader-string, libc-string, loader-name, static-binary (the C library linked into the entrypoint or /bin/sh), or none.</summary>
     public required string Source { get; init; }
     /// <summary>The file the family/version came from (null for None).</summary>
@@ -60,7 +62,7 @@ public sealed class ImageLibcInfo
 
     internal ImageLibcInfo WithNote(string note) => new()
     {
-        Family = Family, Version = Version, MinimumVersion = MinimumVersion, PackageVersion = PackageVersion, Source = Source, Evidence = Evidence,
+        Family = Family, Version = Version, MinimumVersion = MinimumVersion, BeforeVersion = BeforeVersion, PackageVersion = PackageVersion, Source = Source, Evidence = Evidence,
         Note = Note is null ? note : Note + "; " + note, CompatLayers = CompatLayers,
     };
 
@@ -69,6 +71,19 @@ public sealed class ImageLibcInfo
 
     /// <summary>The exact version, else the lowest the code shows: what "at least" rules compare with.</summary>
     internal Version? AtLeastVersion => ParsedVersion ?? ParseVersion(MinimumVersion);
+
+    /// <summary>Whether the version is known to be below <paramref name="release"/>: the exact version, else the bound the code shows.</summary>
+    internal bool IsBefore(Version release) =>
+        ParsedVersion is { } exact ? exact < release : ParseVersion(BeforeVersion) is { } before && before <= release;
+
+    /// <summary>"1.2.3", "&gt;= 2.36", "&lt; 1.2.3", "&gt;= 1.2.3, &lt; 1.2.4": the version or what the code shows of it; null when nothing is known.</summary>
+    internal string? VersionText => Version ?? (MinimumVersion, BeforeVersion) switch
+    {
+        (not null, not null) => $">= {MinimumVersion}, < {BeforeVersion}",
+        (not null, null) => $">= {MinimumVersion}",
+        (null, not null) => $"< {BeforeVersion}",
+        _ => null,
+    };
 
     /// <summary>"1.2.3" or "2.36" and what follows them; null for anything else, including parts too large for an int.</summary>
     internal static Version? ParseVersion(string? v)
@@ -84,12 +99,12 @@ public sealed class ImageLibcInfo
     /// <summary>The family as users and -Resolver write it: musl, glibc, uclibc-ng.</summary>
     internal static string FamilyName(LibcFamily family) => family == LibcFamily.UClibcNg ? "uclibc-ng" : family.ToString().ToLowerInvariant();
 
-    /// <summary>"musl 1.2.3", "glibc 2.36", "glibc >= 2.36" (static, version from its code), "uclibc-ng", "none (static)", "unknown".</summary>
+    /// <summary>"musl 1.2.3", "glibc 2.36", "glibc >= 2.36", "musl &lt; 1.2.3" (static, version from its code), "uclibc-ng", "none (static)", "unknown".</summary>
     public string Name => Family switch
     {
         LibcFamily.None => "none (static)",
         LibcFamily.Unknown => "unknown",
-        _ => Version is not null ? $"{FamilyName(Family)} {Version}" : MinimumVersion is not null ? $"{FamilyName(Family)} >= {MinimumVersion}" : FamilyName(Family),
+        _ => VersionText is { } v ? $"{FamilyName(Family)} {v}" : FamilyName(Family),
     };
 
     public override string ToString() => Name + string.Concat(CompatLayers.Select(c => $" + {c}"));

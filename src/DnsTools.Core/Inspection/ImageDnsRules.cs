@@ -62,7 +62,7 @@ public static class ImageDnsRules
             Description = "musl's getaddrinfo sends A and AAAA together from one UDP socket and re-sends a query at once on SERVFAIL (src/network/res_msend.c). A candidate succeeds only when both answers are NOERROR or NXDOMAIN; an AAAA that keeps failing makes the whole lookup fail with EAI_AGAIN after the full timeout (5 s by default), even though A was answered (src/network/lookup_name.c). The search list is tried before the bare name when the name has fewer dots than ndots.",
             Remediation = "Make sure the cluster DNS answers AAAA (NODATA, not SERVFAIL or silence) for every name; lower ndots (dnsConfig options ndots:2) or use fully qualified names with a trailing dot; or move the image to a glibc base if the upstream cannot be fixed.",
             Check = p => p.Libc.Family == LibcFamily.Musl
-                ? new[] { ($"The image resolves names with musl {p.Libc.Version ?? (p.Libc.Source == "static-binary" ? "(statically linked, version unknown: the version rules DNS-MUSL-002 and DNS-MUSL-003 are not asserted)" : "(version unknown)")}: A and AAAA go out together on one socket and a SERVFAIL or lost AAAA fails the lookup after the timeout.", p.Libc.Evidence, p.Libc.Version) }
+                ? new[] { ($"The image resolves names with musl {p.Libc.Version ?? (p.Libc.Source == "static-binary" ? p.Libc.VersionText is { } range ? $"{range} (statically linked; the version from the message tables linked into it)" : "(statically linked, version unknown: the version rules DNS-MUSL-002 and DNS-MUSL-003 are not asserted)" : "(version unknown)")}: A and AAAA go out together on one socket and a SERVFAIL or lost AAAA fails the lookup after the timeout.", p.Libc.Evidence, p.Libc.Version) }
                 : Array.Empty<(string, ImageEvidence?, string?)>(),
         },
         new()
@@ -71,8 +71,8 @@ public static class ImageDnsRules
             Title = "musl before 1.2.4: no TCP fallback for truncated answers",
             Description = "Before musl 1.2.4 a UDP answer with the TC bit set is accepted as it is, cut to 512 bytes; the query is never retried over TCP (src/network/res_msend.c). Names with many addresses (large headless Services, CDN names) come back incomplete or fail to parse. musl 1.2.4 added the TCP fallback.",
             Remediation = "Upgrade to a base image with musl 1.2.4 or later (Alpine 3.18+), or keep answers under 512 bytes.",
-            Check = p => p.Libc.Family == LibcFamily.Musl && p.Libc.ParsedVersion is { } v && v < Musl124
-                ? new[] { ($"musl {p.Libc.Version} has no TCP fallback: truncated answers are used as they are.", p.Libc.Evidence, p.Libc.Version) }
+            Check = p => p.Libc.Family == LibcFamily.Musl && p.Libc.IsBefore(Musl124)
+                ? new[] { ($"musl {p.Libc.VersionText} has no TCP fallback: truncated answers are used as they are.", p.Libc.Evidence, p.Libc.Version) }
                 : Array.Empty<(string, ImageEvidence?, string?)>(),
         },
         new()
@@ -81,8 +81,8 @@ public static class ImageDnsRules
             Title = "musl before 1.1.13: the search list and ndots are ignored",
             Description = "musl before 1.1.13 looks up only the name as given: the search and domain lines of resolv.conf and ndots have no effect (src/network/lookup_name.c, src/network/resolvconf.c). Kubernetes short names such as 'my-svc' or 'my-svc.my-namespace' do not resolve.",
             Remediation = "Upgrade the base image (Alpine 3.4 and later ship musl 1.1.14 or newer), or use fully qualified service names (my-svc.my-namespace.svc.cluster.local).",
-            Check = p => p.Libc.Family == LibcFamily.Musl && p.Libc.ParsedVersion is { } v && v < Musl1113
-                ? new[] { ($"musl {p.Libc.Version} ignores the search list: short Kubernetes service names will not resolve.", p.Libc.Evidence, p.Libc.Version) }
+            Check = p => p.Libc.Family == LibcFamily.Musl && p.Libc.IsBefore(Musl1113)
+                ? new[] { ($"musl {p.Libc.VersionText} ignores the search list: short Kubernetes service names will not resolve.", p.Libc.Evidence, p.Libc.Version) }
                 : Array.Empty<(string, ImageEvidence?, string?)>(),
         },
         new()

@@ -81,9 +81,7 @@ public static class ImageEntrypointAnalyzer
     /// entrypoint script that ends in <c>exec "$@"</c> to the Cmd it is given, up to four hops.
     /// </summary>
     public static ImageEntrypointInfo? Analyze(IImageSource source, ImageScanOptions? options = null, CancellationToken cancellationToken = default) =>
-        source.RunConfig is { } cfg ? Analyze(source, new ImageScan(source, new ImagePathPlan().Files(PlannedPrograms(cfg), ProgramMaxBytes), options, cancellationToken)) : null;
-
-    private const long ProgramMaxBytes = ImageDnsPaths.ProgramMaxBytes;
+        source.RunConfig is { } cfg ? Analyze(source, new ImageScan(source, new ImagePathPlan().Files(PlannedPrograms(cfg), (options ?? new ImageScanOptions()).MaxProgramBytes), options, cancellationToken)) : null;
 
     /// <summary>The same, reading from a scan of the image (whose plan should name <see cref="PlannedPrograms"/>).</summary>
     internal static ImageEntrypointInfo? Analyze(IImageSource source, ImageScan scan)
@@ -92,19 +90,20 @@ public static class ImageEntrypointAnalyzer
         var command = cfg.Command;
         if (command.Count == 0) return new ImageEntrypointInfo { Note = "the image config names no Entrypoint or Cmd" };
         var path = SearchPath(cfg);
+        var programMax = scan.Options.MaxProgramBytes;
         var via = new List<string>();
         IReadOnlyList<string> args = command;
         for (var hop = 0; ; hop++)
         {
             var program = args[0];
-            var found = Find(scan, program, path, cfg.WorkingDir);
+            var found = Find(scan, program, path, cfg.WorkingDir, programMax);
             if (found is null) return new ImageEntrypointInfo { Command = command, Via = via, Note = $"'{program}' is not in the image" };
             var bytes = found.GetContentBytes();
             if (bytes is null)
                 return new ImageEntrypointInfo
                 {
                     Command = command, Via = via, Path = found.Path, Evidence = ImageEvidence.From(found),
-                    Note = found.Size > ProgramMaxBytes ? $"the program ({found.Size} bytes) is larger than the {ProgramMaxBytes} bytes read of a program, and was not analysed" : "the program could not be read",
+                    Note = found.Size > Math.Max(programMax, scan.Options.MaxContentBytes) ? $"the program ({found.Size} bytes) is larger than the {Math.Max(programMax, scan.Options.MaxContentBytes)} bytes read of a program (MaxProgramBytes), and was not analysed" : "the program could not be read",
                 };
             var name = program[(program.LastIndexOf('/') + 1)..];
             var next = hop < MaxHops ? NextProgram(name, args, bytes) : null;
@@ -117,7 +116,7 @@ public static class ImageEntrypointAnalyzer
             var info = AnalyzeBinary(bytes, command, found.Path, ImageEvidence.From(found));
             var (resolver, loader, note) = (info.Resolver, (string?)null, info.Note);
             if (info.Interpreter is { } interp && info.Resolver is EntrypointResolver.Glibc)
-                (resolver, loader, note) = CheckGlibcLoader(scan, interp);
+                (resolver, loader, note) = CheckGlibcLoader(scan, interp, programMax);
             return new ImageEntrypointInfo
             {
                 Command = info.Command, Via = via, Path = info.Path, Evidence = info.Evidence, IsElf = info.IsElf, Interpreter = info.Interpreter,
@@ -158,9 +157,9 @@ public static class ImageEntrypointAnalyzer
     /// program under that name that loads libgcompat over musl: either way getaddrinfo is musl's. alpine-pkg-glibc puts
     /// a real glibc under /usr/glibc-compat. A loader missing from the image means the program cannot start at all.
     /// </summary>
-    private static (EntrypointResolver Resolver, string? Loader, string? Note) CheckGlibcLoader(ImageScan scan, string interp)
+    private static (EntrypointResolver Resolver, string? Loader, string? Note) CheckGlibcLoader(ImageScan scan, string interp, long programMax)
     {
-        var file = scan.Read(interp, ProgramMaxBytes);
+        var file = scan.Read(interp, programMax);
         if (file is null || file.IsDangling)
             return (EntrypointResolver.Glibc, null, $"its loader {interp} is not in the image: the program cannot start here");
         var resolved = file.ResolvedPath ?? file.Path;
@@ -175,10 +174,10 @@ public static class ImageEntrypointAnalyzer
     }
 
     /// <summary>The program's path in the image: as written when it has a slash (relative to WorkingDir), else the first PATH entry that has it.</summary>
-    private static ImageFileInfo? Find(ImageScan scan, string program, string path, string? workingDir)
+    private static ImageFileInfo? Find(ImageScan scan, string program, string path, string? workingDir, long programMax)
     {
         var candidates = Candidates(program, path, workingDir);
-        return scan.Read(candidates, ProgramMaxBytes)
+        return scan.Read(candidates, programMax)
             .Where(f => f.Type is ImageFileType.File or ImageFileType.HardLink or ImageFileType.SymbolicLink && !f.IsDangling)
             .OrderBy(f => candidates.IndexOf(f.Path)).FirstOrDefault();
     }

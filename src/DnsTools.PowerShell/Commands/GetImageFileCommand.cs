@@ -36,6 +36,16 @@ public sealed class GetImageFileCommand : ImageCommandBase
     [ValidateRange(0, int.MaxValue)]
     public long MaxContentBytes { get; set; } = 16 << 20;
 
+    /// <summary>Most entries of the merged file system held in memory (ImageScanOptions.MaxEntries).</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int MaxEntries { get; set; } = new ImageScanOptions().MaxEntries;
+
+    /// <summary>Longest entry name or link target a layer may hold (ImageScanOptions.MaxPathLength).</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int MaxPathLength { get; set; } = ImageScanOptions.DefaultMaxPathLength;
+
     private void WriteRun(IReadOnlyList<ImageFileInfo> files, int start, int end)
     {
         if (end <= start) return;
@@ -54,7 +64,7 @@ public sealed class GetImageFileCommand : ImageCommandBase
         }
         using var source = OpenImage();
         if (source is null) return;
-        var options = ScanOptions(Image, MaxDecompressedBytes, MaxContentBytes);
+        var options = ScanOptions(Image, new ImageScanOptions { MaxDecompressedBytes = MaxDecompressedBytes, MaxContentBytes = MaxContentBytes, MaxEntries = MaxEntries, MaxPathLength = MaxPathLength });
         try
         {
             var files = LiteralPath is not null

@@ -26,6 +26,16 @@ public abstract class ImageAccessCommandBase : PSCmdlet
     [Parameter]
     public SwitchParameter AllowInsecureRegistry { get; set; }
 
+    /// <summary>Most layers a manifest may list (ImageOpenOptions.MaxLayers).</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int MaxLayers { get; set; } = new ImageOpenOptions().MaxLayers;
+
+    /// <summary>Most times a manifest may list one layer blob (ImageOpenOptions.MaxDuplicateLayers).</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int MaxDuplicateLayers { get; set; } = new ImageOpenOptions().MaxDuplicateLayers;
+
     protected CancellationToken Token => _cts.Token;
 
     protected override void StopProcessing() => _cts.Cancel();
@@ -39,15 +49,18 @@ public abstract class ImageAccessCommandBase : PSCmdlet
     /// Scan options whose progress callback writes a progress bar for <paramref name="image"/> (at most every 250 ms;
     /// the engine calls it on the pipeline thread, between reads) and says so in -Verbose when the layers are read again.
     /// </summary>
-    protected ImageScanOptions ScanOptions(string image, long maxDecompressedBytes = 8L << 30, long maxContentBytes = 16 << 20)
+    protected ImageScanOptions ScanOptions(string image, ImageScanOptions limits)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var lastPass = 0;
         var activity = $"Reading {image}";
         return new ImageScanOptions
         {
-            MaxDecompressedBytes = maxDecompressedBytes,
-            MaxContentBytes = maxContentBytes,
+            MaxDecompressedBytes = limits.MaxDecompressedBytes,
+            MaxContentBytes = limits.MaxContentBytes,
+            MaxEntries = limits.MaxEntries,
+            MaxPathLength = limits.MaxPathLength,
+            MaxProgramBytes = limits.MaxProgramBytes,
             Progress = p =>
             {
                 if (p.BytesRead != 0 && watch.ElapsedMilliseconds < 250) return;
@@ -69,6 +82,8 @@ public abstract class ImageAccessCommandBase : PSCmdlet
         Platform = platform,
         Credentials = Credential is null ? null : (Credential.UserName, Credential.GetNetworkCredential().Password),
         AllowInsecureRegistry = AllowInsecureRegistry,
+        MaxLayers = MaxLayers,
+        MaxDuplicateLayers = MaxDuplicateLayers,
     };
 
     protected static ErrorCategory CategoryOf(ImageErrorKind kind) => kind switch

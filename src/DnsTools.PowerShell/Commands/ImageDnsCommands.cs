@@ -11,6 +11,31 @@ public abstract class ImageDnsCommandBase : ImageAccessCommandBase
     /// <summary>-Platform all: every platform a multi-platform image offers, one profile each.</summary>
     private bool AllPlatforms => string.Equals(Platform, "all", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>Ceiling on the decompressed bytes read per image (ImageScanOptions.MaxDecompressedBytes).</summary>
+    [Parameter]
+    [ValidateRange(1, long.MaxValue)]
+    public long MaxDecompressedBytes { get; set; } = new ImageScanOptions().MaxDecompressedBytes;
+
+    /// <summary>Largest configuration or database file kept in memory (ImageScanOptions.MaxContentBytes).</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public long MaxContentBytes { get; set; } = new ImageScanOptions().MaxContentBytes;
+
+    /// <summary>Largest program read whole for its analysis (ImageScanOptions.MaxProgramBytes).</summary>
+    [Parameter]
+    [ValidateRange(0, long.MaxValue)]
+    public long MaxProgramBytes { get; set; } = new ImageScanOptions().MaxProgramBytes;
+
+    /// <summary>Most entries of the merged file system held in memory (ImageScanOptions.MaxEntries).</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int MaxEntries { get; set; } = new ImageScanOptions().MaxEntries;
+
+    /// <summary>Longest entry name or link target a layer may hold (ImageScanOptions.MaxPathLength).</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int MaxPathLength { get; set; } = ImageScanOptions.DefaultMaxPathLength;
+
     /// <summary>
     /// Profiles one image (each of its platforms with -Platform all); writes a non-terminating error (and adds it to
     /// <paramref name="errors"/>) and returns nothing when it cannot be read.
@@ -20,7 +45,11 @@ public abstract class ImageDnsCommandBase : ImageAccessCommandBase
         try
         {
             WriteVerbose($"{image}: reading the DNS profile{(AllPlatforms ? " of every platform" : "")}");
-            var scan = ScanOptions(image);
+            var scan = ScanOptions(image, new ImageScanOptions
+            {
+                MaxDecompressedBytes = MaxDecompressedBytes, MaxContentBytes = MaxContentBytes, MaxProgramBytes = MaxProgramBytes,
+                MaxEntries = MaxEntries, MaxPathLength = MaxPathLength,
+            });
             var profiles = AllPlatforms
                 ? ImageDnsInspector.InspectEachPlatform(image, OpenOptions(null), scan, CurrentDirectory, Token)
                 : new[] { ImageDnsInspector.Inspect(image, OpenOptions(ParsePlatform()), scan, CurrentDirectory, Token) };

@@ -44,6 +44,36 @@ public class FuzzRegressionTests
             Assert.True(Directory.Exists(Path.Combine(corpus, name)) && Directory.GetFiles(Path.Combine(corpus, name)).Length > 0, $"no seeds for {name}");
     }
 
+    /// <summary>
+    /// The package-database seeds cover each database the pkgdb harness writes (its first byte % 4 picks apk, dpkg, rpm
+    /// sqlite or rpm BerkeleyDB), and the rpm ones are real databases the product reads: an rpm 4.18 sqlite database
+    /// (rpm --initdb / -i --justdb, compacted by sqlite's VACUUM; `rpm -qa` lists glibc-2.34-60.el9 from it) and the
+    /// BerkeleyDB Packages files the fixture script writes with db5.3_load, little- and big-endian (rpm's bdb_ro lists
+    /// the same), so afl++ starts from their structure.
+    /// </summary>
+    [Fact]
+    public void The_package_database_seeds_cover_every_database_and_the_rpm_ones_profile_as_rpm_glibc()
+    {
+        var dir = Path.Combine(RepoRoot(), "tests", "fuzz", "corpus", "pkgdb");
+        var seeds = Directory.GetFiles(dir).ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes);
+        Assert.Equal(new[] { 0, 1, 2, 3 }, seeds.Values.Select(b => b[0] % 4).Distinct().Order());
+        foreach (var (name, bytes) in seeds.Where(s => s.Value[0] % 4 >= 2))
+        {
+            var root = Directory.CreateTempSubdirectory("dnstools-rpmseed-").FullName;
+            try
+            {
+                var path = Path.Combine(root, bytes[0] % 4 == 2 ? "var/lib/rpm/rpmdb.sqlite" : "var/lib/rpm/Packages");
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                File.WriteAllBytes(path, bytes[1..]);
+                var p = DnsTools.Core.Inspection.ImageDnsInspector.Inspect("dir:" + root);
+                Assert.True(p.Libc.Source == "rpm", $"{name}: {p.Libc.Source} {p.Libc.Note}");
+                Assert.Equal("2.34", p.Libc.Version);
+                Assert.Equal("2.34-60.el9", p.Libc.PackageVersion);
+            }
+            finally { Directory.Delete(root, true); }
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Inputs))]
     public async Task Input_ends_normally_or_in_the_surface_s_own_error(string harness, string input)

@@ -11,14 +11,14 @@ internal static class LayerLimits
     {
         options ??= new ImageOpenOptions();
         if (layers.Count > options.MaxLayers)
-            throw new ImageException(ImageErrorKind.LimitExceeded, image, $"Image '{image}' lists {layers.Count} layers, more than the {options.MaxLayers} allowed (ImageOpenOptions.MaxLayers; Docker's own limit is 127).");
+            throw new ImageException(ImageErrorKind.LimitExceeded, image, $"Image '{image}' lists {layers.Count} layers, more than the {options.MaxLayers} allowed (-MaxLayers; Docker's own limit is 127).");
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var l in layers)
         {
             if (l is null) continue;
             var n = counts[l] = counts.GetValueOrDefault(l) + 1;
             if (n > options.MaxDuplicateLayers)
-                throw new ImageException(ImageErrorKind.LimitExceeded, image, $"Image '{image}' lists layer {l} more than {options.MaxDuplicateLayers} times.");
+                throw new ImageException(ImageErrorKind.LimitExceeded, image, $"Image '{image}' lists layer {l} more than {options.MaxDuplicateLayers} times (-MaxDuplicateLayers).");
         }
     }
 }

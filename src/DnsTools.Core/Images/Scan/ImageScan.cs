@@ -23,6 +23,9 @@ internal sealed class ImageScan
         _filter = plan.ToFilter();
     }
 
+    /// <summary>The limits this scan reads with.</summary>
+    public ImageScanOptions Options => _options;
+
     /// <summary>Decompressed bytes read by every pass so far.</summary>
     public long DecompressedBytes { get; private set; }
 

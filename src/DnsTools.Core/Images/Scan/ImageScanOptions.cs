@@ -13,6 +13,12 @@ public sealed class ImageScanOptions
     public int MaxEntries { get; init; } = 500_000;
     /// <summary>Largest file content kept in memory. Default 16 MiB.</summary>
     public long MaxContentBytes { get; init; } = 16 << 20;
+    /// <summary>
+    /// Largest program (the entrypoint, what it execs, the shell, a glibc loader) read whole into memory for a DNS profile:
+    /// Go services run to 100 MB; a larger program is named with its size and not read. Default 128 MiB.
+    /// </summary>
+    public long MaxProgramBytes { get; init; } = DefaultMaxProgramBytes;
+    internal const long DefaultMaxProgramBytes = 128L << 20;
     /// <summary>Called with progress while layers are read, always on the thread that asked for the read (layers may be decompressed on others).</summary>
     public Action<ImageScanProgress>? Progress { get; init; }
     /// <summary>Layers decompressed at once (each on its own thread; merged bottom to top all the same). 1 reads them one after another on the calling thread.</summary>
@@ -27,6 +33,7 @@ public sealed class ImageScanOptions
         LayerConcurrency = options?.LayerConcurrency ?? new ImageScanOptions().LayerConcurrency,
         MaxPathLength = options?.MaxPathLength ?? DefaultMaxPathLength,
         MaxEntries = options?.MaxEntries ?? new ImageScanOptions().MaxEntries,
+        MaxProgramBytes = options?.MaxProgramBytes ?? DefaultMaxProgramBytes,
     };
 }
 

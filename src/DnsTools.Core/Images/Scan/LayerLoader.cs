@@ -7,7 +7,7 @@ namespace DnsTools.Core.Images;
 internal static class LayerLoader
 {
     private static ImageException TooManyEntries(ImageScanOptions options, string at) =>
-        new(ImageErrorKind.LimitExceeded, at, $"More than {options.MaxEntries} entries of the image would be held in memory (at '{(at.Length > 120 ? at[..120] + "..." : at)}'; ImageScanOptions.MaxEntries): ask for fewer paths.");
+        new(ImageErrorKind.LimitExceeded, at, $"More than {options.MaxEntries} entries of the image would be held in memory (at '{(at.Length > 120 ? at[..120] + "..." : at)}'; -MaxEntries): ask for fewer paths.");
 
     private static void Apply(MergedView view, LayerResult r, ImageLayerInfo layer, ImageScanOptions options)
     {
@@ -37,7 +37,12 @@ internal static class LayerLoader
             else if (!name.StartsWith(".wh..wh.", StringComparison.Ordinal)) r.Whiteouts.Add((dir == "/" ? "" : dir) + "/" + name[4..]);
             return;
         }
-        if (!filter.Keeps(e.Path, e.Type)) return;
+        if (!filter.Keeps(e.Path, e.Type))
+        {
+            // Only programs beside a planned one (bin/[ beside /bin/sh): not every shared library of /usr/lib.
+            if (e.Type == ImageFileType.File && e.Data is not null && (e.Mode & AnyExecute) != 0 && filter.InDirectoryOfExact(e.Path)) r.Recent.Offer(e.Path, e.Size, e.Data);
+            return;
+        }
         var m = new MergedEntry
         {
             Path = e.Path,
@@ -59,17 +64,29 @@ internal static class LayerLoader
                 m.Content = buf;
             }
         }
-        if (e.Type == ImageFileType.HardLink && e.LinkTarget is not null && r.Local().TryGetValue(e.LinkTarget, out var target))
+        if (e.Type == ImageFileType.HardLink && e.LinkTarget is not null)
         {
-            m.Size = target.Size;
-            m.Content = target.Content;
-            m.ContentTooLarge = target.ContentTooLarge;
+            if (r.Local().TryGetValue(e.LinkTarget, out var target))
+            {
+                m.Size = target.Size;
+                m.Content = target.Content;
+                m.ContentTooLarge = target.ContentTooLarge;
+            }
+            else if (filter.ContentLimit(e.Path, options.MaxContentBytes) is { } linkLimit && r.Recent.Take(e.LinkTarget) is { } recent)
+            {
+                // busybox images: /bin/sh is a hard link to the first applet in the tar ("bin/["), which no plan names.
+                m.Size = recent.Length;
+                if (recent.Length > linkLimit) m.ContentTooLarge = true;
+                else m.Content = recent;
+            }
         }
         // Entries held are bounded by construction: a layer of millions of files listed with -Recurse stops here, early.
         if (r.Entries.Count >= options.MaxEntries) throw TooManyEntries(options, e.Path);
         r.Entries.Add(m);
         r.AddLocal(m);
     }
+
+    private const UnixFileMode AnyExecute = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
 
     /// <summary>Reads every layer once, keeping what <paramref name="filter"/> asks for; <paramref name="budget"/>'s <see cref="ScanBudget.Used"/> is then the decompressed bytes read.</summary>
     internal static MergedView Load(IImageSource source, ScanFilter filter, ImageScanOptions options, ScanBudget budget, int pass, CancellationToken ct)
@@ -262,6 +279,9 @@ internal static class LayerLoader
 
 internal sealed class LayerResult
 {
+    /// <summary>The layer's last few programs no plan named, for a later hard link that a plan does name.</summary>
+    public RecentPrograms Recent { get; } = new();
+
     public List<MergedEntry> Entries { get; } = new();
     private Dictionary<string, MergedEntry>? _local;
 
@@ -282,4 +302,42 @@ internal sealed class LayerResult
     }
     public List<string> Whiteouts { get; } = new();
     public List<string> Opaques { get; } = new();
+}
+
+/// <summary>
+/// The contents of the last executable files of a layer that the scan did not keep, up to <see cref="MaxTotalBytes"/>
+/// in all: a tar holds a file's data once, under the first of its hard-linked names, and the later names are links to
+/// it. busybox images store the binary as "bin/[" and /bin/sh, /bin/busybox as links to it; keeping the recent
+/// programs lets a planned link get its content in the same read instead of another read of the layer. Reading them
+/// costs what skipping them does (the bytes pass through either way); memory stays bounded.
+/// </summary>
+internal sealed class RecentPrograms
+{
+    public const long MaxTotalBytes = 8L << 20;
+    public const long MaxFileBytes = 4L << 20;
+
+    private readonly Queue<(string Path, byte[] Content)> _order = new();
+    private readonly Dictionary<string, byte[]> _content = new(StringComparer.Ordinal);
+    private long _total;
+
+    public void Offer(string path, long size, Stream data)
+    {
+        if (size > MaxFileBytes || size < 4) return;
+        var buf = new byte[size];
+        data.ReadExactly(buf);
+        if (_content.Remove(path, out var old)) _total -= old.Length; // a path repeated in one layer: the later one counts
+        _content[path] = buf;
+        _order.Enqueue((path, buf));
+        _total += size;
+        while (_total > MaxTotalBytes && _order.TryDequeue(out var oldest))
+        {
+            if (_content.TryGetValue(oldest.Path, out var held) && held == oldest.Content)
+            {
+                _content.Remove(oldest.Path);
+                _total -= held.Length;
+            }
+        }
+    }
+
+    public byte[]? Take(string path) => _content.GetValueOrDefault(path);
 }

@@ -13,7 +13,7 @@ internal static class RootfsReader
         void Add(string imagePath, FileSystemInfo fi)
         {
             if (!seen.Add(imagePath)) return;
-            if (++count > options.MaxEntries) throw new ImageException(ImageErrorKind.LimitExceeded, source.Reference.Original, $"'{source.Reference.Original}': more than {options.MaxEntries} entries would be held in memory (ImageScanOptions.MaxEntries): ask for fewer paths.");
+            if (++count > options.MaxEntries) throw new ImageException(ImageErrorKind.LimitExceeded, source.Reference.Original, $"'{source.Reference.Original}': more than {options.MaxEntries} entries would be held in memory (-MaxEntries): ask for fewer paths.");
             ct.ThrowIfCancellationRequested();
             // The type from lstat, before anything is opened: a FIFO's open would wait for a writer forever.
             var type = fi.LinkTarget is not null ? ImageFileType.SymbolicLink

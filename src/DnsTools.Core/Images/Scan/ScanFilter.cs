@@ -27,6 +27,21 @@ internal sealed class ScanFilter
         return Pattern(path) is not null;
     }
 
+    private HashSet<string>? _exactDirectories;
+    private int _exactCountSeen = -1;
+
+    /// <summary>Whether <paramref name="path"/> lies directly in a directory of an exactly named path (/bin for /bin/sh).</summary>
+    public bool InDirectoryOfExact(string path)
+    {
+        if (_exactDirectories is null || _exactCountSeen != Exact.Count)
+        {
+            _exactDirectories = new HashSet<string>(Exact.Select(p => p[..Math.Max(p.LastIndexOf('/'), 0)]), StringComparer.Ordinal);
+            _exactCountSeen = Exact.Count;
+        }
+        var slash = path.LastIndexOf('/');
+        return _exactDirectories.Contains(path[..Math.Max(slash, 0)]);
+    }
+
     public bool Keeps(string path, ImageFileType type) => type is ImageFileType.SymbolicLink or ImageFileType.HardLink || Covers(path);
 
     /// <summary>The content limit for <paramref name="path"/>, or null when its content is not kept.</summary>
