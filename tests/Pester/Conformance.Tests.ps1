@@ -619,7 +619,17 @@ Describe 'Conformance of the probe with the real libc resolvers' -Tag ProbeConfo
         if ($probe -is [string]) { Set-ItResult -Skipped -Because $probe; return }
         $stats = @{ MaxDtMs = 0.0 }
         $diffs = @(Compare-Probe $real $probe $stats)
-        $status = if ($diffs.Count) { 'FAIL' } else { 'pass' }
+        $rerun = $false
+        if ($diffs.Count) {
+            # As for the real builds' cells: a scheduling stall on 2 shared cores (a pair split past the 1 ms race
+            # window, a late reaction) gets one more run before the cell fails; the window itself stays 1 ms.
+            $probe = Invoke-ProbeLookup -Resolver $Resolver -Conf $Conf -Name $Name -Rules $Rules -Id $Id
+            if ($probe -is [string]) { Set-ItResult -Skipped -Because $probe; return }
+            $stats = @{ MaxDtMs = 0.0 }
+            $diffs = @(Compare-Probe $real $probe $stats)
+            $rerun = $true
+        }
+        $status = if ($diffs.Count) { 'FAIL' } elseif ($rerun) { 'pass (on a rerun)' } else { 'pass' }
         $script:ProbeReport.Add(('{0,-32} {1,-11} {2}  real {3,3} queries {4,8:0.0} ms rc {5,2}  probe {6,3} queries {7,8:0.0} ms {8,-15} max send-time diff {9,5:0.0} ms' -f
             $Id, $Resolver, $status, $real.Queries.Count, $real.ElapsedMs, $real.Rc, $probe.Queries.Count, $probe.ElapsedMs, $probe.Outcome, $stats.MaxDtMs))
         Write-Host ('    real: {0} queries, {1:0.0} ms, rc {2}, {3}; probe: {4} queries, {5:0.0} ms, {6}' -f $real.Queries.Count, $real.ElapsedMs, $real.Rc, $real.Addresses, $probe.Queries.Count, $probe.ElapsedMs, $probe.Outcome)
