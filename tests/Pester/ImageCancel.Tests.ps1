@@ -1,6 +1,8 @@
 # Get-ImageFile on a long read: Write-Progress per layer, and Stop (Ctrl+C) ends it promptly through
-# StopProcessing -> CancellationToken. The image (one 1.5 GiB file of zeros, gzip) is written here with
-# .NET's own tar and gzip; nothing else is needed.
+# StopProcessing -> CancellationToken. The image (one 1.5 GiB file of zeros, gzip, as 16 layers sharing that
+# blob, the most duplicates allowed: 24 GiB to decompress, read with a ceiling above the default 8 GiB) is
+# written here with .NET's own tar and gzip; nothing else is needed. One layer of zeros alone inflates in about
+# 150 ms, too short to stop reliably.
 BeforeAll {
     Import-Module $env:DNSTOOLS_MODULE_MANIFEST -Force
     $script:Layout = Join-Path $TestDrive 'big-oci'
@@ -34,11 +36,12 @@ BeforeAll {
         [IO.File]::WriteAllBytes("$Layout/blobs/sha256/$($d.Substring(7))", $bytes)
         @{ digest = $d; size = $bytes.Length }
     }
-    $config = Add-Blob (@{ architecture = 'amd64'; os = 'linux'; rootfs = @{ type = 'layers'; diff_ids = @($DiffId) } } | ConvertTo-Json -Depth 4 -Compress)
+    $script:LayerCount = 16
+    $config = Add-Blob (@{ architecture = 'amd64'; os = 'linux'; rootfs = @{ type = 'layers'; diff_ids = @(1..$LayerCount | ForEach-Object { $DiffId }) } } | ConvertTo-Json -Depth 4 -Compress)
     $manifest = Add-Blob (@{
             schemaVersion = 2; mediaType = 'application/vnd.oci.image.manifest.v1+json'
             config = @{ mediaType = 'application/vnd.oci.image.config.v1+json'; digest = $config.digest; size = $config.size }
-            layers = @(@{ mediaType = 'application/vnd.oci.image.layer.v1.tar+gzip'; digest = $layerDigest; size = $layerSize })
+            layers = @(1..$LayerCount | ForEach-Object { @{ mediaType = 'application/vnd.oci.image.layer.v1.tar+gzip'; digest = $layerDigest; size = $layerSize } })
         } | ConvertTo-Json -Depth 5 -Compress)
     @{ schemaVersion = 2; manifests = @(@{ mediaType = 'application/vnd.oci.image.manifest.v1+json'; digest = $manifest.digest; size = $manifest.size }) } |
         ConvertTo-Json -Depth 5 -Compress | Set-Content "$Layout/index.json" -NoNewline
@@ -49,15 +52,15 @@ Describe 'Get-ImageFile on a long read' {
     It 'writes progress for the layer and stops promptly when the pipeline is stopped' {
         $ps = [powershell]::Create()
         try {
-            $null = $ps.AddScript("Import-Module '$env:DNSTOOLS_MODULE_MANIFEST'; Get-ImageFile -Image 'oci-dir:$Layout' -Path /etc/resolv.conf")
+            $null = $ps.AddScript("Import-Module '$env:DNSTOOLS_MODULE_MANIFEST'; Get-ImageFile -Image 'oci-dir:$Layout' -Path /etc/resolv.conf -MaxDecompressedBytes 32GB")
             $handle = $ps.BeginInvoke()
             $sw = [Diagnostics.Stopwatch]::StartNew()
             # Wait until the read is under way (a progress record after some bytes), then stop it.
-            while ($sw.Elapsed.TotalSeconds -lt 30 -and -not ($ps.Streams.Progress | Where-Object StatusDescription -like 'layer 1/1*' | Select-Object -Skip 1)) {
+            while ($sw.Elapsed.TotalSeconds -lt 30 -and -not ($ps.Streams.Progress | Where-Object StatusDescription -like 'layer */16 *' | Select-Object -Skip 1)) {
                 if ($handle.IsCompleted) { break }
                 Start-Sleep -Milliseconds 20
             }
-            $handle.IsCompleted | Should -BeFalse -Because 'a 1.5 GiB layer takes longer than that to read'
+            $handle.IsCompleted | Should -BeFalse -Because '16 layers of 1.5 GiB take longer than that to read'
             $stopWatch = [Diagnostics.Stopwatch]::StartNew()
             $ps.Stop()
             $stopWatch.Elapsed.TotalSeconds | Should -BeLessThan 3
@@ -71,7 +74,7 @@ Describe 'Get-ImageFile on a long read' {
     }
 
     It 'reads it whole when not stopped, within the decompressed-byte ceiling' {
-        $f = Get-ImageFile -Image "oci-dir:$Layout" -Path /etc/resolv.conf
+        $f = Get-ImageFile -Image "oci-dir:$Layout" -Path /etc/resolv.conf -MaxDecompressedBytes 32GB
         $f.Content | Should -Be "nameserver 10.96.0.10`n"
         Get-ImageFile -Image "oci-dir:$Layout" -Path /etc/resolv.conf -MaxDecompressedBytes 1GB -ErrorVariable e -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         $e[0].CategoryInfo.Category | Should -Be 'LimitsExceeded'
