@@ -3,27 +3,20 @@ using System.Net;
 using System.Net.NetworkInformation;
 using DnsTools.Core.Capture;
 using DnsTools.Core.Dns;
+using DnsTools.Fuzz;
 using PacketDotNet;
 
 namespace DnsTools.Core.Tests.Capture;
 
 /// <summary>
-/// Container formats built here byte by byte from their specifications (pcap: the libpcap file
-/// header and record header; pcapng: SHB, IDB with if_tsresol, EPB); the packets inside are built by
-/// PacketDotNet. Real tcpdump captures are read in the Pester integration tests.
+/// Container formats built byte by byte from their specifications by the fuzz project's <see cref="Frames"/> (the
+/// same writer makes the pcap seeds); the packets inside are built by PacketDotNet. Real tcpdump captures are read
+/// in the Pester integration tests.
 /// </summary>
 public class PcapReaderTests
 {
     internal static byte[] UdpFrame(string src, int sport, string dst, int dport, byte[] payload, bool ethernet = true)
-    {
-        var udp = new UdpPacket((ushort)sport, (ushort)dport) { PayloadData = payload };
-        var ip = new IPv4Packet(IPAddress.Parse(src), IPAddress.Parse(dst)) { PayloadPacket = udp };
-        udp.UpdateCalculatedValues();
-        ip.UpdateCalculatedValues();
-        if (!ethernet) return ip.Bytes;
-        var eth = new EthernetPacket(PhysicalAddress.Parse("02-00-00-00-00-01"), PhysicalAddress.Parse("02-00-00-00-00-02"), EthernetType.IPv4) { PayloadPacket = ip };
-        return eth.Bytes;
-    }
+        => Frames.Udp(src, sport, dst, dport, payload, ethernet);
 
     internal static byte[] Query(ushort id, string name, ushort type) => DnsWire.BuildQuery(id, name, type);
 
@@ -32,37 +25,11 @@ public class PcapReaderTests
 
     internal static byte[] Pcap(int linkType, IEnumerable<(double Seconds, byte[] Frame)> packets, int? cutLastTo = null)
     {
-        var ms = new MemoryStream();
-        var w = new BinaryWriter(ms);
-        w.Write(0xA1B2C3D4u); w.Write((ushort)2); w.Write((ushort)4); w.Write(0); w.Write(0u); w.Write(65535u); w.Write((uint)linkType);
-        foreach (var (seconds, frame) in packets)
-        {
-            w.Write((uint)Math.Floor(seconds)); w.Write((uint)Math.Round((seconds - Math.Floor(seconds)) * 1e6));
-            w.Write((uint)frame.Length); w.Write((uint)frame.Length); w.Write(frame);
-        }
-        var bytes = ms.ToArray();
+        var bytes = Frames.Pcap(linkType, packets);
         return cutLastTo is { } cut ? bytes[..(bytes.Length - cut)] : bytes;
     }
 
-    internal static byte[] PcapNg(int linkType, IEnumerable<(double Seconds, byte[] Frame)> packets)
-    {
-        var ms = new MemoryStream();
-        var w = new BinaryWriter(ms);
-        // Section header block.
-        w.Write(0x0A0D0D0Au); w.Write(28u); w.Write(0x1A2B3C4Du); w.Write((ushort)1); w.Write((ushort)0); w.Write(-1L); w.Write(28u);
-        // Interface description block with if_tsresol = 9 (nanoseconds).
-        w.Write(1u); w.Write(32u); w.Write((ushort)linkType); w.Write((ushort)0); w.Write(0u);
-        w.Write((ushort)9); w.Write((ushort)1); w.Write(new byte[] { 9, 0, 0, 0 }); w.Write(0u); w.Write(32u);
-        foreach (var (seconds, frame) in packets)
-        {
-            var padded = (frame.Length + 3) & ~3;
-            var total = (uint)(32 + padded);
-            var ts = (ulong)Math.Round(seconds * 1e9);
-            w.Write(6u); w.Write(total); w.Write(0u); w.Write((uint)(ts >> 32)); w.Write((uint)ts);
-            w.Write((uint)frame.Length); w.Write((uint)frame.Length); w.Write(frame); w.Write(new byte[padded - frame.Length]); w.Write(total);
-        }
-        return ms.ToArray();
-    }
+    internal static byte[] PcapNg(int linkType, IEnumerable<(double Seconds, byte[] Frame)> packets) => Frames.PcapNg(linkType, packets);
 
     internal static (double, byte[])[] Exchange(bool ethernet = true) => new (double, byte[])[]
     {

@@ -4,8 +4,12 @@ using PacketDotNet;
 
 namespace DnsTools.Fuzz;
 
-/// <summary>Capture files for seeds: pcap and pcapng containers written from their specifications, packets by PacketDotNet.</summary>
-internal static class Frames
+/// <summary>
+/// Capture files for seeds and for the capture reader's unit tests: pcap and pcapng containers written from their
+/// specifications (pcap: the libpcap file header and record header; pcapng: SHB, IDB with if_tsresol = 9, EPB),
+/// packets by PacketDotNet.
+/// </summary>
+public static class Frames
 {
     private static byte[] Ethernet(Packet ip, EthernetType type)
         => new EthernetPacket(PhysicalAddress.Parse("02-00-00-00-00-01"), PhysicalAddress.Parse("02-00-00-00-00-02"), type) { PayloadPacket = ip }.Bytes;
