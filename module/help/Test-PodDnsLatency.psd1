@@ -10,6 +10,8 @@ With -Count above 1 the output is one summary per resolver and mitigation (p50, 
 With -Verify each lookup is returned as a BehaviorVerification instead: the plan from the server-behaviour rules set beside the replay, and where they disagree (the server changed, or the rules miss something their grammar cannot say).
 
 Without -ResolvConf the machine's (or pod's) /etc/resolv.conf is used, and said so with -Verbose. Ctrl+C stops at once and returns what was measured.
+
+Scheduling: while a lookup is replayed, its thread runs at the lowest real-time priority (Linux SCHED_FIFO 1) when the process is permitted to (root with CAP_SYS_NICE, e.g. a privileged debug container), so a busy CPU does not delay its queries and reactions by milliseconds where the libc would not be delayed; the thread is put back as it was when the lookup ends, blocks in poll while it waits, and drops to normal for the rest of a lookup that keeps waking without an answer it takes. Each lookup says which was used in its Scheduling property (Realtime or Normal; in JSON "scheduling"); -Verbose says why it was Normal (EPERM without CAP_SYS_NICE, as in a default container; -NoRealtime). A thread already under another policy (chrt) is left as it is.
 '@
     Parameters  = @{
         Name       = 'The names to look up, as the application asks for them (without a trailing dot unless the application adds one). Piped names come through -InputObject.'
@@ -24,6 +26,7 @@ Without -ResolvConf the machine's (or pod's) /etc/resolv.conf is used, and said 
         Format     = 'Object (default) writes ObservedLookup (or, with -Count, DnsProbeSummary) objects. Json writes one string at the end: a JSON array of them (with -Verify, of the BehaviorVerifications), camelCase, durations as numbers of milliseconds (durationMs, sentAtMs, latencyMs, p50Ms, planMs, replayMs...), enums as names; the shape a program can rely on.'
         Verify     = 'Set each replay beside the plan from -ServerBehavior (or, without it, from rules Get-DnsServerBehavior learns from the same servers first, one query per candidate and type) and return a BehaviorVerification per lookup: Agrees, the plan''s and the replay''s outcome, time and queries, and the Differences (query sequence, each reply, result, total time beyond 150 ms or 10 %).'
         ServerBehavior = 'With -Verify: the rules the plan uses, as strings or what Get-DnsServerBehavior returns.'
+        NoRealtime = 'Keep the replay at normal scheduling. By default each lookup''s thread runs at the lowest real-time priority (SCHED_FIFO 1) while it replays, when the process is permitted to; use this on a machine where no real-time thread may run, or to measure the probe as an ordinary process would be scheduled.'
     }
     Outputs     = 'DnsTools.Core.Diagnosis.ObservedLookup, DnsTools.Core.Probe.DnsProbeSummary, DnsTools.Core.ServerDiscovery.BehaviorVerification (with -Verify), or a JSON string with -Format Json'
     Examples    = @(
@@ -45,6 +48,15 @@ Test-PodDnsLatency -Name api.example.com -ResolvConf $rc -Server $lab -Resolver 
 $lab | Stop-DnsLabServer
 '@
             Remarks = 'Side by side: the search-list amplification of ndots:5, and what ndots:1 or a trailing dot save.'
+        }
+        @{
+            Code    = @'
+$lab = Start-DnsLabServer '*.cluster.local -> NXDOMAIN'
+Test-PodDnsLatency -Name api.example.com. -ResolvConf "nameserver 10.96.0.10" -Server $lab -Resolver musl-1.2.3 -Verbose |
+    Format-List ResolverSpec, Outcome, Scheduling
+$lab | Stop-DnsLabServer
+'@
+            Remarks = 'Which scheduling the replay used: Realtime as root (CAP_SYS_NICE), Normal elsewhere; -Verbose says why Normal.'
         }
         @{
             Code    = 'Test-PodDnsLatency -Name kubernetes.default -Verbose'

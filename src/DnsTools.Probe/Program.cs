@@ -49,6 +49,9 @@ public static class Program
           --server ADDR[:PORT]   send to this server instead of the resolv.conf's nameservers (repeatable)
           --fail-above MS        exit 1 when a lookup (capture: any lookup) takes longer than MS milliseconds
           --wait                 after the results, keep running until SIGTERM (a DaemonSet's container)
+          --no-realtime          keep the replay at normal scheduling; by default its thread runs at the lowest
+                                 real-time priority (SCHED_FIFO 1) during each lookup when permitted (CAP_SYS_NICE),
+                                 so a busy CPU does not delay its queries; said on stderr when it cannot
         Plan options: --resolver, --resolv-conf (required), --server-behavior RULE (repeatable; the lab's rule syntax)
         Discover options (one query at a time, DnsClient, no search list or retries of its own):
           --name NAME            a name to ask (repeatable; as the positional names)
@@ -134,8 +137,9 @@ public static class Program
             notes.WriteLine($"dnstools-probe: {conf.Source} names no nameserver: the resolvers fall back to 127.0.0.1.");
         var target = servers.Count > 0 ? string.Join(", ", servers) : string.Join(", ", conf.Nameservers.Select(n => $"{n.Address}:{n.Port}"));
         notes.WriteLine($"dnstools-probe: sending to {target}");
-        var options = new DnsProbeOptions { Servers = servers.Count > 0 ? servers : null, MaxLookupTime = TimeSpan.FromSeconds(o.Timeout) };
+        var options = new DnsProbeOptions { Servers = servers.Count > 0 ? servers : null, MaxLookupTime = TimeSpan.FromSeconds(o.Timeout), Realtime = !o.NoRealtime };
         var code = Ok;
+        string? saidScheduling = null;
         output.Begin(o.Count > 1 ? ResultKind.Summary : ResultKind.Lookup);
         foreach (var name in o.Names)
             foreach (var spec in specs)
@@ -149,6 +153,9 @@ public static class Program
                         catch (OperationCanceledException) { break; }
                         catch (ArgumentException e) { throw new UsageException($"'{name}': {e.Message}"); }
                         lookups.Add(lookup);
+                        // Why a lookup ran at normal scheduling, once per reason (--no-realtime says it itself).
+                        if (lookup.NormalSchedulingReason is { } why && why != saidScheduling && !o.NoRealtime)
+                            notes.WriteLine($"dnstools-probe: scheduling normal: {saidScheduling = why}");
                         if (lookup.Succeeded != true || (o.FailAboveMs is { } limit && lookup.DurationMs > limit)) code = Failed;
                         // One lookup: its row. Several: their summary below; as JSON lines each lookup is written as it
                         // completes too, so `kubectl logs -f` shows progress (Import-DnsProbeResult reads both kinds).
@@ -440,6 +447,7 @@ public sealed class Options
     public OutputFormat Format { get; private set; } = OutputFormat.Table;
     public bool Quiet { get; private set; }
     public bool Wait { get; private set; }
+    public bool NoRealtime { get; private set; }
     public bool ShowHelp { get; private set; }
     public bool ShowVersion { get; private set; }
 
@@ -488,6 +496,7 @@ public sealed class Options
                     o.Count = (int)Number(a, Value(), 1, command == "discover" ? ServerDiscoverer.MaxCount : 100000, integer: true);
                     o.CountGiven = true;
                     break;
+                case "--no-realtime": Only("replay"); o.NoRealtime = true; break;
                 case "--interval": Only("replay"); o.Interval = Number(a, Value(), 0, 3600); break;
                 case "--timeout":
                     Only("replay", "discover");

@@ -49,6 +49,60 @@ Describe 'Test-PodDnsLatency against the lab server' {
     }
 }
 
+# Real-time scheduling of the replay thread (ReplayScheduling.cs): as root it is SCHED_FIFO while a lookup replays and
+# back to normal after; without CAP_SYS_NICE (dropped from the bounding set of a child pwsh, as in a default
+# container) the same lookup runs at normal scheduling, says why with -Verbose, and still works.
+Describe 'Test-PodDnsLatency real-time scheduling' -Tag 'ProbeScheduling' {
+    BeforeAll {
+        $lab = Start-DnsLabServer '*.cluster.local -> NXDOMAIN'
+        # The scheduling policy of every thread of this process (field 41 of /proc/self/task/TID/stat, proc(5)).
+        function script:Get-ThreadPolicy {
+            foreach ($stat in Get-ChildItem /proc/self/task -Directory) {
+                $text = Get-Content (Join-Path $stat.FullName 'stat') -Raw -ErrorAction SilentlyContinue
+                if ($text) { [int]($text.Substring($text.LastIndexOf(')') + 2).Split(' ')[41 - 3]) }
+            }
+        }
+        & chrt -f 1 true 2>$null
+        $script:RealtimeSkip = if ($LASTEXITCODE -ne 0) { 'this process may not use real-time scheduling (chrt -f 1 fails: no CAP_SYS_NICE)' }
+        $script:DropTool = if (Get-Command capsh -CommandType Application -ErrorAction SilentlyContinue) { 'capsh' }
+        elseif (Get-Command setpriv -CommandType Application -ErrorAction SilentlyContinue) { 'setpriv' }
+    }
+    AfterAll { $lab | Stop-DnsLabServer }
+
+    It 'replays at real-time priority as root, says so in the object and the JSON, and leaves no thread real-time' {
+        if ($RealtimeSkip) { Set-ItResult -Skipped -Because $RealtimeSkip; return }
+        $r = Test-PodDnsLatency -Name api.example.com. -ResolvConf 'nameserver 10.96.0.10' -Server $lab -Resolver musl-1.2.3, glibc-2.36, go-1.22
+        $r | Should -HaveCount 3
+        $r | ForEach-Object { $_.Scheduling | Should -Be 'Realtime'; $_.Outcome | Should -Be 'ok' }
+        @(Get-ThreadPolicy | Where-Object { $_ -ne 0 }) | Should -HaveCount 0 -Because 'every thread is back to SCHED_OTHER (0)'
+        $json = Test-PodDnsLatency -Name api.example.com. -ResolvConf 'nameserver 10.96.0.10' -Server $lab -Resolver glibc-2.36 -Format Json | ConvertFrom-Json
+        $json[0].scheduling | Should -Be 'Realtime'
+        $off = Test-PodDnsLatency -Name api.example.com. -ResolvConf 'nameserver 10.96.0.10' -Server $lab -Resolver glibc-2.36 -NoRealtime -Verbose 4>&1
+        ($off | Where-Object { $_ -is [DnsTools.Core.Diagnosis.ObservedLookup] }).Scheduling | Should -Be 'Normal'
+        ($off | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message | Should -Contain 'Scheduling normal: real-time scheduling was turned off (-NoRealtime / --no-realtime)'
+        Get-DnsLabQuery $lab -Clear | Out-Null
+    }
+
+    It 'without CAP_SYS_NICE replays at normal scheduling, says why with -Verbose, and still works' {
+        if (-not $DropTool) { Set-ItResult -Skipped -Because 'neither capsh (libcap2-bin) nor setpriv (util-linux) is installed'; return }
+        if ($env:USER -ne 'root' -and (& id -u) -ne '0') { Set-ItResult -Skipped -Because 'dropping a capability from the bounding set needs root'; return }
+        $script = @"
+Import-Module '$env:DNSTOOLS_MODULE_MANIFEST'
+Test-PodDnsLatency -Name api.example.com. -ResolvConf 'nameserver 10.96.0.10' -Server '$($lab.EndPoint)' -Resolver musl-1.2.3, glibc-2.36 -Verbose 4>&1 | ForEach-Object {
+    if (`$_ -is [System.Management.Automation.VerboseRecord]) { 'VERBOSE ' + `$_.Message } else { 'LOOKUP {0} {1} {2} {3}' -f `$_.ResolverSpec, `$_.Scheduling, `$_.Outcome, `$_.Queries.Count }
+}
+"@
+        $pwsh = Join-Path $PSHOME 'pwsh'
+        $out = if ($DropTool -eq 'capsh') { & capsh --drop=cap_sys_nice -- -c '"$0" "$@"' $pwsh -NoProfile -NonInteractive -Command $script }
+        else { & setpriv --bounding-set -sys_nice -- $pwsh -NoProfile -NonInteractive -Command $script }
+        $LASTEXITCODE | Should -Be 0
+        $out | Should -Contain 'LOOKUP musl-1.2.3 Normal ok 2'
+        $out | Should -Contain 'LOOKUP glibc-2.36 Normal ok 2'
+        @($out -match '^VERBOSE Scheduling normal: not permitted to use real-time scheduling \(sched_setscheduler: EPERM') | Should -HaveCount 1 -Because 'the reason is said once'
+        (Get-DnsLabQuery $lab -Clear).Count | Should -Be 4
+    }
+}
+
 Describe 'Test-PodDnsLatency refuses what it must not do' {
     It 'never reads this machine''s resolv.conf under the test runner' {
         $env:DNSTOOLS_FORBID_SYSTEM_RESOLV_CONF | Should -Be '1'

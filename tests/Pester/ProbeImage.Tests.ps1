@@ -97,6 +97,27 @@ Describe 'dnstools-probe, the binary' -Tag 'ProbeBinary' {
         $view | Should -Match 'DNS003 '
     }
 
+    It 'says the scheduling it replayed with: realtime as root, normal with --no-realtime or without CAP_SYS_NICE (why on stderr)' {
+        if ($ProbeSkip) { Set-ItResult -Skipped -Because $ProbeSkip; return }
+        & chrt -f 1 true 2>$null
+        if ($LASTEXITCODE -ne 0) { Set-ItResult -Skipped -Because 'this process may not use real-time scheduling (chrt -f 1 fails)'; return }
+        $common = @('api.example.com.', '--resolv-conf', $PodConf, '--server', $Lab.EndPoint, '--resolver', 'glibc-2.36', '--format', 'jsonl')
+        $rt = Invoke-Probe $common
+        $rt.Code | Should -Be 0
+        ($rt.Out | ConvertFrom-Json).scheduling | Should -Be 'Realtime'
+        ($rt.Out | Import-DnsProbeResult).Scheduling | Should -Be 'Realtime'
+        $rt.Err | Should -Not -Match 'scheduling normal'
+        $off = Invoke-Probe ($common + '--no-realtime')
+        ($off.Out | ConvertFrom-Json).scheduling | Should -Be 'Normal'
+        if (-not (Get-Command setpriv -CommandType Application -ErrorAction SilentlyContinue)) { Set-ItResult -Skipped -Because 'setpriv (util-linux) is not installed: the leg without CAP_SYS_NICE did not run'; return }
+        $err = Join-Path $TestDrive 'no-nice.err'
+        $out = & setpriv --bounding-set -sys_nice -- $Probe @common 2>$err
+        $LASTEXITCODE | Should -Be 0
+        ($out | ConvertFrom-Json).scheduling | Should -Be 'Normal'
+        ($out | ConvertFrom-Json).outcome | Should -Be 'ok'
+        Get-Content $err -Raw | Should -Match 'dnstools-probe: scheduling normal: not permitted to use real-time scheduling \(sched_setscheduler: EPERM'
+    }
+
     It 'writes the same JSON for a query plan as Core writes for Get-ResolverQueryPlan''s object' {
         if ($ProbeSkip) { Set-ItResult -Skipped -Because $ProbeSkip; return }
         $r = Invoke-Probe @('plan', 'elink.spic.com.cn', '--resolv-conf', $PodConf, '--resolver', 'musl-1.2.3,glibc-2.36',

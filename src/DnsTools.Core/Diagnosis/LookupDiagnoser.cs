@@ -49,6 +49,15 @@ public sealed class ObservedLookup
     /// <summary>Whether the resolver returned addresses (the probe knows; a capture cannot tell).</summary>
     public bool? Succeeded { get; init; }
 
+    /// <summary>
+    /// How the probe's replay thread was scheduled: Realtime (SCHED_FIFO for the replay, when permitted) or Normal;
+    /// null for a capture.
+    /// </summary>
+    public DnsTools.Core.Probe.ProbeScheduling? Scheduling { get; init; }
+
+    /// <summary>Why the replay ran at normal scheduling (said with -Verbose / on the probe's stderr); not written to JSON.</summary>
+    internal string? NormalSchedulingReason { get; init; }
+
     public override string ToString() => $"{Name} ({Resolver}) {Outcome} in {Duration.TotalMilliseconds:F0} ms, {Queries.Count} queries";
 }
 

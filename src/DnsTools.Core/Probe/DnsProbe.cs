@@ -33,6 +33,12 @@ public sealed class DnsProbeOptions
 
     /// <summary>The longest one lookup may take before the probe stops it.</summary>
     public TimeSpan MaxLookupTime { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Run the replay's thread at real-time priority (SCHED_FIFO 1) while it replays, when the process may
+    /// (CAP_SYS_NICE); false leaves it as it is. See <see cref="ProbeScheduling"/>.
+    /// </summary>
+    public bool Realtime { get; init; } = true;
 }
 
 /// <summary>
@@ -67,8 +73,21 @@ public static class DnsProbe
         if (System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeCompiled) ProbeWarmUp.Ensure(askedName, effectiveConf, resolver);
         var model = ResolverModel.For(resolver);
         var settings = model.SettingsFor(effectiveConf);
-        var world = new LiveNetwork(server => Endpoint(server, ports), WireFormat.For(resolver.Family, settings), options.MaxLookupTime, cancellation);
-        var plan = model.Execute(askedName, effectiveConf, world, ServerBehavior.AlwaysAnswer);
+        LiveNetwork world;
+        QueryPlan plan;
+        ProbeScheduling scheduling;
+        string? normalBecause;
+        // Real-time for the replay only (sending, waiting, reacting), back to what it was before the results are built.
+        using (var replayScheduling = ReplayScheduling.Enter(options.Realtime))
+        {
+            world = new LiveNetwork(server => Endpoint(server, ports), WireFormat.For(resolver.Family, settings), options.MaxLookupTime, cancellation)
+            {
+                RealtimeLanes = replayScheduling.Scheduling == ProbeScheduling.Realtime,
+            };
+            plan = model.Execute(askedName, effectiveConf, world, ServerBehavior.AlwaysAnswer);
+            scheduling = replayScheduling.Scheduling;
+            normalBecause = replayScheduling.NormalBecause;
+        }
         var queries = world.Observed;
         var family = resolver.Family switch
         {
@@ -90,6 +109,8 @@ public static class DnsProbe
             Duration = world.EndedAt ?? plan.TotalTime,
             Outcome = plan.ResultCode,
             Succeeded = plan.Result == LookupResult.Success,
+            Scheduling = scheduling,
+            NormalSchedulingReason = normalBecause,
             AnsweredName = plan.AnsweredName,
             Queries = queries,
             Note = world.Now >= options.MaxLookupTime ? $"stopped after {options.MaxLookupTime.TotalSeconds:0.#} s (-Timeout)" : null,

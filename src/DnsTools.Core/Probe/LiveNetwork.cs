@@ -64,6 +64,19 @@ internal sealed class LiveNetwork : Simulation
 
     public TimeSpan Now => _clock.Elapsed;
 
+    /// <summary>The replay thread runs at real-time priority: so does every other thread that sends for it (Go's lanes).</summary>
+    public bool RealtimeLanes { get; init; }
+
+    /// <summary>For a thread that sends and waits for this replay besides the caller's: scheduled as the replay thread is.</summary>
+    public IDisposable EnterLaneScheduling() => ReplayScheduling.Enter(RealtimeLanes);
+
+    /// <summary>
+    /// Wake-ups that gave the model nothing (a datagram it does not take, an error), in this replay. A lookup has a few;
+    /// a flood or a bug has thousands: past <see cref="MaxWakeupsWithoutReply"/> a real-time thread goes back to normal.
+    /// </summary>
+    private int _wakeupsWithoutReply;
+    private const int MaxWakeupsWithoutReply = 256;
+
     public IReadOnlyList<ObservedQuery> Observed
     {
         get { lock (_gate) return _sent.Select(s => s.Observed).OrderBy(q => q.SentAt).ToList(); }
@@ -274,7 +287,8 @@ internal sealed class LiveNetwork : Simulation
             var remaining = until - Now;
             if (Now >= _maxLookup) return null;
             List<Socket> readable;
-            lock (_gate) readable = wanted.Select(id => _sockets[id].Os!).ToList();
+            // A refused or reset TCP connection stays readable (EOF) and has nothing more to give: not waited on.
+            lock (_gate) readable = wanted.Where(id => !_sockets[id].Lost).Select(id => _sockets[id].Os!).ToList();
             if (readable.Count == 0)
             {
                 if (remaining > TimeSpan.Zero) WaitUntil(until);
@@ -307,6 +321,8 @@ internal sealed class LiveNetwork : Simulation
                     var reply = Receive(id, deliver: true);
                     if (reply is not null) return reply;
                 }
+            if (Interlocked.Increment(ref _wakeupsWithoutReply) >= MaxWakeupsWithoutReply)
+                ReplayScheduling.DemoteCurrentThread($"{MaxWakeupsWithoutReply} wake-ups without an answer the resolver takes");
         }
     }
 

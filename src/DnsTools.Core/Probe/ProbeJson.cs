@@ -156,6 +156,7 @@ public sealed class LookupJson
     public double DurationMs { get; init; }
     public string Outcome { get; init; } = "";
     public bool? Succeeded { get; init; }
+    public ProbeScheduling? Scheduling { get; init; }
     public string? AnsweredName { get; init; }
     public string? Note { get; init; }
     public List<QueryJson> Queries { get; init; } = new();
@@ -166,7 +167,7 @@ public sealed class LookupJson
     {
         Name = Name, Client = Client, Resolver = Resolver, ResolverEvidence = ResolverEvidence, ResolverSpec = ResolverSpec,
         Mitigation = Mitigation, Start = ProbeJson.Time(StartMs), Duration = ProbeJson.Time(DurationMs), Outcome = Outcome,
-        Succeeded = Succeeded, AnsweredName = AnsweredName, Note = Note,
+        Succeeded = Succeeded, Scheduling = Scheduling, AnsweredName = AnsweredName, Note = Note,
         Queries = Queries.Select(q => q.ToQuery()).ToList(), Diagnoses = Diagnoses.Select(d => d.ToDiagnosis()).ToList(),
     };
 }

@@ -116,8 +116,11 @@ public sealed class GoResolverModel : ResolverModel
                 var start = now;
                 LaneResult? resultA = null;
                 Exception? failure = null;
+                var live = (Probe.LiveNetwork)sim;
                 var laneA = new Thread(() =>
                 {
+                    // The lane thread is scheduled as the replay's own thread is (real-time when that is).
+                    using var scheduling = live.EnterLaneScheduling();
                     try { resultA = TryOneName(fqdn, DnsQueryType.A, start, first, settings, servers, ref offsetA, sim); }
                     catch (Exception e) { failure = e; }
                 }) { IsBackground = true, Name = "go-lane-A" };

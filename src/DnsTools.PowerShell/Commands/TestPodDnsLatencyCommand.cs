@@ -107,6 +107,10 @@ public sealed class TestPodDnsLatencyCommand : PSCmdlet
     [Parameter]
     public SwitchParameter Verify { get; set; }
 
+    /// <summary>Keep the replay at normal scheduling (by default it runs at real-time priority during each lookup when permitted).</summary>
+    [Parameter]
+    public SwitchParameter NoRealtime { get; set; }
+
 
     protected override void BeginProcessing() => _piped.Names.AddRange(Name);
 
@@ -134,7 +138,8 @@ public sealed class TestPodDnsLatencyCommand : PSCmdlet
         if (servers is null && conf.Nameservers.Count == 0)
             WriteWarning($"{conf.Source} names no nameserver: the resolvers fall back to 127.0.0.1.");
 
-        var options = new DnsProbeOptions { Servers = servers, MaxLookupTime = TimeSpan.FromSeconds(Timeout) };
+        var options = new DnsProbeOptions { Servers = servers, MaxLookupTime = TimeSpan.FromSeconds(Timeout), Realtime = !NoRealtime };
+        string? saidScheduling = null;
         Core.Resolvers.ServerBehavior? behavior = null;
         if (ServerBehavior is not null && !Verify)
             WriteWarning("-ServerBehavior is used with -Verify only: the replay itself always meets the real server.");
@@ -161,7 +166,10 @@ public sealed class TestPodDnsLatencyCommand : PSCmdlet
                         {
                             var lookup = DnsProbe.Run(name, conf, spec, options, mitigation, _stop.Token);
                             lookups.Add(lookup);
-                            WriteVerbose($"{spec} {mitigation} {name}: {lookup.Outcome} in {lookup.Duration.TotalMilliseconds:0.0} ms, {lookup.Queries.Count} queries");
+                            WriteVerbose($"{spec} {mitigation} {name}: {lookup.Outcome} in {lookup.Duration.TotalMilliseconds:0.0} ms, {lookup.Queries.Count} queries, scheduling {lookup.Scheduling}");
+                            // Why normal, once per reason.
+                            if (lookup.NormalSchedulingReason is { } why && why != saidScheduling)
+                                WriteVerbose($"Scheduling normal: {saidScheduling = why}");
                             if (behavior is not null)
                             {
                                 var plan = BehaviorVerification.PlanFor(name, conf, spec, behavior, servers, mitigation);
