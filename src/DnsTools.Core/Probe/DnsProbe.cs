@@ -50,6 +50,11 @@ public static class DnsProbe
 {
     public static ObservedLookup Run(string name, Conf conf, ResolverSpec resolver, DnsProbeOptions? options = null,
         DnsMitigation mitigation = DnsMitigation.None, CancellationToken cancellation = default)
+        => RunRedirected(name, conf, resolver, options, mitigation, cancellation, everyServerTo: null);
+
+    // everyServerTo: the warm-up's own loopback responder; every query goes there, whatever the server (ProbeWarmUp).
+    internal static ObservedLookup RunRedirected(string name, Conf conf, ResolverSpec resolver, DnsProbeOptions? options,
+        DnsMitigation mitigation, CancellationToken cancellation, IPEndPoint? everyServerTo)
     {
         ArgumentNullException.ThrowIfNull(conf);
         ArgumentNullException.ThrowIfNull(resolver);
@@ -70,17 +75,18 @@ public static class DnsProbe
         }
 
         // Native code (the NativeAOT dnstools-probe) has nothing to compile: no warm-up before the first query.
-        if (System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeCompiled) ProbeWarmUp.Ensure(askedName, effectiveConf, resolver);
-        var model = ResolverModel.For(resolver);
-        var settings = model.SettingsFor(effectiveConf);
+        if (everyServerTo is null && System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeCompiled) ProbeWarmUp.Ensure(askedName, effectiveConf, resolver);
         LiveNetwork world;
         QueryPlan plan;
         ProbeScheduling scheduling;
         string? normalBecause;
-        // Real-time for the replay only (sending, waiting, reacting), back to what it was before the results are built.
+        // Real-time for the replay only (from here to its first query, sending, waiting, reacting), after the warm-up,
+        // back to what it was before the results are built.
         using (var replayScheduling = ReplayScheduling.Enter(options.Realtime))
         {
-            world = new LiveNetwork(server => Endpoint(server, ports), WireFormat.For(resolver.Family, settings), options.MaxLookupTime, cancellation)
+            var model = ResolverModel.For(resolver);
+            var settings = model.SettingsFor(effectiveConf);
+            world = new LiveNetwork(server => everyServerTo ?? Endpoint(server, ports), WireFormat.For(resolver.Family, settings), options.MaxLookupTime, cancellation)
             {
                 RealtimeLanes = replayScheduling.Scheduling == ProbeScheduling.Realtime,
             };

@@ -23,15 +23,62 @@ internal static class ProbeWarmUp
     /// <summary>For the bench: measure a cold lookup without the warm-up (JIT or ReadyToRun code only).</summary>
     internal static bool Disabled { get; set; }
 
+    /// <summary>For the bench: when the last warm-up started and ended (Stopwatch timestamps), 0 when none ran.</summary>
+    internal static long LastStarted, LastEnded;
+
+    private static Thread? _background;
+
+    /// <summary>For the bench: when the warm-up at import started and ended (Stopwatch timestamps).</summary>
+    internal static long BackgroundStarted, BackgroundEnded;
+
     public static void Ensure(string name, Conf conf, ResolverSpec resolver)
     {
         if (Disabled) return;
-        // What decides the code a lookup runs: the resolver, the resolv.conf, and the name's dots (search list or not).
-        var key = $"{resolver}\n{name.Count(c => c == '.')}{name.EndsWith('.')}\n{conf.ToText()}";
+        // A warm-up started at module import still running: the code it compiles is what this one would compile.
+        if (_background is { } background && background != Thread.CurrentThread) background.Join();
+        var key = Kind(name, conf, resolver);
         if (Warmed.ContainsKey(key) || Warmed.Count >= MaxKinds) return;
         Warmed[key] = true;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         foreach (var rcode in new[] { DnsRcode.NxDomain, DnsRcode.ServFail, DnsRcode.NoError })
             Run(name, conf, resolver, rcode);
+        (LastStarted, LastEnded) = (started, System.Diagnostics.Stopwatch.GetTimestamp());
+    }
+
+    /// <summary>
+    /// What decides the code a lookup runs: the resolver; whether the name goes through the search list, is tried as
+    /// it is first, or has no dot; whether there is a search list and more than one nameserver; and the options that
+    /// switch a path (TCP, single-request, rotate, edns0...). Not the names or the numbers (timeout, attempts, ndots as
+    /// such): a lookup of another name through the same kind of resolv.conf runs the same code, so it is not warmed again.
+    /// </summary>
+    private static string Kind(string name, Conf conf, ResolverSpec resolver)
+    {
+        var s = ResolverModel.For(resolver).SettingsFor(conf);
+        var dots = name.TrimEnd('.').Count(c => c == '.');
+        var form = name.EndsWith('.') ? "absolute" : dots == 0 ? "single-label" : dots < s.Ndots ? "search-first" : "as-is-first";
+        return $"{resolver}|{form}|search {s.Search.Count > 0}|servers {Math.Min(s.Nameservers.Count, 2)}|{s.Rotate} {s.SingleRequest} {s.SingleRequestReopen} {s.UseTcp} {s.Edns0} {s.TrustAd} {s.NoAaaa} {s.NoTldQuery}";
+    }
+
+    /// <summary>
+    /// The warm-up of the default replays (musl-1.2.3, glibc-2.36, go-1.22 with a pod's resolv.conf: a search list,
+    /// ndots:5) on a background thread, for a process that will replay soon: the module's import. A first lookup
+    /// started before it ends waits for it (<see cref="Ensure"/>); its own warm-up then finds the code compiled.
+    /// Only its own loopback responder is asked, as always.
+    /// </summary>
+    public static void StartInBackground()
+    {
+        if (Disabled || !System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeCompiled || _background is not null) return;
+        var thread = new Thread(() =>
+        {
+            BackgroundStarted = System.Diagnostics.Stopwatch.GetTimestamp();
+            var conf = DnsTools.Core.ResolvConf.ResolvConfParser.Parse(
+                "nameserver 127.0.0.1\nsearch default.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5\n", "warm-up");
+            foreach (var resolver in new[] { "musl-1.2.3", "glibc-2.36", "go-1.22" })
+                Ensure("warm-up.example.com", conf, ResolverSpec.Parse(resolver));
+            BackgroundEnded = System.Diagnostics.Stopwatch.GetTimestamp();
+        }) { IsBackground = true, Name = "dns-probe-warm-up-at-import" };
+        _background = thread;
+        thread.Start();
     }
 
     private static void Run(string name, Conf conf, ResolverSpec resolver, DnsRcode rcode)
@@ -45,20 +92,30 @@ internal static class ProbeWarmUp
         answering.Start();
         try
         {
-            var model = ResolverModel.For(resolver);
-            var settings = model.SettingsFor(conf);
-            // A short limit: SERVFAIL makes some models wait out their timeout; what matters is compiled by then.
-            var world = new LiveNetwork(_ => endpoint, WireFormat.For(resolver.Family, settings), TimeSpan.FromMilliseconds(100), stop.Token);
-            model.Execute(name, conf, world, ServerBehavior.AlwaysAnswer);
-            world.Finish();
+            // The whole of DnsProbe.Run, as the lookup will call it: with -Server's endpoints (the resolv.conf's
+            // nameservers at port 53 here), every query redirected to the responder. A short limit: what matters is
+            // compiled by then. Normal scheduling (the warm-up may run in the background); the scheduling calls'
+            // stubs are prepared on their own.
+            ReplayScheduling.Prepare();
+            var servers = conf.Nameservers.Select(n => new IPEndPoint(n.Address, 53)).ToList();
+            var options = new DnsProbeOptions { Servers = servers.Count > 0 ? servers : null, MaxLookupTime = TimeSpan.FromMilliseconds(100), Realtime = false };
+            DnsProbe.RunRedirected(name, conf, resolver, options, DnsMitigation.None, stop.Token, everyServerTo: endpoint);
         }
-        catch (Exception e) when (e is SocketException or OperationCanceledException or DnsFormatException)
+        catch (Exception e) when (e is SocketException or OperationCanceledException or DnsFormatException or FormatException)
         {
             // A warm-up that cannot run only leaves the first lookup slower.
         }
         finally
         {
             stop.Cancel();
+            // Wake the responder from its poll with an empty datagram (it stops on it) rather than wait out the poll:
+            // up to 20 ms a run, most of what a warm-up after the one at import cost.
+            try
+            {
+                using var wake = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+                wake.SendTo(Array.Empty<byte>(), endpoint);
+            }
+            catch (SocketException) { }
             answering.Join(TimeSpan.FromSeconds(1));
         }
     }
@@ -92,6 +149,9 @@ internal static class ProbeWarmUp
         var buffer = new byte[4096];
         var v4 = new[] { IPAddress.Parse("192.0.2.1") };
         var v6 = new[] { IPAddress.Parse("2001:db8::1") };
+        // SERVFAIL once per name and type, then the answer: the model's reaction to SERVFAIL (re-send, next candidate)
+        // is compiled without waiting out a timeout, which had made the warm-up mostly waiting.
+        var failed = new HashSet<(string, ushort)>();
         while (!stop.IsCancellationRequested)
         {
             try
@@ -100,9 +160,10 @@ internal static class ProbeWarmUp
                 EndPoint from = new IPEndPoint(IPAddress.Any, 0);
                 var n = responder.ReceiveFrom(buffer, ref from);
                 var query = DnsWire.Parse(buffer.AsSpan(0, n));
-                IReadOnlyList<IPAddress> answers = rcode != DnsRcode.NoError ? Array.Empty<IPAddress>()
+                var answer = rcode == DnsRcode.ServFail && !failed.Add((query.QuestionName, query.QuestionType)) ? DnsRcode.NoError : rcode;
+                IReadOnlyList<IPAddress> answers = answer != DnsRcode.NoError ? Array.Empty<IPAddress>()
                     : query.QuestionType == DnsWire.TypeAaaa ? v6 : query.QuestionType == DnsWire.TypeA ? v4 : Array.Empty<IPAddress>();
-                responder.SendTo(DnsWire.BuildResponse(query, rcode, answers), from);
+                responder.SendTo(DnsWire.BuildResponse(query, answer, answers), from);
             }
             catch (Exception e) when (e is SocketException or DnsFormatException or ObjectDisposedException)
             {

@@ -70,6 +70,23 @@ internal sealed class ReplayScheduling : IDisposable
     }
 
     /// <summary>
+    /// For the warm-up of a JIT process: makes each scheduling call once without changing anything (the policy the
+    /// thread has, set again), so their marshalling stubs are compiled before a lookup's start.
+    /// </summary>
+    public static void Prepare()
+    {
+        try
+        {
+            if (!OperatingSystem.IsLinux()) return;
+            var policy = GetScheduler(0);
+            var priority = 0;
+            if (policy < 0 || GetParam(0, ref priority) != 0) return;
+            SetScheduler(0, policy, ref priority);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }
+    }
+
+    /// <summary>
     /// Raises the calling thread to SCHED_FIFO 1 when <paramref name="wanted"/> and permitted; otherwise leaves it and
     /// says why. Dispose on the same thread to put it back.
     /// </summary>

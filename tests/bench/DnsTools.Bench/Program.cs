@@ -11,8 +11,8 @@ internal static class Program
         if (which == "timing") status |= TimingBench.Run(args[1], args.Length > 2 ? args[2] : null);
         // timing-cold CONFORMANCE-DIR: only the cold (fresh JIT process) rows, e.g. to compare a ReadyToRun build.
         if (which == "timing-cold") status |= TimingBench.Run(args[1], null, coldOnly: true, coldLabel: args.Length > 2 ? args[2] : "JIT");
-        // probe-once PORT RESOLVER NAME: one lookup in a fresh process (the cold measurement's child).
-        if (which == "probe-once") return TimingBench.ProbeOnce(args[1], args[2], args[3], warmUp: args.Length < 5 || args[4] != "no-warm-up");
+        // probe-once PORT RESOLVER NAME WARM-UP(Sync|AtImport|None) realtime|normal: one lookup in a fresh process (the cold measurement's child).
+        if (which == "probe-once") return TimingBench.ProbeOnce(args[1], args[2], args[3], Enum.Parse<TimingBench.WarmUp>(args[4]), args[5] == "realtime");
         // startup PROBE PWSH MODULE-MANIFEST: the native probe's start to first query, against the pwsh path.
         if (which == "startup") status |= StartupBench.Run(args[1], args[2], args[3]);
         return status;

@@ -64,12 +64,28 @@ internal static class TimingBench
                 foreach (var (label, path) in clients) Print(label, MeasureReal(work, conformanceDir, dnssrv, path));
                 foreach (var resolver in new[] { "musl-1.2.3", "glibc-2.36" })
                 {
-                    if (!coldOnly) status |= Print($"probe {resolver} warm", MeasureWarm(work, dnssrv, resolver), check: true);
-                    status |= Print($"probe {resolver} cold ({coldLabel})", MeasureCold(work, dnssrv, resolver, native: null), check: true);
-                    if (coldOnly) status |= Print($"probe {resolver} cold ({coldLabel}, no warm-up)", MeasureCold(work, dnssrv, resolver, native: null, warmUp: false), check: true);
-                    if (nativeProbe is not null) status |= Print($"probe {resolver} cold (NativeAOT)", MeasureCold(work, dnssrv, resolver, nativeProbe), check: true);
+                    // The replay's thread at real-time priority (when this process may: root) and at normal scheduling,
+                    // the fallback without CAP_SYS_NICE, in the same phase.
+                    foreach (var realtime in new[] { true, false })
+                    {
+                        var sched = realtime ? "rt" : "normal";
+                        if (!coldOnly) status |= Print($"probe {resolver} warm {sched}", MeasureWarm(work, dnssrv, resolver, realtime), check: true);
+                        status |= Print($"probe {resolver} cold {coldLabel} {sched}", MeasureCold(work, dnssrv, resolver, native: null, WarmUp.Sync, realtime), check: true);
+                        if (nativeProbe is not null) status |= Print($"probe {resolver} cold AOT {sched}", MeasureCold(work, dnssrv, resolver, nativeProbe, WarmUp.Sync, realtime), check: true);
+                    }
+                    // The first lookup of a JIT process: the warm-up at module import (done before the lookup starts, as
+                    // for an interactive user), and none at all; both real-time when permitted.
+                    if (!loaded || coldOnly)
+                    {
+                        status |= Print($"probe {resolver} cold {coldLabel} import-wu rt", MeasureCold(work, dnssrv, resolver, native: null, WarmUp.AtImport, realtime: true), check: true);
+                        status |= Print($"probe {resolver} cold {coldLabel} no-wu rt", MeasureCold(work, dnssrv, resolver, native: null, WarmUp.None, realtime: true), check: true);
+                    }
                 }
             }
+            Console.WriteLine("  first query: from the lookup's start (getaddrinfo called / DnsProbe.Run called, a synchronous warm-up included) to its");
+            Console.WriteLine("  first query on the wire; 'warm-up' rows: its cost (ms, in the lookup's call for sync, on a background thread at");
+            Console.WriteLine("  import for import-wu) and the first query after the warm-up ended. rt: the replay thread at SCHED_FIFO 1 (when");
+            Console.WriteLine("  the row's 'scheduling' says realtime); normal: as without CAP_SYS_NICE. NativeAOT rows: no START (see the startup bench).");
             Console.WriteLine("  targets (issue 12): pair gap median <= 50 us and p99 <= 1000 us; reaction and first query p99 <= 1000 us");
             return status;
         }
@@ -80,19 +96,41 @@ internal static class TimingBench
     }
 
     /// <summary>Runs one lookup of this process's first (cold) and prints the lookup's start on CLOCK_MONOTONIC: the child of <see cref="MeasureCold"/>.</summary>
-    public static int ProbeOnce(string port, string resolver, string name, bool warmUp = true)
+    public enum WarmUp { Sync, AtImport, None }
+
+    /// <summary>
+    /// The child of <see cref="MeasureCold"/>: one lookup, this process's first. Prints the lookup's start, the warm-up's
+    /// start and end (CLOCK_MONOTONIC ns) and the scheduling the lookup reports. AtImport starts the warm-up as the
+    /// module's import does and lets it finish first, as an interactive user's first command does.
+    /// </summary>
+    public static int ProbeOnce(string port, string resolver, string name, WarmUp warmUp, bool realtime)
     {
-        ProbeWarmUp.Disabled = !warmUp;
+        ProbeWarmUp.Disabled = warmUp == WarmUp.None;
+        if (warmUp == WarmUp.AtImport)
+        {
+            ProbeWarmUp.StartInBackground();
+            while (ProbeWarmUp.BackgroundEnded == 0) Thread.Sleep(5);
+        }
         var conf = ResolvConfParser.Parse(Conf);
-        var options = new DnsProbeOptions { Servers = new[] { new IPEndPoint(IPAddress.Loopback, int.Parse(port, CultureInfo.InvariantCulture)) }, MaxLookupTime = TimeSpan.FromSeconds(5) };
+        var options = new DnsProbeOptions { Servers = new[] { new IPEndPoint(IPAddress.Loopback, int.Parse(port, CultureInfo.InvariantCulture)) }, MaxLookupTime = TimeSpan.FromSeconds(5), Realtime = realtime };
         var spec = ResolverSpec.Parse(resolver);
         var start = MonotonicNs();
-        DnsProbe.Run(name, conf, spec, options);
+        var lookup = DnsProbe.Run(name, conf, spec, options);
+        var (from, to) = warmUp == WarmUp.AtImport ? (ProbeWarmUp.BackgroundStarted, ProbeWarmUp.BackgroundEnded) : (ProbeWarmUp.LastStarted, ProbeWarmUp.LastEnded);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"START {start}"));
+        if (to != 0) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"WARMUP {StampNs(from)} {StampNs(to)}"));
+        Console.WriteLine($"SCHED {lookup.Scheduling}");
         return 0;
     }
 
-    private sealed record Figures(List<double> PairGaps, List<double> Reactions, List<double> FirstQueries, int Lookups);
+    private static long StampNs(long stamp) => (long)(stamp * (1e9 / Stopwatch.Frequency));
+
+    private sealed record Figures(List<double> PairGaps, List<double> Reactions, List<double> FirstQueries, int Lookups)
+    {
+        public List<double> WarmUpMs { get; } = new();
+        public List<double> AfterWarmUp { get; } = new();
+        public HashSet<string> Scheduling { get; } = new();
+    }
 
     private static Figures MeasureReal(string work, string conformanceDir, string dnssrv, string client)
     {
@@ -119,12 +157,12 @@ internal static class TimingBench
         return f with { Lookups = lookups };
     }
 
-    private static Figures MeasureWarm(string work, string dnssrv, string resolver)
+    private static Figures MeasureWarm(string work, string dnssrv, string resolver, bool realtime)
     {
         var f = new Figures(new(), new(), new(), 0);
-        using var server = LoggingServer.Start(work, dnssrv, $"warm-{resolver}");
+        using var server = LoggingServer.Start(work, dnssrv, $"warm-{resolver}-{realtime}");
         var conf = ResolvConfParser.Parse(Conf);
-        var options = new DnsProbeOptions { Servers = new[] { server.EndPoint }, MaxLookupTime = TimeSpan.FromSeconds(5) };
+        var options = new DnsProbeOptions { Servers = new[] { server.EndPoint }, MaxLookupTime = TimeSpan.FromSeconds(5), Realtime = realtime };
         var spec = ResolverSpec.Parse(resolver);
         DnsProbe.Run("warm.svc.example", conf, spec, options);
         var starts = new Dictionary<string, long>();
@@ -134,6 +172,7 @@ internal static class TimingBench
             var name = $"l{i}.svc.example";
             starts[name] = MonotonicNs();
             var lookup = DnsProbe.Run(name, conf, spec, options);
+            f.Scheduling.Add(lookup.Scheduling.ToString()!);
             // The probe's own clock: the last answer of one candidate read -> the next candidate's first query sent.
             var queries = lookup.Queries.OrderBy(q => q.SentAt).ToList();
             for (var q = 1; q < queries.Count; q++)
@@ -145,46 +184,69 @@ internal static class TimingBench
         }
         if (ownReactions.Count > 0)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"    (probe {resolver} warm, its own clock: answer read -> next query's system call median {Percentile(ownReactions, 0.5):0} us, p99 {Percentile(ownReactions, 0.99):0} us)"));
+                $"    (probe {resolver} warm {(realtime ? "rt" : "normal")}, its own clock: answer read -> next query's system call median {Percentile(ownReactions, 0.5):0} us, p99 {Percentile(ownReactions, 0.99):0} us)"));
         server.Stop();
         var events = ReadLog(server.Log).Where(e => !e.Name.StartsWith("warm.", StringComparison.Ordinal) || e.Kind == 'R').ToList();
         foreach (var (name, start) in starts)
             Collect(events.Where(e => e.Kind == 'Q' ? Lookup(e.Name) == name : true).ToList(), f, start, only: name);
-        return f with { Lookups = starts.Count };
+        var done = f with { Lookups = starts.Count };
+        done.Scheduling.UnionWith(f.Scheduling);
+        return done;
     }
 
-    private static Figures MeasureCold(string work, string dnssrv, string resolver, string? native, bool warmUp = true)
+    private static Figures MeasureCold(string work, string dnssrv, string resolver, string? native, WarmUp warmUp, bool realtime)
     {
         var f = new Figures(new(), new(), new(), 0);
         var lookups = 0;
         for (var i = 0; i < ColdRuns; i++)
         {
-            using var server = LoggingServer.Start(work, dnssrv, $"cold-{resolver}-{(native is null ? "jit" : "aot")}-{i}");
+            using var server = LoggingServer.Start(work, dnssrv, $"cold-{resolver}-{(native is null ? "jit" : "aot")}-{warmUp}-{realtime}-{i}");
             var name = $"l{i}.svc.example";
             long? start = null;
+            long? warmEnd = null;
             if (native is null)
             {
                 var self = Environment.ProcessPath!;
                 var args = new List<string>();
                 if (Path.GetFileNameWithoutExtension(self) == "dotnet") args.Add(typeof(TimingBench).Assembly.Location);
-                args.AddRange(new[] { "probe-once", server.EndPoint.Port.ToString(CultureInfo.InvariantCulture), resolver, name });
-                if (!warmUp) args.Add("no-warm-up");
+                args.AddRange(new[] { "probe-once", server.EndPoint.Port.ToString(CultureInfo.InvariantCulture), resolver, name, warmUp.ToString(), realtime ? "realtime" : "normal" });
                 var output = RunProcess(self, args.ToArray());
-                var line = output?.Split('\n').FirstOrDefault(l => l.StartsWith("START ", StringComparison.Ordinal));
+                var lines = output?.Split('\n').Select(l => l.Trim()).ToList() ?? new List<string>();
+                var line = lines.FirstOrDefault(l => l.StartsWith("START ", StringComparison.Ordinal));
                 if (line is null) continue;
-                start = long.Parse(line[6..].Trim(), CultureInfo.InvariantCulture);
+                start = long.Parse(line[6..], CultureInfo.InvariantCulture);
+                if (lines.FirstOrDefault(l => l.StartsWith("SCHED ", StringComparison.Ordinal)) is { } sched) f.Scheduling.Add(sched[6..]);
+                if (lines.FirstOrDefault(l => l.StartsWith("WARMUP ", StringComparison.Ordinal)) is { } warm)
+                {
+                    var parts = warm.Split(' ');
+                    var (from, to) = (long.Parse(parts[1], CultureInfo.InvariantCulture), long.Parse(parts[2], CultureInfo.InvariantCulture));
+                    f.WarmUpMs.Add((to - from) / 1e6);
+                    warmEnd = Math.Max(to, start.Value);
+                }
+                else warmEnd = start;
             }
             else
             {
                 var conf = Path.Combine(work, "cold.conf");
                 File.WriteAllText(conf, Conf);
-                if (RunProcess(native, name, "--resolv-conf", conf, "--server", server.EndPoint.ToString(), "--resolver", resolver, "-q", "--timeout", "5") is null) continue;
+                var nativeArgs = new List<string> { name, "--resolv-conf", conf, "--server", server.EndPoint.ToString(), "--resolver", resolver, "-q", "--timeout", "5", "--format", "jsonl" };
+                if (!realtime) nativeArgs.Add("--no-realtime");
+                var output = RunProcess(native, nativeArgs.ToArray());
+                if (output is null) continue;
+                if (System.Text.Json.JsonDocument.Parse(output).RootElement.TryGetProperty("scheduling", out var sched)) f.Scheduling.Add(sched.GetString()!);
             }
             server.Stop();
-            Collect(ReadLog(server.Log), f, start);
+            var events = ReadLog(server.Log);
+            Collect(events, f, start);
+            if (warmEnd is { } after && events.Where(e => e.Kind == 'Q').OrderBy(e => e.Ns).FirstOrDefault() is { } firstQuery && f.WarmUpMs.Count > 0)
+                f.AfterWarmUp.Add((firstQuery.Ns - after) / 1000.0);
             lookups++;
         }
-        return f with { Lookups = lookups };
+        var done = f with { Lookups = lookups };
+        done.Scheduling.UnionWith(f.Scheduling);
+        done.WarmUpMs.AddRange(f.WarmUpMs);
+        done.AfterWarmUp.AddRange(f.AfterWarmUp);
+        return done;
     }
 
     private sealed record LogEvent(char Kind, long Ns, int Port, string Name, string Type);
@@ -242,7 +304,10 @@ internal static class TimingBench
         var c = CultureInfo.InvariantCulture;
         string Stat(List<double> v, double p) => v.Count == 0 ? "     -" : string.Create(c, $"{Percentile(v, p),6:0}");
         Console.WriteLine(string.Create(c,
-            $"  {label,-34} {Stat(f.PairGaps, 0.5),21} {Stat(f.PairGaps, 0.99)} {f.PairGaps.Count,3} | {Stat(f.Reactions, 0.5),19} {Stat(f.Reactions, 0.99)} {f.Reactions.Count,3} | {Stat(f.FirstQueries, 0.5),22} {Stat(f.FirstQueries, 0.99)}   ({f.Lookups} lookups)"));
+            $"  {label,-34} {Stat(f.PairGaps, 0.5),21} {Stat(f.PairGaps, 0.99)} {f.PairGaps.Count,3} | {Stat(f.Reactions, 0.5),19} {Stat(f.Reactions, 0.99)} {f.Reactions.Count,3} | {Stat(f.FirstQueries, 0.5),22} {Stat(f.FirstQueries, 0.99)}   ({f.Lookups} lookups{(f.Scheduling.Count > 0 ? "; scheduling " + string.Join("/", f.Scheduling.Order()) : "")})"));
+        if (f.WarmUpMs.Count > 0)
+            Console.WriteLine(string.Create(c,
+                $"    {"warm-up",-32} cost ms: median {Percentile(f.WarmUpMs, 0.5):0.0} p99 {Percentile(f.WarmUpMs, 0.99):0.0} | first query after the warm-up us: median {Stat(f.AfterWarmUp, 0.5).Trim()} p99 {Stat(f.AfterWarmUp, 0.99).Trim()}"));
         if (!check) return 0;
         var misses = new List<string>();
         if (f.PairGaps.Count > 0 && Percentile(f.PairGaps, 0.5) > 50) misses.Add("pair gap median over 50 us");
