@@ -59,31 +59,39 @@ public static class DnsProbe
         ArgumentNullException.ThrowIfNull(conf);
         ArgumentNullException.ThrowIfNull(resolver);
         options ??= new DnsProbeOptions();
-        var (askedName, effectiveConf) = Apply(mitigation, name, conf);
-        var ports = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
-        if (options.Servers is { Count: > 0 } servers)
-        {
-            // Replace the nameservers; keep every other line as written.
-            var b = effectiveConf.ToBuilder();
-            b.Nameservers.Clear();
-            foreach (var ep in servers.Take(ResolvConfParser.MaxNameservers))
-            {
-                b.Nameservers.Add(ep.Address.ToString());
-                ports[ep.Address.ToString()] = ep.Port;
-            }
-            effectiveConf = b.Build(effectiveConf.Source);
-        }
-
-        // Native code (the NativeAOT dnstools-probe) has nothing to compile: no warm-up before the first query.
-        if (everyServerTo is null && System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeCompiled) ProbeWarmUp.Ensure(askedName, effectiveConf, resolver);
+        // Real-time for the replay only: from its start to its end, except a warm-up (CPU-bound, normal), and not while
+        // the results are built.
+        var replayScheduling = ReplayScheduling.Enter(options.Realtime);
         LiveNetwork world;
         QueryPlan plan;
         ProbeScheduling scheduling;
         string? normalBecause;
-        // Real-time for the replay only (from here to its first query, sending, waiting, reacting), after the warm-up,
-        // back to what it was before the results are built.
-        using (var replayScheduling = ReplayScheduling.Enter(options.Realtime))
+        string askedName;
+        Conf effectiveConf;
+        try
         {
+            (askedName, effectiveConf) = Apply(mitigation, name, conf);
+            var ports = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+            if (options.Servers is { Count: > 0 } servers)
+            {
+                // Replace the nameservers; keep every other line as written.
+                var b = effectiveConf.ToBuilder();
+                b.Nameservers.Clear();
+                foreach (var ep in servers.Take(ResolvConfParser.MaxNameservers))
+                {
+                    b.Nameservers.Add(ep.Address.ToString());
+                    ports[ep.Address.ToString()] = ep.Port;
+                }
+                effectiveConf = b.Build(effectiveConf.Source);
+            }
+
+            // Native code (the NativeAOT dnstools-probe) has nothing to compile: no warm-up before the first query.
+            if (everyServerTo is null && System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeCompiled && ProbeWarmUp.Needed(askedName, effectiveConf, resolver))
+            {
+                replayScheduling.Pause();
+                ProbeWarmUp.Ensure(askedName, effectiveConf, resolver);
+                replayScheduling.Resume();
+            }
             var model = ResolverModel.For(resolver);
             var settings = model.SettingsFor(effectiveConf);
             world = new LiveNetwork(server => everyServerTo ?? Endpoint(server, ports), WireFormat.For(resolver.Family, settings), options.MaxLookupTime, cancellation)
@@ -93,6 +101,10 @@ public static class DnsProbe
             plan = model.Execute(askedName, effectiveConf, world, ServerBehavior.AlwaysAnswer);
             scheduling = replayScheduling.Scheduling;
             normalBecause = replayScheduling.NormalBecause;
+        }
+        finally
+        {
+            replayScheduling.Dispose();
         }
         var queries = world.Observed;
         var family = resolver.Family switch

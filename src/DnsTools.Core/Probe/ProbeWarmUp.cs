@@ -31,6 +31,11 @@ internal static class ProbeWarmUp
     /// <summary>For the bench: when the warm-up at import started and ended (Stopwatch timestamps).</summary>
     internal static long BackgroundStarted, BackgroundEnded;
 
+    /// <summary>Whether <see cref="Ensure"/> would do anything (run a warm-up, or wait for the one started at import).</summary>
+    public static bool Needed(string name, Conf conf, ResolverSpec resolver) =>
+        !Disabled && ((_background is { IsAlive: true } background && background != Thread.CurrentThread)
+            || (!Warmed.ContainsKey(Kind(name, conf, resolver)) && Warmed.Count < MaxKinds));
+
     public static void Ensure(string name, Conf conf, ResolverSpec resolver)
     {
         if (Disabled) return;

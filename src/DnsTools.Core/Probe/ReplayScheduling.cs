@@ -132,6 +132,28 @@ internal sealed class ReplayScheduling : IDisposable
         }
     }
 
+    /// <summary>Back to the thread's own scheduling for a while (the CPU-bound warm-up inside a replay); <see cref="Resume"/> raises it again.</summary>
+    public void Pause()
+    {
+        _paused = _raised;
+        Restore(null);
+    }
+
+    public void Resume()
+    {
+        if (!_paused) return;
+        _paused = false;
+        var realtime = RealtimePriority;
+        if (SetScheduler(0, SchedFifo | SchedResetOnFork, ref realtime) == 0) _raised = true;
+        else
+        {
+            Scheduling = ProbeScheduling.Normal;
+            NormalBecause = $"sched_setscheduler(SCHED_FIFO) failed after the warm-up (errno {Marshal.GetLastPInvokeError()})";
+        }
+    }
+
+    private bool _paused;
+
     /// <summary>
     /// The last resort against a replay that keeps waking without progress (a flood of datagrams the resolver does not
     /// take, a bug): the calling thread goes back to its normal scheduling for the rest of its replay, so it cannot
