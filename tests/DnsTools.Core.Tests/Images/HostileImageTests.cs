@@ -48,8 +48,10 @@ public class HostileImageTests
     private static IReadOnlyList<ImageFileInfo> Read(string reference, string path, bool recurse = false) =>
         ImageFileReader.Read(ImageSource.Open(reference), new[] { path }, recurse);
 
-    [Fact]
-    public void A_GNU_sparse_entry_is_an_image_error_naming_the_layer()
+    [Theory]
+    [InlineData("gnu")]   // GNU tar writes type 'S'
+    [InlineData("posix")] // PAX GNU.sparse records (format 1.0) before a regular file under a GNUSparseFile.N/ name
+    public void A_GNU_sparse_entry_is_an_image_error_naming_the_layer(string format)
     {
         using var img = new TestImage();
         var src = Path.Combine(img.Root, "src");
@@ -57,7 +59,7 @@ public class HostileImageTests
         var sparse = Path.Combine(src, "sparse");
         using (var f = File.Create(sparse)) { f.SetLength(4 << 20); f.Position = 2 << 20; f.WriteByte(1); }
         var tar = Path.Combine(img.Root, "layer.tar");
-        Run("tar", "--sparse", "--format=gnu", "-C", src, "-cf", tar, "sparse"); // GNU tar writes type 'S'
+        Run("tar", "--sparse", $"--format={format}", "-C", src, "-cf", tar, "sparse");
         img.Add(File.ReadAllBytes(tar));
         var oci = img.WriteOci();
         var e = ThrowsWithin(() => Read($"oci-dir:{oci}", "/sparse"));
