@@ -59,6 +59,7 @@ $AptPackages = @(
     'unbound', 'knot-resolver', 'bind9', 'iproute2'                             # real DNS servers for Get-DnsServerBehavior; tc netem
     'debootstrap'                                                               # a real Debian minbase (profile benchmark)
     'file', 'binutils'                                                          # ground truth for static programs (file, strings, readelf)
+    'gcc-aarch64-linux-gnu', 'libc6-dev-arm64-cross'                            # an arm64 image: Debian's aarch64 loader and libc, a program built for it
     'clang', 'lld', 'catatonit'                                                 # dnstools-probe (NativeAOT links with clang/lld); podman pods' infra
 )
 

@@ -26,7 +26,7 @@ Several images may be given, or piped in; an image that cannot be read is a non-
         AllowInsecureRegistry = 'Allow plain HTTP to a registry that is not on loopback when it does not speak TLS.'
         MaxDecompressedBytes  = 'Ceiling on the decompressed bytes read from each image; reading stops with an error beyond it. Default 8 GiB.'
         MaxContentBytes       = 'Largest configuration file (os-release, resolv.conf, a package database other than rpm''s) kept in memory; a larger one is read as missing. Default 16 MiB.'
-        MaxProgramBytes       = 'Largest program (the entrypoint and what it runs, /bin/sh, a glibc loader) read whole for its analysis; a larger one is named in Entrypoint.Note with its size and not read. Default 128 MiB (Go services run to 100 MB).'
+        MaxProgramBytes       = 'Largest program (the entrypoint and what it runs, /bin/sh, a glibc loader) read whole for its analysis and held in memory once (the working set grows by about its size); a larger one is named in Entrypoint.Note with its size and not read. Default 128 MiB (Go services run to 100 MB).'
         MaxEntries            = 'Most entries of the merged file system held in memory (a -Recurse listing holds every one); reading stops with a limit error as soon as a layer would pass it. Default 500000.'
         MaxPathLength         = 'Longest entry name or link target a layer may hold, in characters; a longer one is refused as a limit before it is taken apart. Default 4096 (Linux''s PATH_MAX).'
         MaxLayers             = 'Most layers a manifest may list before the image is refused as a limit (checked before any layer is read). Default 500; Docker''s own limit is 127.'

@@ -61,6 +61,35 @@ Describe 'Get-ImageDnsProfile' -Tag ImageDns {
         ($p | Out-String) | Should -Match 'glibc 2\.34\s+\(from rpm /var/lib/rpm/rpmdb\.sqlite \(layer 0 '
     }
 
+    It 'holds a 100 MB entrypoint once: the peak working set grows by less than 1.5x the program' {
+        if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        if ($missing = Get-MissingRequirement -Tools 'gcc', 'objcopy', 'umoci') { Set-ItResult -Skipped -Because $missing; return }
+        # A real program built here, padded with a 100 MB section, on the host's glibc; Entrypoint /app/big. The scan
+        # keeps it whole (below MaxProgramBytes, 128 MiB) for its analysis: once, never copied (it peaked at 2x).
+        $work = Join-Path $TestDrive 'big'; $root = Join-Path $work 'root'
+        New-Item -ItemType Directory "$root/app", "$root/lib64", "$root/lib/x86_64-linux-gnu" -Force | Out-Null
+        Set-Content "$work/main.c" 'int main(void) { return 0; }'
+        & gcc -O2 -o "$work/main" "$work/main.c"
+        & bash -c "head -c 100000000 /dev/zero > '$work/pad' && objcopy --add-section .padding='$work/pad' --set-section-flags .padding=contents,readonly '$work/main' '$root/app/big'" 2>$null
+        $size = (Get-Item "$root/app/big").Length
+        $size | Should -BeGreaterThan 100000000
+        Copy-Item /lib/x86_64-linux-gnu/libc.so.6 "$root/lib/x86_64-linux-gnu/"
+        Copy-Item (& readlink -f /lib64/ld-linux-x86-64.so.2) "$root/lib64/ld-linux-x86-64.so.2"
+        & tar --numeric-owner -C $root -cf "$work/layer.tar" .
+        $layout = Join-Path $work 'oci'
+        & umoci init --layout $layout; & umoci new --image "${layout}:big"
+        & umoci raw add-layer --image "${layout}:big" "$work/layer.tar" 2>$null
+        & umoci config --image "${layout}:big" --config.entrypoint /app/big 2>$null
+        Remove-Item "$work/layer.tar", "$work/pad"
+        # A fresh pwsh: its peak before the profile (pwsh and the module) against its peak after.
+        $script = "Import-Module '$env:DNSTOOLS_MODULE_MANIFEST'; `$p = [Diagnostics.Process]::GetCurrentProcess(); `$before = `$p.PeakWorkingSet64; " +
+            "`$d = Get-ImageDnsProfile -Image 'oci-dir:${layout}:big'; `$p.Refresh(); '{0} {1} {2} {3}' -f `$before, `$p.PeakWorkingSet64, `$d.Entrypoint.Path, `$d.Entrypoint.Resolver"
+        $before, $after, $path, $resolver = (& $Pwsh -NoProfile -NonInteractive -Command $script | Select-Object -Last 1) -split ' '
+        $path | Should -Be '/app/big'
+        $resolver | Should -Be 'Glibc' -Because 'the program was read and analysed, not skipped'
+        ([long]$after - [long]$before) | Should -BeLessThan (1.5 * $size) -Because "the peak grew from $([long]$before / 1MB) MB to $([long]$after / 1MB) MB for a $($size / 1MB) MB program"
+    }
+
     It 'shows a readable view, and keeps going past an image it cannot read' {
         if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
         $text = Get-ImageDnsProfile -Image $Glibc | Out-String

@@ -28,6 +28,7 @@ public sealed class ImageFileInfo
     /// <summary>Text of the file (after links), when one path was asked for and the file is text of at most MaxContentBytes.</summary>
     public string? Content { get; init; }
 
+    /// <summary>The bytes read, shared with the scan: the analysers only read them (a program may be up to MaxProgramBytes, so no copy).</summary>
     internal byte[]? ContentBytes { get; init; }
 
     /// <summary>The file's bytes (after links), when they were read; null otherwise.</summary>

@@ -237,7 +237,7 @@ public static class ImageDnsInspector
         if (entrypoint is { StaticLibc: { } s, Evidence: var ev }) return FromStatic(s, ev, "the entrypoint");
         if (entrypoint is { Path: not null }) return null; // a program that runs but links no C library it shows (Go, a script)
         var sh = scan.Read(ImageDnsPaths.Shell);
-        if (sh is null || sh.IsDangling || sh.GetContentBytes() is not { } bytes) return null;
+        if (sh is null || sh.IsDangling || sh.ContentBytes is not { } bytes) return null;
         var info = ImageEntrypointAnalyzer.AnalyzeBinary(bytes, Array.Empty<string>(), sh.Path, ImageEvidence.From(sh));
         return info.StaticLibc is { } shellLibc ? FromStatic(shellLibc, info.Evidence, ImageDnsPaths.Shell) : null;
     }
@@ -318,7 +318,7 @@ public static class ImageDnsInspector
 
         var path = (muslLoader ?? glibc ?? glibcLoader)!.Path;
         var read = scan.Read(path);
-        var bytes = read?.GetContentBytes();
+        var bytes = read?.ContentBytes;
         var evidence = read is null ? ImageEvidence.From((muslLoader ?? glibc ?? glibcLoader)!) : ImageEvidence.From(read);
         if (muslLoader is not null)
         {

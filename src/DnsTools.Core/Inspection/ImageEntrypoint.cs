@@ -98,7 +98,7 @@ public static class ImageEntrypointAnalyzer
             var program = args[0];
             var found = Find(scan, program, path, cfg.WorkingDir, programMax);
             if (found is null) return new ImageEntrypointInfo { Command = command, Via = via, Note = $"'{program}' is not in the image" };
-            var bytes = found.GetContentBytes();
+            var bytes = found.ContentBytes; // not GetContentBytes(): its copy would double a program of up to MaxProgramBytes in memory
             if (bytes is null)
                 return new ImageEntrypointInfo
                 {
@@ -168,7 +168,7 @@ public static class ImageEntrypointAnalyzer
             return (EntrypointResolver.Musl, resolved, $"{interp} is musl's loader ({resolved}, as libc6-compat links it): the glibc program resolves names with musl");
         if (resolved.StartsWith("/usr/glibc-compat/", StringComparison.Ordinal))
             return (EntrypointResolver.Glibc, resolved, $"{interp} is the glibc of alpine-pkg-glibc ({resolved})");
-        if (file.GetContentBytes() is { } bytes && AnalyzeBinary(bytes, Array.Empty<string>(), resolved, null) is { Interpreter: { } own } && own.Contains("ld-musl", StringComparison.Ordinal))
+        if (file.ContentBytes is { } bytes && AnalyzeBinary(bytes, Array.Empty<string>(), resolved, null) is { Interpreter: { } own } && own.Contains("ld-musl", StringComparison.Ordinal))
             return (EntrypointResolver.Musl, resolved, $"{interp} is a musl program ({own}), as gcompat's loader is: the glibc program resolves names with musl");
         return (EntrypointResolver.Glibc, resolved, null);
     }

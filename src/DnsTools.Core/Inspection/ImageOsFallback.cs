@@ -68,7 +68,7 @@ internal static class ImageOsFallback
     /// <summary>busybox's banner ("BusyBox v1.36.1 (...) multi-call binary") read from the binary itself.</summary>
     public static ImageOsInfo? FromBusybox(ImageFileInfo? f)
     {
-        if (f?.GetContentBytes() is not { } bytes) return null;
+        if (f?.ContentBytes is not { } bytes) return null;
         var m = BusyboxVersion.Match(Encoding.Latin1.GetString(bytes));
         if (!m.Success) return null;
         return new ImageOsInfo { Id = "busybox", VersionId = m.Groups[1].Value, Name = "BusyBox", PrettyName = $"BusyBox v{m.Groups[1].Value}", Evidence = ImageEvidence.From(f) };

@@ -118,6 +118,57 @@ public class StaticLibcTests
         Assert.Equal("/lib64/ld-linux-x86-64.so.2", p.Libc.Evidence!.Path);
     }
 
+    /// <summary>Debian's aarch64 loader and libc (libc6-arm64-cross) in an arm64 image with no package database.</summary>
+    private const string Arm64Loader = "/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1";
+
+    [ImageFixtureFact("aarch64-linux-gnu-gcc", Arm64Loader, "strings", "readelf", "file")]
+    public void An_arm64_image_without_a_package_database_is_glibc_from_its_real_aarch64_libc_with_the_entrypoint_on_its_loader()
+    {
+        if (Missing("arm64") is { } reason) { Assert.Fail("fixture not built: " + reason); }
+        Assert.StartsWith("ELF 64-bit LSB pie executable, ARM aarch64", Expected("arm64.file")); // `file` on the program
+        var libcVersion = Expected("arm64.libc-version"); // `strings` on libc.so.6
+        // The cross package's own Debian version (dpkg-query) names the same upstream release the banner does.
+        Assert.StartsWith(libcVersion + "-", Expected("arm64.package"));
+
+        var p = ImageDnsInspector.Inspect(LintFixtures.Oci("arm64-glibc"));
+        Assert.Equal("linux/arm64", p.Platform);
+        Assert.Equal(LibcFamily.Glibc, p.Libc.Family);
+        Assert.Equal(libcVersion, p.Libc.Version);
+        Assert.Equal("libc-string", p.Libc.Source);
+        Assert.Null(p.Libc.PackageVersion);
+        Assert.Equal("/usr/lib/aarch64-linux-gnu/libc.so.6", p.Libc.Evidence!.Path);
+        Assert.Equal(LintFixtures.ExpectedLayers("arm64-glibc")[0], p.Libc.Evidence.Layer);
+
+        var entry = p.Entrypoint!;
+        Assert.Equal("/app/gai", entry.Path);
+        Assert.True(entry.IsElf);
+        Assert.False(entry.IsStatic);
+        Assert.Equal(Expected("arm64.interp"), entry.Interpreter); // `readelf -l`: /lib/ld-linux-aarch64.so.1
+        Assert.Equal("/usr/lib/aarch64-linux-gnu/ld-linux-aarch64.so.1", entry.Loader); // through the two links
+        Assert.Equal(File.ReadAllLines(Path.Combine(LintFixtures.Dir, "expected", "arm64.needed")).Where(l => l.Length > 0), entry.Needed); // `readelf -d`
+        Assert.Equal(EntrypointResolver.Glibc, entry.Resolver);
+        Assert.Null(entry.Note);
+
+        // glibc's rules and nothing else: no resolv.conf, no nsswitch.conf, the entrypoint on the image's own glibc.
+        var expected = new List<string>();
+        if (ImageLibcInfo.ParseVersion(libcVersion)! >= new Version(2, 36)) expected.Add("DNS-GLIBC-001");
+        expected.Add("DNS-GLIBC-002");
+        Assert.Equal(expected, ImageDnsRules.Evaluate(p).Select(f => f.RuleId));
+    }
+
+    [ImageFixtureFact(Arm64Loader, "strings")]
+    public void The_arm64_glibc_loader_alone_gives_glibc_and_its_version()
+    {
+        if (Missing("arm64") is { } reason) { Assert.Fail("fixture not built: " + reason); }
+        var p = ImageDnsInspector.Inspect(LintFixtures.Oci("arm64-loader"));
+        Assert.Equal("linux/arm64", p.Platform);
+        Assert.Equal(LibcFamily.Glibc, p.Libc.Family);
+        Assert.Equal("loader-string", p.Libc.Source);
+        Assert.Equal(Expected("arm64.loader-version"), p.Libc.Version); // `strings` on the loader: "ld.so ... version X."
+        Assert.Equal("/usr/lib/aarch64-linux-gnu/ld-linux-aarch64.so.1", p.Libc.Evidence!.Path);
+        Assert.Contains("DNS-GLIBC-002", ImageDnsRules.Evaluate(p).Select(f => f.RuleId));
+    }
+
     /// <summary>Damaged copies of the real static programs: cut short, and header fields overwritten.</summary>
     public static IEnumerable<object[]> Damages()
     {
