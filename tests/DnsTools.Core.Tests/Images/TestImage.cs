@@ -100,10 +100,10 @@ internal sealed class TestImage : IDisposable
 
     public TestImage Add(Layer layer, LayerCompression compression = LayerCompression.Gzip) => Add(layer.Bytes(), compression);
 
-    /// <summary>A gzip layer blob written elsewhere, with the diff id (sha256 of its tar) its writer computed.</summary>
-    public TestImage AddCompressed(byte[] gzipBlob, string diffId)
+    /// <summary>A layer blob (gzip unless <paramref name="mediaType"/> says otherwise) written elsewhere, with the diff id (sha256 of its tar) its writer computed.</summary>
+    public TestImage AddCompressed(byte[] blob, string diffId, string mediaType = "application/vnd.oci.image.layer.v1.tar+gzip")
     {
-        _layers.Add((gzipBlob, "application/vnd.oci.image.layer.v1.tar+gzip", diffId));
+        _layers.Add((blob, mediaType, diffId));
         return this;
     }
 

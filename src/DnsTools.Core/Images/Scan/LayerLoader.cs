@@ -6,8 +6,9 @@ namespace DnsTools.Core.Images;
 /// <summary>Reads an image's layers once each, keeping what a <see cref="ScanFilter"/> asks for, and merges them bottom to top into a <see cref="MergedView"/>.</summary>
 internal static class LayerLoader
 {
-    private static ImageException TooManyEntries(ImageScanOptions options, string at) =>
-        new(ImageErrorKind.LimitExceeded, at, $"More than {options.MaxEntries} entries of the image would be held in memory (at '{(at.Length > 120 ? at[..120] + "..." : at)}'; -MaxEntries): ask for fewer paths.");
+    private static ImageException TooManyEntries(ImageScanOptions options, ImageLayerInfo layer, string? path) =>
+        new(ImageErrorKind.LimitExceeded, layer.Digest ?? layer.DiffId ?? layer.Locator,
+            $"Image '{layer.Image}': more than {options.MaxEntries} entries of the image would be held in memory (layer {layer.Digest ?? layer.DiffId ?? layer.Locator}{(path is null ? "" : $", at '{(path.Length > 120 ? path[..120] + "..." : path)}'")}; -MaxEntries): ask for fewer paths.");
 
     private static void Apply(MergedView view, LayerResult r, ImageLayerInfo layer, ImageScanOptions options)
     {
@@ -15,7 +16,7 @@ internal static class LayerLoader
         {
             // Entries replacing paths already held do not add: counted exactly only when the sum is over.
             var added = r.Entries.Count(e => view.Get(e.Path) is null);
-            if (view.Count + added > options.MaxEntries) throw TooManyEntries(options, layer.Name);
+            if (view.Count + added > options.MaxEntries) throw TooManyEntries(options, layer, null);
         }
         foreach (var e in r.Entries)
         {
@@ -26,7 +27,7 @@ internal static class LayerLoader
     }
 
     /// <summary>Keeps one layer entry if the filter asks for it; whiteouts and opaque markers are always kept.</summary>
-    private static void Collect(LayerResult r, LayerEntry e, ScanFilter filter, ImageScanOptions options)
+    private static void Collect(LayerResult r, LayerEntry e, ScanFilter filter, ImageScanOptions options, ImageLayerInfo layer)
     {
         var slash = e.Path.LastIndexOf('/');
         if (e.Path.AsSpan(slash + 1).StartsWith(".wh.", StringComparison.Ordinal))
@@ -81,7 +82,7 @@ internal static class LayerLoader
             }
         }
         // Entries held are bounded by construction: a layer of millions of files listed with -Recurse stops here, early.
-        if (r.Entries.Count >= options.MaxEntries) throw TooManyEntries(options, e.Path);
+        if (r.Entries.Count >= options.MaxEntries) throw TooManyEntries(options, layer, e.Path);
         r.Entries.Add(m);
         r.AddLocal(m);
     }
@@ -109,7 +110,7 @@ internal static class LayerLoader
                 var provisional = new ImageLayerInfo { Image = source.Reference.Original, Index = -1, MediaType = MediaTypes.DockerLayer, Locator = name, HashUncompressed = true };
                 var result = new LayerResult();
                 options.Progress?.Invoke(new ImageScanProgress(source.Reference.Original, member, layers.Count, name, 0, null, pass));
-                var (_, diffId) = LayerReader.Read(stream, provisional, budget, e => Collect(result, e, filter, options),
+                var (_, diffId) = LayerReader.Read(stream, provisional, budget, e => Collect(result, e, filter, options, provisional),
                     read => options.Progress?.Invoke(new ImageScanProgress(source.Reference.Original, member, layers.Count, name, read, null, pass)), ct, options.MaxPathLength);
                 member++;
                 if (diffId is not null) byDiffId[diffId] = result;
@@ -135,7 +136,7 @@ internal static class LayerLoader
             options.Progress?.Invoke(new ImageScanProgress(source.Reference.Original, layer.Index, layers.Count, layer.Name, 0, layer.CompressedSize, pass));
             using (var raw = source.OpenLayer(layer, ct))
             {
-                LayerReader.Read(raw, layer, budget, e => Collect(result, e, filter, options),
+                LayerReader.Read(raw, layer, budget, e => Collect(result, e, filter, options, layer),
                     read => options.Progress?.Invoke(new ImageScanProgress(source.Reference.Original, layer.Index, layers.Count, layer.Name, read, layer.CompressedSize, pass)), ct, options.MaxPathLength);
             }
             Apply(view, result, layer, options);
@@ -223,7 +224,7 @@ internal static class LayerLoader
                         {
                             using (raw)
                             {
-                                LayerReader.Read(raw, layer, job.Meter, e => Collect(job.Result, e, filter, options), read =>
+                                LayerReader.Read(raw, layer, job.Meter, e => Collect(job.Result, e, filter, options, layer), read =>
                                 {
                                     progress.Enqueue(new ImageScanProgress(image, layer.Index, count, layer.Name, read, layer.CompressedSize, pass));
                                     wake.Release();

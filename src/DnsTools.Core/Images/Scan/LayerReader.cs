@@ -2,22 +2,24 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Formats.Tar;
 using System.IO.Compression;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
+using System.Text;
 
 namespace DnsTools.Core.Images;
 
-/// <summary>One entry of a layer tar, as read (data valid only during the visit).</summary>
+/// <summary>One entry of a layer tar, as read: one instance is reused for every entry, valid only during the visit.</summary>
 internal sealed class LayerEntry
 {
-    public required string Path { get; init; }          // "/etc/resolv.conf"
-    public required ImageFileType Type { get; init; }
-    public long Size { get; init; }
-    public UnixFileMode Mode { get; init; }
-    public int Uid { get; init; }
-    public int Gid { get; init; }
-    public DateTimeOffset ModifiedTime { get; init; }
-    public string? LinkTarget { get; init; }             // symlink text, or hardlink target as "/path"
-    public Stream? Data { get; init; }
+    public string Path { get; set; } = "";               // "/etc/resolv.conf"
+    public ImageFileType Type { get; set; }
+    public long Size { get; set; }
+    public UnixFileMode Mode { get; set; }
+    public int Uid { get; set; }
+    public int Gid { get; set; }
+    public DateTimeOffset ModifiedTime { get; set; }
+    public string? LinkTarget { get; set; }             // symlink text, or hardlink target as "/path"
+    public Stream? Data { get; set; }
 }
 
 /// <summary>Streams a layer blob: sniffs the compression, verifies digests while reading, and never touches the disk.</summary>
@@ -70,7 +72,7 @@ internal static class LayerReader
         }
         catch (NotSupportedException e)
         {
-            // .NET's TarReader reads no GNU sparse entries (type 'S', or the PAX GNU.sparse forms).
+            // GNU sparse entries (type 'S', or the PAX GNU.sparse records) are not read.
             throw new ImageException(ImageErrorKind.Unsupported, name, $"Image '{layer.Image}': layer {name} holds an entry that cannot be read (GNU sparse files are not supported): {e.Message}", e);
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or IOException or SharpCompress.Compressors.ZStandard.ZstdException
@@ -91,80 +93,64 @@ internal static class LayerReader
         return (blobDigest, diff);
     }
 
+    /// <summary>
+    /// Bytes of a PAX extended header or GNU long name read: enough for a name of a million characters (then refused as
+    /// longer than PATH_MAX, a limit), more when -MaxPathLength is raised that far; larger is damage.
+    /// </summary>
+    private static int MetadataLimit(int maxPathLength) => (int)Math.Clamp(4L * maxPathLength + 4096, 4 << 20, Array.MaxLength);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ReadEntries(MeteredStream tar, ImageLayerInfo layer, ByteBudget budget, Action<LayerEntry> visit, int maxPathLength, CancellationToken ct)
     {
-        using var reader = new TarReader(tar, leaveOpen: true);
-        var skip = ArrayPool<byte>.Shared.Rent(1 << 16);
-        try
+        var reader = new TarStreamReader(tar, MetadataLimit(maxPathLength));
+        var entry = new LayerEntry();
+        var count = 0;
+        while (reader.Next())
         {
-            long dataEnd = 0, paddedEnd = 0;
-            var count = 0;
-            while (true)
+            ct.ThrowIfCancellationRequested();
+            if (++count > 5_000_000) throw new ImageException(ImageErrorKind.LimitExceeded, layer.Name, $"Image '{layer.Image}': layer {layer.Name} holds more than 5 million entries.");
+            var length = reader.Length;
+            if (length > budget.Max)
+                throw new ImageException(ImageErrorKind.LimitExceeded, layer.Name, $"Image '{layer.Image}': layer {layer.Name} entry '{Shorten(reader.Name)}' claims {length} bytes, more than the {budget.Max}-byte ceiling.");
+            var type = reader.EntryType switch
             {
-                ct.ThrowIfCancellationRequested();
-                TarEntry? entry;
-                try
-                {
-                    entry = reader.GetNextEntry(copyData: false);
-                }
-                catch (EndOfStreamException) when (tar.SawEnd && tar.Position >= dataEnd && tar.Position <= paddedEnd + 512)
-                {
-                    return; // no end-of-archive marker, maybe no padding (umoci 0.4.7 writes such layers): every entry was read whole
-                }
-                if (entry is null) return;
-                if (++count > 5_000_000) throw new ImageException(ImageErrorKind.LimitExceeded, layer.Name, $"Image '{layer.Image}': layer {layer.Name} holds more than 5 million entries.");
-                var length = entry.Length;
-                if (length < 0 || length > budget.Max)
-                    throw new ImageException(ImageErrorKind.LimitExceeded, layer.Name, $"Image '{layer.Image}': layer {layer.Name} entry '{entry.Name}' claims {length} bytes, more than the {budget.Max}-byte ceiling.");
-                dataEnd = tar.Position + length;
-                paddedEnd = tar.Position + ((length + 511) & ~511L);
-                var type = entry.EntryType switch
-                {
-                    TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile => ImageFileType.File,
-                    TarEntryType.Directory => ImageFileType.Directory,
-                    TarEntryType.SymbolicLink => ImageFileType.SymbolicLink,
-                    TarEntryType.HardLink => ImageFileType.HardLink,
-                    TarEntryType.CharacterDevice => ImageFileType.CharacterDevice,
-                    TarEntryType.BlockDevice => ImageFileType.BlockDevice,
-                    TarEntryType.Fifo => ImageFileType.Fifo,
-                    TarEntryType.GlobalExtendedAttributes => (ImageFileType)(-1),
-                    _ => ImageFileType.Other,
-                };
-                if ((int)type == -1) continue;
-                // A path longer than Linux's PATH_MAX names nothing a container could open: refused before it is taken apart.
-                if (entry.Name.Length > maxPathLength || entry.LinkName.Length > maxPathLength)
-                    throw new ImageException(ImageErrorKind.LimitExceeded, layer.Name,
-                        $"Image '{layer.Image}': layer {layer.Name} entry '{Shorten(entry.Name)}' has a {(entry.Name.Length > maxPathLength ? "name" : "link target")} of more than {maxPathLength} characters (PATH_MAX; -MaxPathLength).");
-                var path = EntryPath(entry.Name, layer, "entry");
-                if (path == "/") continue; // the root itself
-                var link = type switch
-                {
-                    ImageFileType.SymbolicLink => entry.LinkName,
-                    ImageFileType.HardLink => EntryPath(entry.LinkName, layer, $"hard link '{entry.Name}' target"),
-                    _ => null,
-                };
-                visit(new LayerEntry
-                {
-                    Path = path,
-                    Type = type,
-                    Size = type == ImageFileType.File ? length : type == ImageFileType.SymbolicLink ? (entry.LinkName?.Length ?? 0) : 0,
-                    Mode = entry.Mode,
-                    Uid = entry.Uid,
-                    Gid = entry.Gid,
-                    ModifiedTime = entry.ModificationTime,
-                    LinkTarget = link,
-                    Data = type == ImageFileType.File ? entry.DataStream : null,
-                });
-                // Whatever the visitor left unread is read here in 64 KB blocks: TarReader's own skipping is slower.
-                if (entry.DataStream is { } rest)
-                {
-                    while (rest.Read(skip) > 0) { }
-                }
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(skip);
+                TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile => ImageFileType.File,
+                TarEntryType.Directory => ImageFileType.Directory,
+                TarEntryType.SymbolicLink => ImageFileType.SymbolicLink,
+                TarEntryType.HardLink => ImageFileType.HardLink,
+                TarEntryType.CharacterDevice => ImageFileType.CharacterDevice,
+                TarEntryType.BlockDevice => ImageFileType.BlockDevice,
+                TarEntryType.Fifo => ImageFileType.Fifo,
+                TarEntryType.GlobalExtendedAttributes => (ImageFileType)(-1),
+                _ => ImageFileType.Other,
+            };
+            if ((int)type == -1) continue;
+            var name = reader.NameUtf8;
+            var linkName = type is ImageFileType.SymbolicLink or ImageFileType.HardLink ? reader.LinkName : null;
+            // A path longer than Linux's PATH_MAX names nothing a container could open: refused before it is taken apart.
+            // (UTF-8 never has fewer bytes than characters: only a long name is counted.)
+            var nameTooLong = name.Length > maxPathLength && Encoding.UTF8.GetCharCount(name) > maxPathLength;
+            if (nameTooLong || linkName?.Length > maxPathLength)
+                throw new ImageException(ImageErrorKind.LimitExceeded, layer.Name,
+                    $"Image '{layer.Image}': layer {layer.Name} entry '{Shorten(reader.Name)}' has a {(nameTooLong ? "name" : "link target")} of more than {maxPathLength} characters (PATH_MAX; -MaxPathLength).");
+            var path = CleanPath(name) ?? EntryPath(reader.Name, layer, "entry");
+            if (path == "/") continue; // the root itself
+            entry.Path = path;
+            entry.Type = type;
+            entry.Size = type == ImageFileType.File ? length : type == ImageFileType.SymbolicLink ? linkName!.Length : 0;
+            entry.Mode = reader.Mode;
+            entry.Uid = reader.Uid;
+            entry.Gid = reader.Gid;
+            entry.ModifiedTime = reader.ModificationTime;
+            entry.LinkTarget = type switch
+            {
+                ImageFileType.SymbolicLink => linkName,
+                ImageFileType.HardLink => EntryPath(linkName!, layer, $"hard link '{reader.Name}' target"),
+                _ => null,
+            };
+            entry.Data = type == ImageFileType.File ? reader.DataStream : null;
+            visit(entry);
+            // Whatever the visitor left unread is skipped by the next Next.
         }
     }
 
@@ -207,6 +193,34 @@ internal static class LayerReader
             rest = rest[(slash + 1)..];
         }
         return string.Concat("/", s);
+    }
+
+    /// <summary><see cref="CleanPath(string)"/> on the UTF-8 name as stored, decoded once into the path it returns.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static string? CleanPath(ReadOnlySpan<byte> name)
+    {
+        var s = name;
+        while (s.StartsWith("./"u8)) s = s[2..];
+        if (s.EndsWith("/"u8)) s = s[..^1];
+        if (s.IsEmpty || s[0] == '/' || s.IndexOf((byte)0) >= 0) return null;
+        for (var rest = s; ;)
+        {
+            var slash = rest.IndexOf((byte)'/');
+            var part = slash < 0 ? rest : rest[..slash];
+            if (part.IsEmpty || part.SequenceEqual("."u8) || part.SequenceEqual(".."u8)) return null;
+            if (slash < 0) break;
+            rest = rest[(slash + 1)..];
+        }
+        // '/', '.' and NUL are single bytes in UTF-8 and never part of another character: the checks above hold for the
+        // decoded text too (bytes that are not UTF-8 decode to U+FFFD, as TarReader decoded them).
+        var length = Encoding.UTF8.GetCharCount(s) + 1;
+        var rented = length > 512 ? ArrayPool<char>.Shared.Rent(length) : null;
+        var chars = rented is null ? stackalloc char[length] : rented.AsSpan(0, length);
+        chars[0] = '/';
+        Encoding.UTF8.GetChars(s, chars[1..]);
+        var path = new string(chars);
+        if (rented is not null) ArrayPool<char>.Shared.Return(rented);
+        return path;
     }
 }
 
@@ -362,6 +376,7 @@ internal sealed class MeteredStream : Stream
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override int Read(Span<byte> buffer)
     {
         _ct.ThrowIfCancellationRequested();
