@@ -25,6 +25,7 @@ Image references: docker-archive:PATH[:TAG], oci-dir:PATH[:TAG] (or oci:), oci-a
         Platform             = 'The platform to pick from a multi-platform index, os/arch[/variant] such as linux/arm64/v8. Default linux/amd64; an image whose config says another platform is an error when -Platform is given.'
         MaxEntries            = 'Most entries of the merged file system held in memory (a -Recurse listing holds every one); reading stops with a limit error as soon as a layer would pass it. Default 500000.'
         MaxPathLength         = 'Longest entry name or link target a layer may hold, in characters; a longer one is refused as a limit before it is taken apart. Default 4096 (Linux''s PATH_MAX).'
+        MaxCompressionRatio   = 'Most decompressed bytes a compressed layer may give per compressed byte, counted past its first 256 MiB; beyond it the layer is refused as a limit (a decompression bomb). gzip cannot exceed about 1032; only zstd of long zero runs can. Default 2000.'
         MaxLayers             = 'Most layers a manifest may list before the image is refused as a limit (checked before any layer is read). Default 500; Docker''s own limit is 127.'
         MaxDuplicateLayers    = 'Most times a manifest may list the same layer blob before the image is refused as a limit (one blob listed thousands of times would be read thousands of times). Default 16.'
     }

@@ -45,6 +45,7 @@ public static class Program
           --max-program-bytes N               largest program (entrypoint, shell) read for its analysis (default: 128 MiB)
           --max-entries N                     most file system entries held in memory (default: 500000)
           --max-path-length N                 longest entry name or link target in a layer (default: 4096)
+          --max-compression-ratio N           most decompressed bytes per compressed byte of a layer (default: 2000)
           --max-layers N                      most layers a manifest may list (default: 500)
           --max-duplicate-layers N            most times a manifest may list one layer (default: 16)
           --list-rules                        print the rule catalogue and exit
@@ -102,6 +103,7 @@ public static class Program
         (new Regex(@"(?<![\w-])-MaxProgramBytes\b", RegexOptions.CultureInvariant), "--max-program-bytes"),
         (new Regex(@"(?<![\w-])-MaxEntries\b", RegexOptions.CultureInvariant), "--max-entries"),
         (new Regex(@"(?<![\w-])-MaxPathLength\b", RegexOptions.CultureInvariant), "--max-path-length"),
+        (new Regex(@"(?<![\w-])-MaxCompressionRatio\b", RegexOptions.CultureInvariant), "--max-compression-ratio"),
         (new Regex(@"(?<![\w-])-MaxLayers\b", RegexOptions.CultureInvariant), "--max-layers"),
         (new Regex(@"(?<![\w-])-MaxDuplicateLayers\b", RegexOptions.CultureInvariant), "--max-duplicate-layers"),
     };
@@ -145,7 +147,7 @@ public static class Program
         var defaults = new ImageScanOptions();
         var defaultOpen = new ImageOpenOptions();
         long maxDecompressed = defaults.MaxDecompressedBytes, maxContent = defaults.MaxContentBytes, maxProgram = defaults.MaxProgramBytes;
-        int maxEntries = defaults.MaxEntries, maxPath = defaults.MaxPathLength, maxLayers = defaultOpen.MaxLayers, maxDuplicates = defaultOpen.MaxDuplicateLayers;
+        int maxEntries = defaults.MaxEntries, maxPath = defaults.MaxPathLength, maxRatio = defaults.MaxCompressionRatio, maxLayers = defaultOpen.MaxLayers, maxDuplicates = defaultOpen.MaxDuplicateLayers;
         HashSet<DnsRuleSeverity>? severities = null;
         var mirrors = new List<string>();
         var exclude = new List<string>();
@@ -196,6 +198,7 @@ public static class Program
                     case "--max-program-bytes": maxProgram = ParseCount(Value(), a, 0, long.MaxValue); break;
                     case "--max-entries": maxEntries = (int)ParseCount(Value(), a, 1, int.MaxValue); break;
                     case "--max-path-length": maxPath = (int)ParseCount(Value(), a, 1, int.MaxValue); break;
+                    case "--max-compression-ratio": maxRatio = (int)ParseCount(Value(), a, 1, int.MaxValue); break;
                     case "--max-layers": maxLayers = (int)ParseCount(Value(), a, 1, int.MaxValue); break;
                     case "--max-duplicate-layers": maxDuplicates = (int)ParseCount(Value(), a, 1, int.MaxValue); break;
                     default:
@@ -257,6 +260,7 @@ public static class Program
         var scan = new ImageScanOptions
         {
             MaxDecompressedBytes = maxDecompressed, MaxContentBytes = maxContent, MaxProgramBytes = maxProgram, MaxEntries = maxEntries, MaxPathLength = maxPath,
+            MaxCompressionRatio = maxRatio,
         };
         var findings = new List<ImageDnsFinding>();
         var unreadable = new List<ImageReportError>();

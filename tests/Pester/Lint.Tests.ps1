@@ -95,6 +95,7 @@ Describe 'dnstools-lint failures' -Tag ImageDns, LintCli {
         @{ Case = 'option without its value'; Argv = { $Alpine, '--output' }; Names = 'output' }
         @{ Case = 'no image'; Argv = { }; Names = 'image' }
         @{ Case = 'bad --max-entries'; Argv = { '--max-entries', '-5', $Alpine }; Names = 'max-entries' }
+        @{ Case = 'bad --max-compression-ratio'; Argv = { '--max-compression-ratio', '0', $Alpine }; Names = 'max-compression-ratio' }
         @{ Case = 'more entries than --max-entries'; Argv = { '--max-entries', '3', $Alpine }; Names = 'alpine.*more than 3 entries.*--max-entries' }
         @{ Case = 'more layers than --max-layers'; Argv = { '--max-layers', '1', "oci-dir:$Fx/oci:layered" }; Names = 'layered.*more than the 1 allowed \(--max-layers' }
     ) {

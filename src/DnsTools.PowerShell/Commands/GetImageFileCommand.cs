@@ -41,6 +41,11 @@ public sealed class GetImageFileCommand : ImageCommandBase
     [ValidateRange(1, int.MaxValue)]
     public int MaxEntries { get; set; } = new ImageScanOptions().MaxEntries;
 
+    /// <summary>Most decompressed bytes a compressed layer may give per compressed byte (ImageScanOptions.MaxCompressionRatio).</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int MaxCompressionRatio { get; set; } = new ImageScanOptions().MaxCompressionRatio;
+
     /// <summary>Longest entry name or link target a layer may hold (ImageScanOptions.MaxPathLength).</summary>
     [Parameter]
     [ValidateRange(1, int.MaxValue)]
@@ -64,7 +69,7 @@ public sealed class GetImageFileCommand : ImageCommandBase
         }
         using var source = OpenImage();
         if (source is null) return;
-        var options = ScanOptions(Image, new ImageScanOptions { MaxDecompressedBytes = MaxDecompressedBytes, MaxContentBytes = MaxContentBytes, MaxEntries = MaxEntries, MaxPathLength = MaxPathLength });
+        var options = ScanOptions(Image, new ImageScanOptions { MaxDecompressedBytes = MaxDecompressedBytes, MaxContentBytes = MaxContentBytes, MaxEntries = MaxEntries, MaxPathLength = MaxPathLength, MaxCompressionRatio = MaxCompressionRatio });
         try
         {
             var files = LiteralPath is not null

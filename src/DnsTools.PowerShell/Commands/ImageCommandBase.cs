@@ -60,6 +60,7 @@ public abstract class ImageAccessCommandBase : PSCmdlet
             MaxContentBytes = limits.MaxContentBytes,
             MaxEntries = limits.MaxEntries,
             MaxPathLength = limits.MaxPathLength,
+            MaxCompressionRatio = limits.MaxCompressionRatio,
             MaxProgramBytes = limits.MaxProgramBytes,
             Progress = p =>
             {

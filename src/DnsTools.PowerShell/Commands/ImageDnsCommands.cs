@@ -31,6 +31,11 @@ public abstract class ImageDnsCommandBase : ImageAccessCommandBase
     [ValidateRange(1, int.MaxValue)]
     public int MaxEntries { get; set; } = new ImageScanOptions().MaxEntries;
 
+    /// <summary>Most decompressed bytes a compressed layer may give per compressed byte (ImageScanOptions.MaxCompressionRatio).</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int MaxCompressionRatio { get; set; } = new ImageScanOptions().MaxCompressionRatio;
+
     /// <summary>Longest entry name or link target a layer may hold (ImageScanOptions.MaxPathLength).</summary>
     [Parameter]
     [ValidateRange(1, int.MaxValue)]
@@ -48,7 +53,7 @@ public abstract class ImageDnsCommandBase : ImageAccessCommandBase
             var scan = ScanOptions(image, new ImageScanOptions
             {
                 MaxDecompressedBytes = MaxDecompressedBytes, MaxContentBytes = MaxContentBytes, MaxProgramBytes = MaxProgramBytes,
-                MaxEntries = MaxEntries, MaxPathLength = MaxPathLength,
+                MaxEntries = MaxEntries, MaxPathLength = MaxPathLength, MaxCompressionRatio = MaxCompressionRatio,
             });
             var profiles = AllPlatforms
                 ? ImageDnsInspector.InspectEachPlatform(image, OpenOptions(null), scan, CurrentDirectory, Token)

@@ -232,8 +232,12 @@ public class HostileCaptureTests
         TimeLookups(Unanswered(2000, name), out _, out _); // JIT
         // About a megabyte of capture (tcpdump text or pcap): the bound is 2 s for any input under 1 MB.
         var megabyte = TimeLookups(Unanswered(12_500, name), out _, out _);
-        var small = TimeLookups(Unanswered(10_000, name), out var smallQueries, out _);
-        var large = TimeLookups(Unanswered(40_000, name), out var largeQueries, out var lookups);
+        // Best of three of each, as a benchmark takes it: one preemption or collection on a shared machine is not the code.
+        int smallQueries = 0, largeQueries = 0, lookups = 0;
+        var smallInput = Unanswered(10_000, name);
+        var largeInput = Unanswered(40_000, name);
+        var small = Enumerable.Range(0, 3).Select(_ => TimeLookups(smallInput, out smallQueries, out _)).Min();
+        var large = Enumerable.Range(0, 3).Select(_ => TimeLookups(largeInput, out largeQueries, out lookups)).Min();
         Assert.Equal(10_000, smallQueries);
         Assert.Equal(40_000, largeQueries);
         Assert.True(lookups >= 40, $"{pattern}: lookups are bounded in size ({lookups} lookups)");

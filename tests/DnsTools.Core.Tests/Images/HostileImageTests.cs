@@ -270,6 +270,108 @@ public class HugeLayerTests
     }
 
     /// <summary>
+    /// Without -Recurse nothing is held, but every header still passes the reader: 1.1 million of them (a zstd layer of
+    /// about 0.3 MB) stop at twice the default entries limit, within the 2 s.
+    /// </summary>
+    [Fact]
+    public async Task A_zstd_layer_under_1_MB_of_1100000_files_read_for_one_path_stops_at_twice_the_entries_limit_within_2_s()
+    {
+        using var img = new TestImage();
+        var reference = "oci-dir:" + ZstdLayerImage(img, "passing", copies: 1100);
+        using var warm = new TestImage();
+        Assert.Single(ImageFileReader.Read(ImageSource.Open("oci-dir:" + ZstdLayerImage(warm, "warm", copies: 1)), new[] { "/usr/share/locale/de/LC_MESSAGES/pkg000.mo" }, recurse: false));
+        // 1,000 names written 1,100 times compress past the default ratio limit, which stops it first (below); the ratio is
+        // raised here so that this limit is the one met.
+        var (e, elapsed, allocated) = await TimedImageError(() => ImageFileReader.Read(ImageSource.Open(reference), new[] { "/etc/resolv.conf" }, recurse: false,
+            options: new ImageScanOptions { MaxCompressionRatio = 100_000 }));
+        Assert.Equal(ImageErrorKind.LimitExceeded, e.Kind);
+        Assert.True(e.Message.Contains("1000000 entries"), e.Message);
+        var (ratio, _, _) = await TimedImageError(() => ImageFileReader.Read(ImageSource.Open(reference), new[] { "/etc/resolv.conf" }, recurse: false));
+        Assert.True(ratio.Message.Contains("times its compressed size"), ratio.Message);
+        Assert.Contains("sha256:", e.Message);
+        Assert.True(elapsed < TimeSpan.FromSeconds(2), $"took {elapsed.TotalSeconds:N2} s");
+        Assert.True(allocated < 300L << 20, $"allocated {allocated >> 20} MB");
+    }
+
+    /// <summary>
+    /// A decompression bomb: 130 KB of zstd (one raw block for the tar header, then run-length blocks of 128 KiB of zeros,
+    /// 4 bytes each, as the zstd format allows: RFC 8878 3.1.1.2) that would give a 4 GiB file. It stops once the layer has
+    /// given 2,000 times its compressed size, long before the 8 GiB ceiling.
+    /// </summary>
+    [Fact]
+    public async Task A_zstd_bomb_of_130_KB_stops_at_the_compression_ratio_within_2_s()
+    {
+        using var img = new TestImage();
+        var blob = ZstdBomb(4L << 30);
+        Assert.True(blob.Length < 140_000, $"the layer is {blob.Length} bytes");
+        img.AddCompressed(blob, "sha256:" + new string('0', 64), "application/vnd.oci.image.layer.v1.tar+zstd");
+        var reference = "oci-dir:" + img.WriteOci("bomb");
+        var (e, elapsed, allocated) = await TimedImageError(() => ImageFileReader.Read(ImageSource.Open(reference), new[] { "/etc/resolv.conf" }, recurse: false));
+        Assert.Equal(ImageErrorKind.LimitExceeded, e.Kind);
+        Assert.Contains("2000 times its compressed size", e.Message);
+        Assert.Contains("-MaxCompressionRatio", e.Message);
+        Assert.True(elapsed < TimeSpan.FromSeconds(2), $"took {elapsed.TotalSeconds:N2} s");
+        Assert.True(allocated < 300L << 20, $"allocated {allocated >> 20} MB");
+
+        // The same layer with the ratio raised is read to its end: the limit, not the decoder, stopped it.
+        using var small = new TestImage();
+        small.AddCompressed(ZstdBomb(512L << 20), "sha256:" + new string('0', 64), "application/vnd.oci.image.layer.v1.tar+zstd");
+        var smallReference = "oci-dir:" + small.WriteOci("bomb-raised");
+        Assert.Throws<ImageException>(() => ImageFileReader.Read(ImageSource.Open(smallReference), new[] { "/etc/resolv.conf" }, recurse: false));
+        var files = ImageFileReader.Read(ImageSource.Open(smallReference), new[] { "/zeros" }, recurse: false, options: new ImageScanOptions { MaxCompressionRatio = 1_000_000 });
+        Assert.Equal(512L << 20, Assert.Single(files).Size);
+    }
+
+    /// <summary>Runs a read expected to fail on a thread of its own; its time and allocations are counted on that thread.</summary>
+    private static async Task<(ImageException Error, TimeSpan Elapsed, long Allocated)> TimedImageError(Action read)
+    {
+        var task = Task.Factory.StartNew(() =>
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            var sw = Stopwatch.StartNew();
+            var ex = Assert.Throws<ImageException>(read);
+            return (ex, sw.Elapsed, GC.GetAllocatedBytesForCurrentThread() - before);
+        }, TaskCreationOptions.LongRunning);
+        Assert.True(await Task.WhenAny(task, Task.Delay(TimeSpan.FromSeconds(30))) == task, "no answer in 30 s: it hangs");
+        return await task;
+    }
+
+    /// <summary>A zstd frame of a tar holding /zeros, <paramref name="size"/> bytes of zeros, written as run-length blocks.</summary>
+    private static byte[] ZstdBomb(long size)
+    {
+        var header = new MemoryStream();
+        using (var w = new TarWriter(header, TarEntryFormat.Ustar, leaveOpen: true))
+        {
+            // A header claiming the size, written without its content (TarWriter would copy it).
+            var entry = new UstarTarEntry(TarEntryType.RegularFile, "zeros") { DataStream = new MemoryStream(new byte[1]) };
+            w.WriteEntry(entry);
+        }
+        var tarHeader = header.GetBuffer().AsSpan(0, 512).ToArray();
+        // Patch the size field (offset 124, 12 bytes of octal) and the checksum (offset 148).
+        var octal = Convert.ToString(size, 8).PadLeft(11, '0') + "\0";
+        System.Text.Encoding.ASCII.GetBytes(octal).CopyTo(tarHeader, 124);
+        for (var i = 148; i < 156; i++) tarHeader[i] = (byte)' ';
+        var sum = 0;
+        foreach (var b in tarHeader) sum += b;
+        System.Text.Encoding.ASCII.GetBytes(Convert.ToString(sum, 8).PadLeft(6, '0') + "\0 ").CopyTo(tarHeader, 148);
+
+        var zst = new MemoryStream();
+        zst.Write(new byte[] { 0x28, 0xB5, 0x2F, 0xFD, 0x00, 0x38 }); // magic; no content size, no checksum; window 128 KiB
+        void Block(int type, int blockSize, bool last) { var h = (last ? 1 : 0) | (type << 1) | (blockSize << 3); zst.Write(new[] { (byte)h, (byte)(h >> 8), (byte)(h >> 16) }); }
+        Block(0, 512, false);
+        zst.Write(tarHeader);
+        var zeros = size + 1024; // the content (a multiple of 512), then the two end-of-archive blocks
+        while (zeros > 0)
+        {
+            var n = (int)Math.Min(zeros, 128 << 10);
+            zeros -= n;
+            Block(1, n, zeros == 0);
+            zst.WriteByte(0);
+        }
+        return zst.ToArray();
+    }
+
+    /// <summary>
     /// An OCI layout of one zstd layer: 1,000 empty files with real-looking names (usr/share/locale/de/LC_MESSAGES/pkg000.mo),
     /// the same 1,000 headers written <paramref name="copies"/> times; checks that the blob is under 1 MB.
     /// </summary>

@@ -11,6 +11,13 @@ public sealed class ImageScanOptions
     public int MaxPathLength { get; init; } = DefaultMaxPathLength;
     /// <summary>Most entries of the merged file system held in memory at once (a -Recurse listing holds every one). Default 500,000.</summary>
     public int MaxEntries { get; init; } = 500_000;
+    /// <summary>
+    /// Most decompressed bytes a compressed layer may give per compressed byte, once past the first 256 MiB: gzip cannot go
+    /// beyond about 1,032 to 1, so only a zstd layer of long zero runs (a decompression bomb: 260 KB of zstd make 8 GiB)
+    /// reaches it. Default 2,000.
+    /// </summary>
+    public int MaxCompressionRatio { get; init; } = DefaultMaxCompressionRatio;
+    internal const int DefaultMaxCompressionRatio = 2_000;
     /// <summary>Largest file content kept in memory. Default 16 MiB.</summary>
     public long MaxContentBytes { get; init; } = 16 << 20;
     /// <summary>
@@ -33,6 +40,7 @@ public sealed class ImageScanOptions
         LayerConcurrency = options?.LayerConcurrency ?? new ImageScanOptions().LayerConcurrency,
         MaxPathLength = options?.MaxPathLength ?? DefaultMaxPathLength,
         MaxEntries = options?.MaxEntries ?? new ImageScanOptions().MaxEntries,
+        MaxCompressionRatio = options?.MaxCompressionRatio ?? DefaultMaxCompressionRatio,
         MaxProgramBytes = options?.MaxProgramBytes ?? DefaultMaxProgramBytes,
     };
 }

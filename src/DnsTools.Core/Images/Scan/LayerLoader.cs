@@ -111,7 +111,7 @@ internal static class LayerLoader
                 var result = new LayerResult();
                 options.Progress?.Invoke(new ImageScanProgress(source.Reference.Original, member, layers.Count, name, 0, null, pass));
                 var (_, diffId) = LayerReader.Read(stream, provisional, budget, e => Collect(result, e, filter, options, provisional),
-                    read => options.Progress?.Invoke(new ImageScanProgress(source.Reference.Original, member, layers.Count, name, read, null, pass)), ct, options.MaxPathLength);
+                    read => options.Progress?.Invoke(new ImageScanProgress(source.Reference.Original, member, layers.Count, name, read, null, pass)), ct, options);
                 member++;
                 if (diffId is not null) byDiffId[diffId] = result;
             }, ct);
@@ -137,7 +137,7 @@ internal static class LayerLoader
             using (var raw = source.OpenLayer(layer, ct))
             {
                 LayerReader.Read(raw, layer, budget, e => Collect(result, e, filter, options, layer),
-                    read => options.Progress?.Invoke(new ImageScanProgress(source.Reference.Original, layer.Index, layers.Count, layer.Name, read, layer.CompressedSize, pass)), ct, options.MaxPathLength);
+                    read => options.Progress?.Invoke(new ImageScanProgress(source.Reference.Original, layer.Index, layers.Count, layer.Name, read, layer.CompressedSize, pass)), ct, options);
             }
             Apply(view, result, layer, options);
         }
@@ -228,7 +228,7 @@ internal static class LayerLoader
                                 {
                                     progress.Enqueue(new ImageScanProgress(image, layer.Index, count, layer.Name, read, layer.CompressedSize, pass));
                                     wake.Release();
-                                }, stop.Token, options.MaxPathLength);
+                                }, stop.Token, options);
                             }
                         }
                         catch (Exception e)
