@@ -135,6 +135,9 @@ Describe 'Real upstream images' -Tag RealImages {
     }
 
     AfterAll {
+        # The unpacked roots hold absolute links (Alpine's /var/run -> /run): Pester's TestDrive cleanup lists the drive
+        # with .NET, which follows them into this machine's /run and /dev/shm. rm removes the links, never what they name.
+        Get-ChildItem -LiteralPath $TestDrive -Directory -Filter 'root-*' | ForEach-Object { & rm -rf -- $_.FullName }
         if ($Table.Count) { Write-Host ("`nimage            libc       resolver os         rules`n" + ($Table -join "`n")) }
     }
 }
