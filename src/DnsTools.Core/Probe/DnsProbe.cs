@@ -50,12 +50,10 @@ public static class DnsProbe
 {
     public static ObservedLookup Run(string name, Conf conf, ResolverSpec resolver, DnsProbeOptions? options = null,
         DnsMitigation mitigation = DnsMitigation.None, CancellationToken cancellation = default)
-        => RunRedirected(name, conf, resolver, options, mitigation, cancellation, everyServerTo: null);
-
-    // everyServerTo: the warm-up's own loopback responder; every query goes there, whatever the server (ProbeWarmUp).
-    internal static ObservedLookup RunRedirected(string name, Conf conf, ResolverSpec resolver, DnsProbeOptions? options,
-        DnsMitigation mitigation, CancellationToken cancellation, IPEndPoint? everyServerTo)
     {
+        // The warm-up runs this same method (so the first lookup finds every step of it compiled), with every query
+        // sent to its own loopback responder whatever the servers are (see RunRedirected).
+        var everyServerTo = _everyServerTo;
         ArgumentNullException.ThrowIfNull(conf);
         ArgumentNullException.ThrowIfNull(resolver);
         options ??= new DnsProbeOptions();
@@ -77,8 +75,10 @@ public static class DnsProbe
                 // Replace the nameservers; keep every other line as written.
                 var b = effectiveConf.ToBuilder();
                 b.Nameservers.Clear();
-                foreach (var ep in servers.Take(ResolvConfParser.MaxNameservers))
+                // By index: an enumerator is a type of its own per collection type (array, list), loaded on first use.
+                for (var i = 0; i < servers.Count && i < ResolvConfParser.MaxNameservers; i++)
                 {
+                    var ep = servers[i];
                     b.Nameservers.Add(ep.Address.ToString());
                     ports[ep.Address.ToString()] = ep.Port;
                 }
@@ -86,7 +86,8 @@ public static class DnsProbe
             }
 
             // Native code (the NativeAOT dnstools-probe) has nothing to compile: no warm-up before the first query.
-            if (everyServerTo is null && System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeCompiled && ProbeWarmUp.Needed(askedName, effectiveConf, resolver))
+            // (Asked in the warm-up's replays too, where it is always false, so that this step is compiled as well.)
+            if (System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeCompiled && ProbeWarmUp.Needed(askedName, effectiveConf, resolver) && everyServerTo is null)
             {
                 replayScheduling.Pause();
                 ProbeWarmUp.Ensure(askedName, effectiveConf, resolver);
@@ -94,7 +95,14 @@ public static class DnsProbe
             }
             var model = ResolverModel.For(resolver);
             var settings = model.SettingsFor(effectiveConf);
-            world = new LiveNetwork(server => everyServerTo ?? Endpoint(server, ports), WireFormat.For(resolver.Family, settings), options.MaxLookupTime, cancellation)
+            // Each server's endpoint worked out once per lookup, not at every query.
+            var endpoints = new Dictionary<string, IPEndPoint>(StringComparer.Ordinal);
+            IPEndPoint EndpointOf(string server)
+            {
+                if (!endpoints.TryGetValue(server, out var endpoint)) endpoints[server] = endpoint = Endpoint(server, ports);
+                return everyServerTo ?? endpoint;
+            }
+            world = new LiveNetwork(EndpointOf, WireFormat.For(resolver.Family, settings), options.MaxLookupTime, cancellation)
             {
                 RealtimeLanes = replayScheduling.Scheduling == ProbeScheduling.Realtime,
             };
@@ -135,6 +143,21 @@ public static class DnsProbe
         };
         lookup.Diagnoses = LookupDiagnoser.Diagnose(lookup);
         return lookup;
+    }
+
+    [ThreadStatic] private static IPEndPoint? _everyServerTo;
+
+    /// <summary>
+    /// <see cref="Run"/> with every query sent to <paramref name="everyServerTo"/>, whatever the servers and the
+    /// resolv.conf name: the warm-up's own loopback responder (<see cref="ProbeWarmUp"/>).
+    /// </summary>
+    internal static ObservedLookup RunRedirected(string name, Conf conf, ResolverSpec resolver, DnsProbeOptions? options,
+        DnsMitigation mitigation, CancellationToken cancellation, IPEndPoint everyServerTo)
+    {
+        var outer = _everyServerTo;
+        _everyServerTo = everyServerTo;
+        try { return Run(name, conf, resolver, options, mitigation, cancellation); }
+        finally { _everyServerTo = outer; }
     }
 
     /// <summary>The name and resolv.conf a mitigation gives.</summary>
